@@ -1,0 +1,103 @@
+import 'dotenv/config';
+import { Command, CommanderError, Option } from 'commander';
+import { loadConfig, type Config } from './config.js';
+import { UsageError } from './errors.js';
+import { createLogger, scrubSecrets, type Logger } from './log.js';
+import { commandHandlers } from './commands.js';
+
+/** What every command gets: validated settings, the one logger, and its parsed flags. */
+export interface CommandContext {
+  config: Config;
+  logger: Logger;
+  opts: Record<string, unknown>;
+  /** Output meant for the person at the terminal (tables, summaries); logs go to stderr. */
+  print: (line: string) => void;
+}
+
+export type CommandHandler = (ctx: CommandContext) => Promise<number>;
+
+const COMMANDS: Array<{ name: string; summary: string; options?: Option[] }> = [
+  { name: 'migrate', summary: 'apply the database migrations (idempotent)' },
+  { name: 'run', summary: 'the nightly job: every window since the last done one up to now − ETL_SETTLE, then re-fetch incomplete sessions' },
+  {
+    name: 'backfill',
+    summary: 'load the half-open range [from, to), window by window; windows already done are skipped',
+    options: [
+      new Option('--from <when>', 'start: a day in REPORT_TZ (2026-01-31) or an ISO instant').makeOptionMandatory(),
+      new Option('--to <when>', 'end (exclusive): a day in REPORT_TZ or an ISO instant').makeOptionMandatory(),
+      new Option('--force', 'reload windows that are already done'),
+      new Option('--window <length>', 'window length, e.g. 1d or 6h (default: ETL_WINDOW)'),
+    ],
+  },
+  {
+    name: 'reprocess',
+    summary: 'rebuild core facts from the stored raw payloads, with no API calls',
+    options: [new Option('--from <when>', 'only sessions created at or after'), new Option('--to <when>', 'only sessions created before')],
+  },
+  { name: 'status', summary: 'last runs, windows done/failed, watermark, incomplete sessions, rejects' },
+  {
+    name: 'simulator',
+    summary: 'serve a fake mluvii API on localhost (for demos and tests)',
+    options: [
+      new Option('--port <n>', 'port to listen on').default('8080'),
+      new Option('--seed <n>', 'seed of the simulated contact center').default('1'),
+      new Option('--misbehave', 'switch on 429s, 5xx, slow answers, a page-size cap and malformed items'),
+    ],
+  },
+  {
+    name: 'demo',
+    summary: 'simulator + (embedded) Postgres + migrate + a week of simulated sessions + KPIs',
+    options: [
+      new Option('--days <n>', 'how many simulated days to load').default('7'),
+      new Option('--keep-running', 'stay up until Ctrl-C so you can query it'),
+    ],
+  },
+];
+
+function buildProgram(run: (name: string, opts: Record<string, unknown>) => Promise<void>): Command {
+  const program = new Command('mluvii-etl')
+    .description('Batch ETL from the mluvii Public API into a Postgres warehouse')
+    .showHelpAfterError('(run `npx mluvii-etl --help` for usage)')
+    .exitOverride();
+  for (const c of COMMANDS) {
+    const cmd = program.command(c.name).description(c.summary).exitOverride().showHelpAfterError(`(run \`npx mluvii-etl ${c.name} --help\` for usage)`);
+    for (const o of c.options ?? []) cmd.addOption(o);
+    cmd.action(async (opts: Record<string, unknown>) => run(c.name, opts));
+  }
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (design.md: 0 ok, 1 failed run, 2 bad usage/config). */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let exitCode = 0;
+  let logger: Logger | undefined;
+  let config: Config | undefined;
+  const program = buildProgram(async (name, opts) => {
+    config = loadConfig(env);
+    logger = createLogger({ level: config.logLevel });
+    const handler = commandHandlers[name];
+    exitCode = await handler({ config, logger, opts, print: (line) => process.stdout.write(line + '\n') });
+  });
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 2;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with code 0; parse errors were already printed by commander.
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.help' ? 0 : 2;
+    }
+    const secrets = [config?.mluviiClientSecret, config?.databaseUrl];
+    if (err instanceof UsageError) {
+      process.stderr.write(`mluvii-etl: ${scrubSecrets(err.message, secrets)}\n`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    if (logger) logger.error({ err: { type: (err as Error)?.name, message: scrubSecrets(message, secrets) } }, 'command failed');
+    process.stderr.write(`mluvii-etl: ${scrubSecrets(message, secrets)}\n`);
+    return 1;
+  }
+}

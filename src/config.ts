@@ -1,0 +1,128 @@
+import { ConfigError } from './errors.js';
+import { parseSettingDuration } from './util/setting-duration.js';
+
+/** Every setting of design.md "Configuration", validated. */
+export interface Config {
+  databaseUrl: string | undefined;
+  mluviiBaseUrl: string;
+  mluviiTokenUrl: string;
+  mluviiClientId: string | undefined;
+  mluviiClientSecret: string | undefined;
+  mluviiRps: number;
+  mluviiConcurrency: number;
+  mluviiPageSize: number;
+  /** ISO instant where `run` starts when nothing was loaded yet; undefined = 30 days before now. */
+  etlStart: string | undefined;
+  etlWindowMs: number;
+  etlSettleMs: number;
+  etlIncompleteMaxAgeMs: number;
+  reportTz: string;
+  serviceLevelSeconds: number;
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function value(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function positiveNumber(env: Env, name: string, dflt: number, integer = false): number {
+  const raw = value(env, name);
+  if (raw === undefined) return dflt;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new ConfigError(name, `${name} must be a positive ${integer ? 'whole number' : 'number'}, got "${raw}"`);
+  }
+  return n;
+}
+
+function url(env: Env, name: string, dflt: string | undefined): string | undefined {
+  const raw = value(env, name) ?? dflt;
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `${name} must be a URL, got "${redactUrl(raw)}"`);
+  }
+  return parsed.toString().replace(/\/$/, '');
+}
+
+function duration(env: Env, name: string, dflt: string): number {
+  const raw = value(env, name) ?? dflt;
+  const ms = parseSettingDuration(raw);
+  if (ms === undefined) {
+    throw new ConfigError(name, `${name} must be a duration such as 30m, 12h, 1d or 7d, got "${raw}"`);
+  }
+  return ms;
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Hides the password of a connection string, for messages and logs. */
+export function redactUrl(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}
+
+/** Reads and validates every setting; throws ConfigError naming the first bad one. */
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = value(env, 'DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', `DATABASE_URL must be a postgres:// connection string, got "${redactUrl(databaseUrl)}"`);
+  }
+  const mluviiBaseUrl = url(env, 'MLUVII_BASE_URL', 'https://app.mluvii.com') as string;
+  const mluviiTokenUrl = url(env, 'MLUVII_TOKEN_URL', `${mluviiBaseUrl}/login/connect/token`) as string;
+
+  const etlStart = value(env, 'ETL_START');
+  if (etlStart !== undefined && Number.isNaN(Date.parse(etlStart))) {
+    throw new ConfigError('ETL_START', `ETL_START must be a date (2026-01-31) or an ISO instant, got "${etlStart}"`);
+  }
+  const reportTz = value(env, 'REPORT_TZ') ?? 'Europe/Prague';
+  if (!isValidTimeZone(reportTz)) {
+    throw new ConfigError('REPORT_TZ', `REPORT_TZ must be an IANA time zone such as Europe/Prague, got "${reportTz}"`);
+  }
+  const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  return {
+    databaseUrl,
+    mluviiBaseUrl,
+    mluviiTokenUrl,
+    mluviiClientId: value(env, 'MLUVII_CLIENT_ID'),
+    mluviiClientSecret: value(env, 'MLUVII_CLIENT_SECRET'),
+    mluviiRps: positiveNumber(env, 'MLUVII_RPS', 5),
+    mluviiConcurrency: positiveNumber(env, 'MLUVII_CONCURRENCY', 4, true),
+    mluviiPageSize: positiveNumber(env, 'MLUVII_PAGE_SIZE', 200, true),
+    etlStart,
+    etlWindowMs: duration(env, 'ETL_WINDOW', '1d'),
+    etlSettleMs: duration(env, 'ETL_SETTLE', '30m'),
+    etlIncompleteMaxAgeMs: duration(env, 'ETL_INCOMPLETE_MAX_AGE', '7d'),
+    reportTz,
+    serviceLevelSeconds: positiveNumber(env, 'SERVICE_LEVEL_SECONDS', 20),
+    logLevel,
+  };
+}
+
+/** Commands that talk to the API need credentials; the others do not ask for them. */
+export function requireApiCredentials(config: Config): { clientId: string; clientSecret: string } {
+  if (!config.mluviiClientId) throw new ConfigError('MLUVII_CLIENT_ID', 'MLUVII_CLIENT_ID is required (the API user name from mluvii administration)');
+  if (!config.mluviiClientSecret) throw new ConfigError('MLUVII_CLIENT_SECRET', 'MLUVII_CLIENT_SECRET is required (the API password from mluvii administration)');
+  return { clientId: config.mluviiClientId, clientSecret: config.mluviiClientSecret };
+}
+
+export function requireDatabaseUrl(config: Config): string {
+  if (!config.databaseUrl) throw new ConfigError('DATABASE_URL', 'DATABASE_URL is required (postgres://user:password@host:5432/db)');
+  return config.databaseUrl;
+}

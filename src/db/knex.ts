@@ -1,0 +1,17 @@
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type { Knex };
+
+// Return bigint and numeric as JS values: ids fit in 2^53 (mluvii-api.md §8.17) and durations are
+// numeric(12,3), so Number keeps every millisecond.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+
+export function createKnex(connectionString: string, pool: { min?: number; max?: number } = {}): Knex {
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString, application_name: 'mluvii-etl' },
+    pool: { min: pool.min ?? 0, max: pool.max ?? 4 },
+  });
+}

@@ -1,0 +1,60 @@
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Knex } from 'knex';
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+
+interface MigrationModule {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Names migrations without their extension, so a database migrated from the `.ts` sources (tsx)
+ * and one migrated by compiled `.js` agree on what is applied (toolchain.md, knex migrations).
+ */
+export class ExtensionlessMigrationSource implements Knex.MigrationSource<string> {
+  constructor(private readonly dir = MIGRATIONS_DIR) {}
+
+  private files(): Map<string, string> {
+    const byName = new Map<string, string>();
+    for (const f of readdirSync(this.dir).sort()) {
+      if (f.endsWith('.d.ts') || !/\.(ts|js)$/.test(f)) continue;
+      const name = f.replace(/\.(ts|js)$/, '');
+      // Prefer .js next to a .ts (compiled build); either works.
+      if (!byName.has(name) || f.endsWith('.js')) byName.set(name, f);
+    }
+    return byName;
+  }
+
+  async getMigrations(): Promise<string[]> {
+    return [...this.files().keys()];
+  }
+
+  getMigrationName(migration: string): string {
+    return migration;
+  }
+
+  async getMigration(migration: string): Promise<MigrationModule> {
+    const file = this.files().get(migration);
+    if (!file) throw new Error(`migration ${migration} not found in ${this.dir}`);
+    return (await import(pathToFileURL(join(this.dir, file)).href)) as MigrationModule;
+  }
+}
+
+export const migrationConfig = (): Knex.MigratorConfig => ({
+  migrationSource: new ExtensionlessMigrationSource(),
+  tableName: 'knex_migrations',
+  schemaName: 'public',
+});
+
+/** Applies every pending migration; returns the names applied now (empty when up to date). */
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest(migrationConfig())) as [number, string[]];
+  return applied;
+}
+
+export async function migrateRollbackAll(knex: Knex): Promise<void> {
+  await knex.migrate.rollback(migrationConfig(), true);
+}

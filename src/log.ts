@@ -1,0 +1,43 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths pino blanks out wherever they appear, so a secret that slips into a log object never
+ * reaches the output. Strings are also scrubbed by `scrubSecrets` before they are logged as errors.
+ */
+export const REDACT_PATHS = [
+  'password', '*.password', 'secret', '*.secret', 'clientSecret', '*.clientSecret', 'client_secret', '*.client_secret',
+  'token', '*.token', 'accessToken', '*.accessToken', 'access_token', '*.access_token',
+  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'Authorization', '*.headers.Authorization',
+  'databaseUrl', '*.databaseUrl', 'DATABASE_URL', 'config.mluviiClientSecret', 'mluviiClientSecret',
+];
+
+export interface LoggerOptions {
+  level?: string;
+  /** Human-readable output (pino-pretty); default: when stderr is a terminal. */
+  pretty?: boolean;
+  /** Where JSON lines go; default stderr (stdout is for command output). */
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const level = opts.level ?? 'info';
+  const pretty = opts.pretty ?? (Boolean(process.stderr.isTTY) && !opts.destination);
+  const base = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined };
+  if (pretty) {
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+  }
+  return pino(base, (opts.destination ?? pino.destination({ fd: 2, sync: true })) as pino.DestinationStream);
+}
+
+/** Removes bearer tokens, client secrets and connection-string passwords from free text. */
+export function scrubSecrets(text: string, secrets: Array<string | undefined> = []): string {
+  let out = text
+    .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]')
+    .replace(/(client_secret=)[^&\s]+/gi, '$1[redacted]')
+    .replace(/(access_token["']?\s*[:=]\s*["']?)[^"'&\s]+/gi, '$1[redacted]')
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1[redacted]@');
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
+}

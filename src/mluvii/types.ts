@@ -1,0 +1,161 @@
+/**
+ * Payload types of the mluvii Public API (../shared/spec/mluvii-api.md §3–4).
+ * Every field is optional and every enum an open string: the server sends nulls where the model
+ * says non-null and keeps adding enum values (mluvii-api.md §3.1, §8.9–10).
+ */
+
+/** Known values are listed for readers; any other string is valid too. */
+export type OpenEnum<Known extends string> = Known | (string & {});
+
+export type SessionChannel = OpenEnum<'UNKNOWN' | 'Chat' | 'AV' | 'Phone'>;
+export type SessionSource = OpenEnum<
+  'UNKNOWN' | 'Default' | 'Callback' | 'Invitation' | 'ChatInvitation' | 'IncomingCall' | 'OutgoingCall' | 'Campaign' | 'API' |
+  'Facebook' | 'WhatsApp' | 'VK' | 'Apple' | 'GenericChannel'
+>;
+export type SessionStatus = OpenEnum<'UNKNOWN' | 'CREATED' | 'IN_QUEUE' | 'WAITING' | 'ACTIVE' | 'ACW' | 'BCW' | 'CLOSED' | 'BLACKLISTED'>;
+export type RoutingActivityType = OpenEnum<
+  'UNKNOWN' | 'RoutingRequestCreated' | 'EnteredGroupQueue' | 'GroupQueueTimeoutExpired' | 'LeftGroupQueue' | 'AssignedToOperator' |
+  'OperatorTimeoutExpired' | 'AcceptedByOperator' | 'ForwardedToGroup' | 'ForwardedToUser' | 'ForwardedToPhone' | 'RoutingEnded' |
+  'InvitedGroup' | 'InvitedUser'
+>;
+export type CampaignMode = OpenEnum<'Preview' | 'Progressive' | 'Predictive'>;
+
+export interface GuestInfo {
+  tempId?: number | null;
+  ipAddress?: string | null;
+  trackedId?: string | null;
+  identity?: string | null;
+  channelIdentity?: number | null;
+  os?: string | null;
+  browser?: string | null;
+  language?: string | null;
+  callParams?: Record<string, string> | null;
+  gdprVersion?: string | null;
+}
+
+export interface SessionOperator {
+  userId?: number | null;
+  userName?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  joined?: string | null;
+  left?: string | null;
+  concluded?: string | null;
+  feedbackResult?: string | null;
+  feedbackText?: string | null;
+  note?: string | null;
+}
+
+export interface Activity {
+  activityId?: number | null;
+  time?: string | null;
+  type?: string | null;
+  client?: string | null;
+  userId?: number | null;
+  text?: string | null;
+  terminationReason?: string | null;
+  [key: string]: unknown;
+}
+
+export interface Recording {
+  id?: number | null;
+  name?: string | null;
+  started?: string | null;
+  duration?: string | null;
+  type?: string | null;
+  userId?: number | null;
+  downloadUrl?: string | null;
+  isUploading?: boolean | null;
+  isDeleted?: boolean | null;
+}
+
+export interface AssignedTag {
+  userId?: number | null;
+  name?: string | null;
+}
+
+export interface SessionModel {
+  id?: number | null;
+  companyId?: number | null;
+  departmentId?: number | null;
+  guest?: GuestInfo | null;
+  channel?: SessionChannel | null;
+  source?: SessionSource | null;
+  status?: SessionStatus | null;
+  avSupport?: string | null;
+  directCallNumber?: string | null;
+  phoneCallbackNumber?: string | null;
+  isDirectChat?: boolean | null;
+  url?: string | null;
+  widget?: string | null;
+  operators?: SessionOperator[] | null;
+  reviewers?: Array<Record<string, unknown>> | null;
+  enteredQueue?: string | null;
+  created?: string | null;
+  guestJoined?: string | null;
+  started?: string | null;
+  ended?: string | null;
+  waited?: string | null;
+  length?: string | null;
+  blacklisted?: boolean | null;
+  phoneCallbackDialed?: string | null;
+  activities?: Activity[] | null;
+  tags?: AssignedTag[] | null;
+  chatbots?: Array<Record<string, unknown>> | null;
+  guestFeedbackStars?: number | null;
+  guestFeedbackScale?: string | null;
+  guestFeedbackText?: string | null;
+  autoAccepted?: boolean | null;
+  recordings?: Recording[] | null;
+  recordingsState?: string | null;
+  guestLeftSession?: string | null;
+  outboundDialResult?: string | null;
+  campaignId?: number | null;
+  [key: string]: unknown;
+}
+
+export interface RoutingTimelineOperator {
+  userId?: number | null;
+  firstName?: string | null;
+  lastName?: string | null;
+}
+
+export interface IdName {
+  id?: number | null;
+  name?: string | null;
+}
+
+export interface RoutingTimeLine {
+  routingRequestId?: number | null;
+  timestamp?: string | null;
+  activityType?: RoutingActivityType | null;
+  group?: IdName | null;
+  phoneNumber?: string | null;
+  operator?: RoutingTimelineOperator | null;
+  forwardedByOperator?: RoutingTimelineOperator | null;
+  invitedByOperator?: RoutingTimelineOperator | null;
+}
+
+export interface CampaignModel {
+  id?: number | null;
+  name?: string | null;
+  mode?: CampaignMode | null;
+  [key: string]: unknown;
+}
+
+export interface UserModel {
+  id?: number | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  username?: string | null;
+  email?: string | null;
+  enabled?: boolean | null;
+  [key: string]: unknown;
+}
+
+/**
+ * What the transform knows about a session's campaign (M-RING):
+ * a mode string when the campaign was read, 'unknown' when it could not be read (404, error),
+ * undefined when the session has no campaign.
+ */
+export type CampaignModeLookup = (campaignId: number) => string | 'unknown' | undefined;

@@ -1,0 +1,106 @@
+/**
+ * What the transform produces for one session: the rows the loader writes to `core`.
+ * Instants are the original ISO 8601 strings (Postgres parses them into timestamptz, keeping
+ * microseconds); durations are seconds rounded to milliseconds (M-0.1), or null (M-0.2).
+ */
+
+export const STATES = ['CREATED', 'IN_QUEUE', 'WAITING', 'BCW', 'ACTIVE', 'ACW'] as const;
+export type SessionState = (typeof STATES)[number];
+
+export interface SessionRow {
+  session_id: number;
+  company_id: number | null;
+  department_id: number | null;
+  channel: string | null;
+  source: string | null;
+  status: string | null;
+  campaign_id: number | null;
+  campaign_mode: string | null;
+  guest_left_session: string | null;
+  termination_reason: string | null;
+  auto_accepted: boolean | null;
+  is_direct_chat: boolean | null;
+  widget: string | null;
+  created_at: string;
+  guest_joined_at: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  first_routing_at: string | null;
+  first_assigned_at: string | null;
+  first_accepted_at: string | null;
+  created_s: number | null;
+  in_queue_s: number | null;
+  waiting_s: number | null;
+  bcw_s: number | null;
+  active_s: number | null;
+  acw_s: number | null;
+  ring_s: number | null;
+  waited_s: number | null;
+  /** K-ANSWER: first AcceptedByOperator − first RoutingRequestCreated. */
+  answer_s: number | null;
+  /** K-OFFERED: has a RoutingRequestCreated event. */
+  is_offered: boolean;
+  /** K-ANSWERED: has an AcceptedByOperator event. */
+  is_answered: boolean;
+  /** NULL for an incomplete session (metrics.md). */
+  skipped_states: SessionState[] | null;
+  quality_flags: string[];
+  is_complete: boolean;
+}
+
+export interface SessionStateRow {
+  session_id: number;
+  state: SessionState;
+  duration_s: number;
+}
+
+export interface SessionOperatorRow {
+  session_id: number;
+  user_id: number;
+  user_name: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  joined_at: string | null;
+  left_at: string | null;
+  concluded_at: string | null;
+  /** How many entries of operators[] this user had (0 when seen only in the routing history). */
+  stints: number;
+  queue_s: number | null;
+  active_s: number | null;
+  acw_s: number | null;
+  offers: number;
+  missed: number;
+}
+
+export interface RoutingEventRow {
+  session_id: number;
+  /** 1-based position after the stable sort of M-0.5. */
+  seq: number;
+  routing_request_id: number | null;
+  event_at: string | null;
+  activity_type: string | null;
+  group_id: number | null;
+  group_name: string | null;
+  operator_user_id: number | null;
+  forwarded_by_user_id: number | null;
+  invited_by_user_id: number | null;
+}
+
+/** Everything the loader writes for one good session. */
+export interface SessionFacts {
+  session: SessionRow;
+  states: SessionStateRow[];
+  operators: SessionOperatorRow[];
+  routingEvents: RoutingEventRow[];
+}
+
+/** A payload that cannot be understood (design.md "Loading rules"); stored in etl.rejects. */
+export interface Reject {
+  kind: 'reject';
+  /** The id if one could be read, for people looking at the reject. */
+  session_id: number | null;
+  reason: string;
+  raw_text: string;
+}
+
+export type TransformResult = { kind: 'facts'; facts: SessionFacts } | Reject;
