@@ -19,6 +19,10 @@ export interface Config {
   reportTz: string;
   serviceLevelSeconds: number;
   logLevel: string;
+  /** The role BI tools log in with; it can read `reporting` and nothing else. */
+  reportingRole: string;
+  /** Its password; when unset the role is created NOLOGIN (grant it to a login role yourself). */
+  reportingRolePassword: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -96,6 +100,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  const reportingRole = value(env, 'REPORTING_ROLE') ?? 'mluvii_reader';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(reportingRole)) {
+    throw new ConfigError('REPORTING_ROLE', `REPORTING_ROLE must be a lower-case SQL identifier (letters, digits, _), got "${reportingRole}"`);
+  }
   return {
     databaseUrl,
     mluviiBaseUrl,
@@ -112,6 +120,8 @@ export function loadConfig(env: Env = process.env): Config {
     reportTz,
     serviceLevelSeconds: positiveNumber(env, 'SERVICE_LEVEL_SECONDS', 20),
     logLevel,
+    reportingRole,
+    reportingRolePassword: value(env, 'REPORTING_ROLE_PASSWORD'),
   };
 }
 

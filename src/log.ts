@@ -10,7 +10,7 @@ export const REDACT_PATHS = [
   'password', '*.password', 'secret', '*.secret', 'clientSecret', '*.clientSecret', 'client_secret', '*.client_secret',
   'token', '*.token', 'accessToken', '*.accessToken', 'access_token', '*.access_token',
   'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'Authorization', '*.headers.Authorization',
-  'databaseUrl', '*.databaseUrl', 'DATABASE_URL', 'config.mluviiClientSecret', 'mluviiClientSecret',
+  'databaseUrl', '*.databaseUrl', 'DATABASE_URL', 'config.mluviiClientSecret', 'mluviiClientSecret', 'reportingRolePassword', '*.reportingRolePassword',
 ];
 
 export interface LoggerOptions {
