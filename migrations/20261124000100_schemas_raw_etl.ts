@@ -17,7 +17,10 @@ export async function up(knex: Knex): Promise<void> {
       routing_history  jsonb,
       content_hash     text NOT NULL,
       fetched_at       timestamptz NOT NULL DEFAULT now(),
-      first_fetched_at timestamptz NOT NULL DEFAULT now()
+      first_fetched_at timestamptz NOT NULL DEFAULT now(),
+      -- Set when run stopped waiting for the session to complete (metrics.md M-DONE); kept here so
+      -- that reprocess reproduces the never_completed flag from raw alone.
+      completion_given_up_at timestamptz
     );
     CREATE INDEX raw_sessions_created_at ON raw.sessions (created_at);
 

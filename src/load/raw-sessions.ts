@@ -1,0 +1,50 @@
+import type { Knex } from 'knex';
+import { contentHash } from './content-hash.js';
+
+/** A session as received: the list item (or detail) payload and its routing history. */
+export interface RawSession {
+  sessionId: number;
+  /** The payload's `created`, already validated by the transform. */
+  createdAt: string;
+  payload: unknown;
+  routingHistory: unknown;
+}
+
+export const rawSessionHash = (s: RawSession): string => contentHash([s.payload, s.routingHistory ?? null]);
+
+/**
+ * Upserts the latest payloads into raw.sessions. A row whose content hash is unchanged is not
+ * written at all. Returns the ids that were inserted or changed.
+ */
+export async function upsertRawSessions(db: Knex | Knex.Transaction, sessions: RawSession[]): Promise<Set<number>> {
+  if (sessions.length === 0) return new Set();
+  const rows = sessions.map((s) => ({
+    session_id: s.sessionId,
+    created_at: s.createdAt,
+    payload: s.payload,
+    routing_history: s.routingHistory ?? null,
+    content_hash: rawSessionHash(s),
+  }));
+  const result = await db.raw(
+    `INSERT INTO raw.sessions AS r (session_id, created_at, payload, routing_history, content_hash)
+     SELECT session_id, created_at, payload, routing_history, content_hash
+       FROM jsonb_to_recordset(?::jsonb)
+         AS x(session_id bigint, created_at timestamptz, payload jsonb, routing_history jsonb, content_hash text)
+     ON CONFLICT (session_id) DO UPDATE
+        SET created_at = EXCLUDED.created_at, payload = EXCLUDED.payload, routing_history = EXCLUDED.routing_history,
+            content_hash = EXCLUDED.content_hash, fetched_at = now()
+      WHERE r.content_hash IS DISTINCT FROM EXCLUDED.content_hash
+     RETURNING session_id`,
+    [JSON.stringify(rows)],
+  );
+  return new Set((result.rows as Array<{ session_id: number }>).map((r) => Number(r.session_id)));
+}
+
+/** Remembers that `run` stopped waiting for these sessions to complete (M-DONE). */
+export async function markCompletionGivenUp(db: Knex | Knex.Transaction, sessionIds: number[]): Promise<void> {
+  if (sessionIds.length === 0) return;
+  await db.raw(
+    `UPDATE raw.sessions SET completion_given_up_at = now() WHERE session_id = ANY(?::bigint[]) AND completion_given_up_at IS NULL`,
+    [sessionIds],
+  );
+}

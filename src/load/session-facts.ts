@@ -1,0 +1,95 @@
+import type { Knex } from 'knex';
+import type { SessionFacts } from '../transform/types.js';
+import { contentHash } from './content-hash.js';
+import { upsertDimensionsFromFacts } from './dimensions.js';
+
+/**
+ * The upsert of core facts. A session's facts_hash covers every row the transform produced for
+ * it, so an unchanged session writes nothing; a changed one replaces its child rows (states,
+ * operators, routing events) — child rows have no identity of their own across versions.
+ * Returns the ids written and the range of their created_at (to refresh the reporting summaries).
+ */
+export interface FactsWriteResult {
+  changedIds: number[];
+  createdRange?: { from: string; to: string };
+}
+
+const SESSION_COLUMNS = `session_id bigint, company_id bigint, department_id bigint, channel text, source text, status text,
+  campaign_id bigint, campaign_mode text, guest_left_session text, termination_reason text, auto_accepted boolean,
+  is_direct_chat boolean, widget text, created_at timestamptz, guest_joined_at timestamptz, started_at timestamptz,
+  ended_at timestamptz, first_routing_at timestamptz, first_assigned_at timestamptz, first_accepted_at timestamptz,
+  created_s numeric, in_queue_s numeric, waiting_s numeric, bcw_s numeric, active_s numeric, acw_s numeric,
+  ring_s numeric, waited_s numeric, answer_s numeric, is_offered boolean, is_answered boolean,
+  skipped_states text[], quality_flags text[], is_complete boolean, facts_hash text`;
+
+const SESSION_NAMES = SESSION_COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]);
+
+export async function upsertSessionFacts(db: Knex | Knex.Transaction, batch: SessionFacts[]): Promise<FactsWriteResult> {
+  if (batch.length === 0) return { changedIds: [] };
+  const sessions = batch.map((f) => ({ ...f.session, facts_hash: contentHash(f) }));
+  const names = SESSION_NAMES.join(', ');
+  const updates = SESSION_NAMES.filter((n) => n !== 'session_id')
+    .map((n) => `${n} = EXCLUDED.${n}`)
+    .join(', ');
+  const written = await db.raw(
+    `INSERT INTO core.sessions AS s (${names})
+     SELECT ${names} FROM jsonb_to_recordset(?::jsonb) AS x(${SESSION_COLUMNS})
+     ON CONFLICT (session_id) DO UPDATE SET ${updates}, loaded_at = now()
+      WHERE s.facts_hash IS DISTINCT FROM EXCLUDED.facts_hash
+     RETURNING session_id, created_at`,
+    [JSON.stringify(sessions)],
+  );
+  const rows = written.rows as Array<{ session_id: number; created_at: Date }>;
+  if (rows.length === 0) return { changedIds: [] };
+
+  const changed = new Set(rows.map((r) => Number(r.session_id)));
+  const changedIds = [...changed];
+  const mine = batch.filter((f) => changed.has(f.session.session_id));
+
+  await db.raw(
+    `DELETE FROM core.session_states WHERE session_id = ANY(:ids::bigint[]);
+     DELETE FROM core.session_operators WHERE session_id = ANY(:ids::bigint[]);
+     DELETE FROM core.routing_events WHERE session_id = ANY(:ids::bigint[]);`.replace(/:ids/g, '?'),
+    [changedIds, changedIds, changedIds],
+  );
+  const states = mine.flatMap((f) => f.states);
+  if (states.length) {
+    await db.raw(
+      `INSERT INTO core.session_states (session_id, state, duration_s)
+       SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(session_id bigint, state text, duration_s numeric)`,
+      [JSON.stringify(states)],
+    );
+  }
+  const operators = mine.flatMap((f) => f.operators);
+  if (operators.length) {
+    await db.raw(
+      `INSERT INTO core.session_operators (session_id, user_id, user_name, first_name, last_name, joined_at, left_at,
+              concluded_at, stints, queue_s, active_s, acw_s, offers, missed)
+       SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(session_id bigint, user_id bigint, user_name text, first_name text,
+              last_name text, joined_at timestamptz, left_at timestamptz, concluded_at timestamptz, stints integer,
+              queue_s numeric, active_s numeric, acw_s numeric, offers integer, missed integer)`,
+      [JSON.stringify(operators)],
+    );
+  }
+  const events = mine.flatMap((f) => f.routingEvents);
+  if (events.length) {
+    await db.raw(
+      `INSERT INTO core.routing_events (session_id, seq, routing_request_id, event_at, activity_type, group_id, group_name,
+              operator_user_id, forwarded_by_user_id, invited_by_user_id)
+       SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(session_id bigint, seq integer, routing_request_id bigint,
+              event_at timestamptz, activity_type text, group_id bigint, group_name text, operator_user_id bigint,
+              forwarded_by_user_id bigint, invited_by_user_id bigint)`,
+      [JSON.stringify(events)],
+    );
+  }
+  await upsertDimensionsFromFacts(db, mine);
+
+  let from = rows[0].created_at;
+  let to = rows[0].created_at;
+  for (const r of rows) {
+    if (r.created_at < from) from = r.created_at;
+    if (r.created_at > to) to = r.created_at;
+  }
+  // Half-open: the range must include the latest session itself.
+  return { changedIds, createdRange: { from: from.toISOString(), to: new Date(to.getTime() + 1).toISOString() } };
+}

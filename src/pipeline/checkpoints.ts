@@ -1,0 +1,47 @@
+import type { Knex } from 'knex';
+import type { TimeWindow } from './windows.js';
+
+/** The window's "done" mark; written in the same transaction as its data (design.md). */
+export async function markWindowDone(
+  trx: Knex.Transaction,
+  w: TimeWindow,
+  runId: number,
+  counts: { sessions: number; sessionsChanged: number; rejects: number },
+): Promise<void> {
+  await trx.raw(
+    `INSERT INTO etl.windows (window_start, window_end, status, sessions, sessions_changed, rejects, run_id, error, finished_at)
+     VALUES (?, ?, 'done', ?, ?, ?, ?, NULL, now())
+     ON CONFLICT (window_start, window_end) DO UPDATE
+        SET status = 'done', sessions = EXCLUDED.sessions, sessions_changed = EXCLUDED.sessions_changed,
+            rejects = EXCLUDED.rejects, run_id = EXCLUDED.run_id, error = NULL, finished_at = now(),
+            attempts = etl.windows.attempts + 1`,
+    [w.from.toISOString(), w.to.toISOString(), counts.sessions, counts.sessionsChanged, counts.rejects, runId],
+  );
+}
+
+export async function markWindowFailed(knex: Knex, w: TimeWindow, runId: number, error: string): Promise<void> {
+  await knex.raw(
+    `INSERT INTO etl.windows (window_start, window_end, status, run_id, error, finished_at)
+     VALUES (?, ?, 'failed', ?, ?, now())
+     ON CONFLICT (window_start, window_end) DO UPDATE
+        SET status = 'failed', run_id = EXCLUDED.run_id, error = EXCLUDED.error, finished_at = now(),
+            attempts = etl.windows.attempts + 1
+      WHERE etl.windows.status <> 'done'`,
+    [w.from.toISOString(), w.to.toISOString(), runId, error],
+  );
+}
+
+/** Windows already loaded: exactly this range, or inside one done window. */
+export async function isWindowDone(knex: Knex, w: TimeWindow): Promise<boolean> {
+  const r = await knex.raw(
+    `SELECT 1 FROM etl.windows WHERE status = 'done' AND window_start <= ? AND window_end >= ? LIMIT 1`,
+    [w.from.toISOString(), w.to.toISOString()],
+  );
+  return r.rows.length > 0;
+}
+
+/** Where `run` continues: the end of the latest done window. */
+export async function watermark(knex: Knex): Promise<Date | undefined> {
+  const r = await knex.raw(`SELECT max(window_end) AS end FROM etl.windows WHERE status = 'done'`);
+  return r.rows[0]?.end ?? undefined;
+}

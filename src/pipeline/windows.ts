@@ -1,0 +1,63 @@
+import dayjs from 'dayjs';
+import timezone from 'dayjs/plugin/timezone.js';
+import utc from 'dayjs/plugin/utc.js';
+import { UsageError } from '../errors.js';
+
+dayjs.extend(utc);
+dayjs.extend(timezone);
+
+/** A half-open range [from, to) on sessions.created. */
+export interface TimeWindow {
+  from: Date;
+  to: Date;
+}
+
+const DAY_MS = 86_400_000;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * A command-line time: a date means midnight of that day in REPORT_TZ (design.md); an instant
+ * must carry its offset, so the machine's own zone never matters.
+ */
+export function parseTimeArgument(raw: string, flag: string, tz: string): Date {
+  const text = raw.trim();
+  if (DATE_ONLY.test(text)) {
+    const d = dayjs.tz(text, tz);
+    if (d.isValid() && d.format('YYYY-MM-DD') === text) return d.toDate();
+  } else if (ISO_INSTANT.test(text)) {
+    const ms = Date.parse(text);
+    if (!Number.isNaN(ms)) return new Date(ms);
+  }
+  throw new UsageError(`${flag} must be a date (2026-01-31, a day in ${tz}) or an ISO instant with an offset (2026-01-31T08:00:00Z), got "${raw}"`);
+}
+
+/**
+ * Splits [from, to) into windows of `windowMs`. Whole-day lengths step by calendar days in
+ * `tz`, so a window is one local day even across a DST change (23 or 25 hours); other lengths
+ * step by exact milliseconds. The last window is cut at `to`.
+ */
+export function splitWindows(range: TimeWindow, windowMs: number, tz: string): TimeWindow[] {
+  if (!(range.to > range.from)) return [];
+  const windows: TimeWindow[] = [];
+  const byDays = windowMs % DAY_MS === 0;
+  let start = range.from;
+  while (start < range.to) {
+    const next = byDays ? addLocalDays(start, windowMs / DAY_MS, tz) : new Date(start.getTime() + windowMs);
+    const end = next < range.to ? next : range.to;
+    windows.push({ from: start, to: end });
+    start = end;
+  }
+  return windows;
+}
+
+/**
+ * The same local wall-clock time `days` later. dayjs's tz().add() keeps the offset of the start
+ * across a DST change, so the local date-time is rebuilt and re-read in the zone instead.
+ */
+function addLocalDays(start: Date, days: number, tz: string): Date {
+  const local = dayjs(start).tz(tz).add(days, 'day').format('YYYY-MM-DDTHH:mm:ss.SSS');
+  return dayjs.tz(local, tz).toDate();
+}
+
+export const describeWindow = (w: TimeWindow): string => `[${w.from.toISOString()}, ${w.to.toISOString()})`;

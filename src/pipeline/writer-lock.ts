@@ -1,0 +1,39 @@
+import pg from 'pg';
+import { LockBusyError } from '../errors.js';
+
+/** Arbitrary but fixed: every mluvii-etl writer of one database contends for this advisory lock. */
+const WRITER_LOCK_KEY = 7_400_123_001;
+
+export interface WriterLock {
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the one-writer lock (design.md "Only one run/backfill writes at a time") on a connection
+ * of its own, held for the whole command. Postgres drops it if the process dies, so a killed run
+ * never leaves a stale lock behind.
+ */
+export async function acquireWriterLock(connectionString: string): Promise<WriterLock> {
+  const client = new pg.Client({ connectionString, application_name: 'mluvii-etl writer lock' });
+  await client.connect();
+  const r = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [WRITER_LOCK_KEY]);
+  if (!r.rows[0].locked) {
+    const holder = await client.query<{ pid: number; started: Date }>(
+      `SELECT a.pid, a.backend_start AS started FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+        WHERE l.locktype = 'advisory' AND l.objid = $1::bigint % 4294967296 AND l.granted LIMIT 1`,
+      [WRITER_LOCK_KEY],
+    );
+    await client.end();
+    const who = holder.rows[0] ? ` (database backend pid ${holder.rows[0].pid}, connected ${holder.rows[0].started.toISOString()})` : '';
+    throw new LockBusyError(`another mluvii-etl run/backfill/reprocess is running against this database${who}; try again when it has finished`);
+  }
+  return {
+    async release() {
+      try {
+        await client.query('SELECT pg_advisory_unlock($1)', [WRITER_LOCK_KEY]);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
