@@ -46,12 +46,9 @@ export async function upsertSessionFacts(db: Knex | Knex.Transaction, batch: Ses
   const changedIds = [...changed];
   const mine = batch.filter((f) => changed.has(f.session.session_id));
 
-  await db.raw(
-    `DELETE FROM core.session_states WHERE session_id = ANY(:ids::bigint[]);
-     DELETE FROM core.session_operators WHERE session_id = ANY(:ids::bigint[]);
-     DELETE FROM core.routing_events WHERE session_id = ANY(:ids::bigint[]);`.replace(/:ids/g, '?'),
-    [changedIds, changedIds, changedIds],
-  );
+  for (const table of ['core.session_states', 'core.session_operators', 'core.routing_events']) {
+    await db.raw(`DELETE FROM ${table} WHERE session_id = ANY(?::bigint[])`, [changedIds]);
+  }
   const states = mine.flatMap((f) => f.states);
   if (states.length) {
     await db.raw(

@@ -104,3 +104,18 @@ export interface Reject {
 }
 
 export type TransformResult = { kind: 'facts'; facts: SessionFacts } | Reject;
+
+/** What transformSession reads for one session (everything as received from the API). */
+export interface TransformInput {
+  /** The session payload (GET /api/v1/Sessions item); anything, validated by the transform. */
+  payload: unknown;
+  /** The routingHistory response: undefined/null when not fetched, an array, or a wrapper object. */
+  routingHistory: unknown;
+  /** M-RING: the mode of a campaign by id. */
+  campaignMode: import('../mluvii/types.js').CampaignModeLookup;
+}
+
+export interface TransformOptions {
+  /** M-DONE: the pipeline stopped waiting for this session; an incomplete one gets `never_completed`. */
+  neverCompleted?: boolean;
+}
