@@ -1,0 +1,210 @@
+/**
+ * How fast the KPI views answer at real sizes (issue #6): builds a warehouse of 1,000,000 sessions
+ * over a year directly in core (INSERT … SELECT generate_series), refreshes the summaries, then
+ * times reporting.daily_kpis and reporting.operator_daily over 90 days, against the baseline of
+ * the same KPIs computed straight from core (core.*_for_days, what a plain view would have to do).
+ *
+ *   node --import tsx bench/views.ts            # 1,000,000 sessions (a few minutes)
+ *   node --import tsx bench/views.ts --quick    #   100,000 sessions
+ *
+ * Database: BENCH_DATABASE_URL (must hold no sessions; migrated here, left in place), else a fresh
+ * database on postgres://postgres@127.0.0.1:5432/postgres, dropped at the end.
+ * Prints the medians and writes bench/results/views.json.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { createKnex, type Knex } from '../src/db/knex.js';
+import { migrateLatest } from '../src/db/migrations.js';
+import { rebuildAllReportingSummaries } from '../src/load/reporting-summaries.js';
+import { syncReportingSettings } from '../src/load/reporting-settings.js';
+
+const quick = process.argv.includes('--quick');
+const SESSIONS = quick ? 100_000 : 1_000_000;
+const DAYS_OF_DATA = 365;
+const DAYS_QUERIED = 90;
+const OPERATORS = 60;
+const RUNS = 7;
+const SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function seconds<T>(what: string, fn: () => Promise<T>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  const s = (performance.now() - t0) / 1000;
+  console.log(`  ${what}: ${s.toFixed(1)} s`);
+  return s;
+}
+
+/**
+ * A year of sessions ending yesterday: business-hours peaks, six departments of unequal size,
+ * 70 % chat / 20 % phone / 10 % AV, 92 % offered, 85 % of those answered, 2 % still open,
+ * exponential queue/answer/conversation/ACW times; about 5 operator rows per 4 sessions.
+ */
+async function buildWarehouse(knex: Knex): Promise<void> {
+  await knex.raw(`
+    INSERT INTO core.operators (user_id, user_name, first_name, last_name)
+    SELECT u, 'operator' || u, 'Operator', 'No. ' || u FROM generate_series(1, ${OPERATORS}) u`);
+
+  await knex.raw(`
+    INSERT INTO core.sessions (
+      session_id, company_id, department_id, channel, source, status, created_at,
+      in_queue_s, waiting_s, answer_s, active_s, acw_s, created_s,
+      is_offered, is_answered, is_complete, skipped_states, facts_hash)
+    SELECT
+      id, 1, department, channel, 'Default', CASE WHEN complete THEN 'CLOSED' ELSE 'OPEN' END, created_at,
+      in_queue, waiting, CASE WHEN answered THEN in_queue + waiting END,
+      active, acw, CASE WHEN offered THEN 0.120 END,
+      offered, answered, complete, CASE WHEN complete THEN '{}'::text[] END, 'bench'
+    FROM (
+      SELECT
+        g AS id,
+        date_trunc('day', now()) - interval '${DAYS_OF_DATA} days'
+          + floor(random() * ${DAYS_OF_DATA}) * interval '1 day'
+          + (6 + 14 * (random() + random() + random()) / 3) * interval '1 hour' AS created_at,
+        1 + floor(6 * power(random(), 1.6))::int AS department,
+        (ARRAY['Chat', 'Chat', 'Chat', 'Chat', 'Chat', 'Chat', 'Chat', 'Phone', 'Phone', 'AV'])[1 + floor(random() * 10)::int] AS channel,
+        offered,
+        answered,
+        random() < 0.98 AS complete,
+        -- the guest of an unanswered session often left before any operator was picked
+        CASE WHEN answered OR (offered AND random() < 0.5) THEN round((-ln(1 - random()) * 25)::numeric, 3) END AS in_queue,
+        CASE WHEN answered THEN round((-ln(1 - random()) * 8)::numeric, 3) END AS waiting,
+        CASE WHEN answered THEN round((30 - ln(1 - random()) * 400)::numeric, 3) END AS active,
+        CASE WHEN answered AND random() < 0.9 THEN round((-ln(1 - random()) * 90)::numeric, 3) END AS acw
+      FROM (
+        SELECT g, offered, offered AND random() < 0.85 AS answered
+          FROM (SELECT g, random() < 0.92 AS offered FROM generate_series(1, ${SESSIONS}) g) o
+      ) r
+    ) s
+  `);
+
+  // one row per session for the operator who took it (or was offered it), a second one for every
+  // fourth session (a missed offer or a forward): 1.25 rows per session
+  await knex.raw(`
+    INSERT INTO core.session_operators (session_id, user_id, joined_at, left_at, concluded_at, stints, queue_s, active_s, acw_s, offers, missed)
+    SELECT s.session_id, 1 + (s.session_id * 7919) % ${OPERATORS},
+           CASE WHEN s.is_answered THEN s.created_at + s.answer_s * interval '1 second' END,
+           CASE WHEN s.is_answered THEN s.created_at + (s.answer_s + coalesce(s.active_s, 0)) * interval '1 second' END,
+           CASE WHEN s.is_answered AND s.acw_s IS NOT NULL
+                THEN s.created_at + (s.answer_s + coalesce(s.active_s, 0) + s.acw_s) * interval '1 second' END,
+           CASE WHEN s.is_answered THEN 1 ELSE 0 END,
+           s.waiting_s, s.active_s, s.acw_s, CASE WHEN s.is_offered THEN 1 ELSE 0 END, 0
+      FROM core.sessions s;
+    INSERT INTO core.session_operators (session_id, user_id, offers, missed)
+    SELECT s.session_id, 1 + (s.session_id * 7919 + 17) % ${OPERATORS}, 1, 1
+      FROM core.sessions s WHERE s.session_id % 4 = 0;
+  `);
+  await knex.raw('ANALYZE core.sessions; ANALYZE core.session_operators; ANALYZE core.operators; ANALYZE etl.settings');
+}
+
+interface Timing {
+  medianMs: number;
+  runsMs: number[];
+  rows: number;
+}
+
+async function time(knex: Knex, sql: string): Promise<Timing> {
+  await knex.raw(sql); // warm-up
+  const runsMs: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    rows = (await knex.raw(sql)).rows.length;
+    runsMs.push(Math.round((performance.now() - t0) * 10) / 10);
+  }
+  const sorted = [...runsMs].sort((a, b) => a - b);
+  return { medianMs: sorted[Math.floor(sorted.length / 2)], runsMs, rows };
+}
+
+async function main(): Promise<void> {
+  const given = process.env.BENCH_DATABASE_URL;
+  const scratch = given ? undefined : `mluvii_bench_${randomBytes(4).toString('hex')}`;
+  const admin = scratch ? createKnex(SERVER, { max: 1 }) : undefined;
+  if (admin && scratch) await admin.raw(`CREATE DATABASE ${scratch}`);
+  const knex = createKnex(given ?? withDatabase(SERVER, scratch as string), { max: 2 });
+  try {
+    await migrateLatest(knex);
+    await syncReportingSettings(knex, { reportTz: 'Europe/Prague', serviceLevelSeconds: 20 });
+    const existing = Number((await knex.raw('SELECT count(*) AS n FROM core.sessions')).rows[0].n);
+    if (existing > 0) throw new Error(`BENCH_DATABASE_URL already holds ${existing} sessions; give the benchmark an empty database`);
+
+    const version = (await knex.raw('SHOW server_version')).rows[0].server_version as string;
+    console.log(`mluvii-etl view benchmark: ${SESSIONS.toLocaleString('en')} sessions over ${DAYS_OF_DATA} days, Postgres ${version}`);
+    const buildS = await seconds('build the warehouse in core', () => buildWarehouse(knex));
+    const operatorRows = Number((await knex.raw('SELECT count(*) AS n FROM core.session_operators')).rows[0].n);
+    const rebuildS = await seconds('rebuild all summaries', () => rebuildAllReportingSummaries(knex));
+
+    const { rows: bounds } = await knex.raw(`
+      SELECT (max(day) - ${DAYS_QUERIED - 1})::text AS first, max(day)::text AS last FROM core.daily_kpis_summary`);
+    const { first, last } = bounds[0] as { first: string; last: string };
+    const inRange = `day BETWEEN '${first}' AND '${last}'`;
+    const oneDaySessions = Number(
+      (await knex.raw(`SELECT count(*) AS n FROM reporting.session_durations WHERE created_at >= '${last}'::date - 1 AND created_at < '${last}'::date + 1`)).rows[0].n,
+    ) / 2;
+
+    const timings: Record<string, Timing> = {
+      daily_kpis: await time(knex, `SELECT * FROM reporting.daily_kpis WHERE ${inRange}`),
+      operator_daily: await time(knex, `SELECT * FROM reporting.operator_daily WHERE ${inRange}`),
+      daily_kpis_from_core: await time(knex, `SELECT * FROM core.daily_kpis_for_days('${first}', '${last}')`),
+      operator_daily_from_core: await time(knex, `SELECT * FROM core.operator_daily_for_days('${first}', '${last}')`),
+      refresh_one_day: await time(knex, `SELECT core.refresh_reporting_days('${last}', '${last}')`),
+    };
+
+    console.log(`\n${DAYS_QUERIED} days (${first} … ${last}), median of ${RUNS} runs:`);
+    const line = (name: string, t: Timing) => console.log(`  ${name.padEnd(48)} ${t.medianMs.toFixed(1).padStart(8)} ms  (${t.rows} rows)`);
+    line('reporting.daily_kpis (summary)', timings.daily_kpis);
+    line('  same KPIs straight from core', timings.daily_kpis_from_core);
+    line('reporting.operator_daily (summary)', timings.operator_daily);
+    line('  same KPIs straight from core', timings.operator_daily_from_core);
+    line(`refresh of one day (~${Math.round(oneDaySessions)} sessions)`, timings.refresh_one_day);
+    const ratios = {
+      daily_kpis: Math.round((timings.daily_kpis_from_core.medianMs / timings.daily_kpis.medianMs) * 10) / 10,
+      operator_daily: Math.round((timings.operator_daily_from_core.medianMs / timings.operator_daily.medianMs) * 10) / 10,
+    };
+    console.log(`  summaries are ${ratios.daily_kpis}× (daily_kpis) and ${ratios.operator_daily}× (operator_daily) faster than computing from core`);
+
+    const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'views.json');
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(
+      out,
+      `${JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          postgres: version,
+          sessions: SESSIONS,
+          operatorRows,
+          daysOfData: DAYS_OF_DATA,
+          daysQueried: DAYS_QUERIED,
+          range: { first, last },
+          buildSeconds: Math.round(buildS * 10) / 10,
+          rebuildAllSummariesSeconds: Math.round(rebuildS * 10) / 10,
+          runs: RUNS,
+          timings,
+          speedup: ratios,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    console.log(`\nwrote ${out}`);
+  } finally {
+    await knex.destroy();
+    if (admin && scratch) {
+      await admin.raw(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
+      await admin.destroy();
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench/views: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});

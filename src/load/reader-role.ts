@@ -1,0 +1,85 @@
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { ConfigError } from '../errors.js';
+
+/** Schemas the reader must not reach: guest data (raw), the facts (core), the bookkeeping (etl). */
+const CLOSED_SCHEMAS = ['raw', 'core', 'etl'];
+
+/**
+ * A SCRAM-SHA-256 verifier of the password (RFC 5802/7677, the format Postgres stores), so the
+ * clear password never reaches the server's logs or pg_stat_statements. Only for printable ASCII,
+ * where Postgres's SASLprep is the identity; other passwords are sent as they are.
+ */
+function scramVerifier(password: string): string | undefined {
+  if (!/^[\x20-\x7e]+$/.test(password)) return undefined;
+  const iterations = 4096;
+  const salt = randomBytes(16);
+  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  const storedKey = createHash('sha256').update(clientKey).digest();
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+}
+
+/**
+ * Makes `role` the BI tools' role (design.md "Loading rules"): it can SELECT every view of
+ * `reporting` (also ones created later by the same owner) and nothing else, neither raw (guest
+ * IPs, phone numbers, transcripts) nor core nor etl. Idempotent; call it after migrating.
+ *
+ * - Created with LOGIN and `password` when one is given, else NOLOGIN (grant it to a login role).
+ *   An existing role gets the password (and LOGIN) when one is given and is otherwise left as it is.
+ * - The views run with their owner's rights, so the reader needs no right on core.
+ * - Roles are cluster-wide; the grants are for the current database.
+ * - Where PUBLIC may still create objects in the `public` schema (Postgres ≤ 14 defaults) and we
+ *   own that schema, that right is revoked from PUBLIC (the Postgres 15 default), since it cannot be
+ *   taken from one role alone. Other rights PUBLIC has everywhere (CONNECT, TEMP, reading
+ *   pg_catalog) remain.
+ */
+export async function ensureReaderRole(knex: Knex, role: string, password?: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
+    throw new ConfigError('REPORTING_ROLE', `REPORTING_ROLE must be a lower-case SQL identifier (letters, digits, _), got "${role}"`);
+  }
+  const r = `"${role}"`; // safe: the pattern above admits no quote
+  await knex.transaction(async (trx) => {
+    const exists = (await trx.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [role])).rows.length > 0;
+    if (!exists) {
+      await trx.raw(`CREATE ROLE ${r} NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOLOGIN`);
+    }
+    if (password) {
+      // The password travels as a bind parameter and is quoted by the server (%L): never in SQL text.
+      await trx.raw(`SELECT set_config('mluvii_etl.reader_password', ?, true)`, [scramVerifier(password) ?? password]);
+      await trx.raw(`DO $$ BEGIN
+        EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', '${role}', current_setting('mluvii_etl.reader_password'));
+      END $$`);
+      await trx.raw(`SELECT set_config('mluvii_etl.reader_password', '', true)`);
+    }
+
+    const database = (await trx.raw('SELECT current_database() AS db')).rows[0].db as string;
+    const closed = CLOSED_SCHEMAS.join(', ');
+    await trx.raw(`
+      REVOKE ALL ON ALL TABLES    IN SCHEMA ${closed}, public FROM ${r};
+      REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${closed}, public FROM ${r};
+      REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${closed} FROM ${r};
+      REVOKE ALL ON SCHEMA ${closed}, public FROM ${r};
+      REVOKE CREATE ON SCHEMA reporting FROM ${r};
+      REVOKE ALL ON ALL TABLES IN SCHEMA reporting FROM ${r};
+
+      GRANT CONNECT ON DATABASE "${database.replace(/"/g, '""')}" TO ${r};
+      GRANT USAGE ON SCHEMA reporting TO ${r};
+      GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO ${r};
+      ALTER DEFAULT PRIVILEGES IN SCHEMA reporting GRANT SELECT ON TABLES TO ${r};
+    `);
+
+    const publicSchema = (
+      await trx.raw(`
+        SELECT has_schema_privilege(?, 'public', 'CREATE') AS reader_can_create,
+               pg_has_role(n.nspowner, 'USAGE') OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS we_own_it
+          FROM pg_namespace n WHERE n.nspname = 'public'`,
+        [role],
+      )
+    ).rows[0] as { reader_can_create: boolean; we_own_it: boolean } | undefined;
+    if (publicSchema?.reader_can_create && publicSchema.we_own_it) {
+      await trx.raw('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    }
+  });
+}
