@@ -1,0 +1,106 @@
+import { resolve } from 'node:path';
+import type { CommandHandler } from '../cli.js';
+import { redactUrl } from '../config.js';
+import { createKnex } from '../db/knex.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
+import { UsageError } from '../errors.js';
+import { startSimulator } from '../simulator/server.js';
+import { backfillCommand } from './backfill.js';
+import { table } from './status.js';
+import dayjs from 'dayjs';
+import timezone from 'dayjs/plugin/timezone.js';
+import utc from 'dayjs/plugin/utc.js';
+
+dayjs.extend(utc);
+dayjs.extend(timezone);
+
+/** Where the demo's embedded Postgres keeps its data (git-ignored), so a second demo is instant. */
+export const DEMO_DATA_DIR = resolve('.data', 'demo-postgres');
+
+/**
+ * `demo`: one command for a newcomer. Starts the simulator and (without DATABASE_URL) an embedded
+ * Postgres, backfills the last N full days, and prints what was loaded and a few KPIs read back
+ * from the reporting views.
+ */
+export const demoCommand: CommandHandler = async (ctx) => {
+  const { config, logger, opts, print } = ctx;
+  const days = Number(opts.days ?? 7);
+  if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError(`--days must be a whole number from 1 to 366, got "${String(opts.days)}"`);
+  const started = Date.now();
+
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    print(`Starting an embedded Postgres (data in ${DEMO_DATA_DIR}) ...`);
+    embedded = await startEmbeddedPostgres(DEMO_DATA_DIR, { database: 'mluvii' });
+    databaseUrl = embedded.url;
+  }
+  const simulator = await startSimulator({ seed: 1 });
+  print(`Simulated mluvii API at ${simulator.url}`);
+  try {
+    const today = dayjs().tz(config.reportTz).format('YYYY-MM-DD');
+    const from = dayjs.tz(today, config.reportTz).subtract(days, 'day').format('YYYY-MM-DD');
+    // The simulator is local, so the demo need not be gentle with it.
+    const demoConfig = {
+      ...config,
+      databaseUrl,
+      mluviiBaseUrl: simulator.url,
+      mluviiTokenUrl: `${simulator.url}/login/connect/token`,
+      mluviiClientId: simulator.clientId,
+      mluviiClientSecret: simulator.clientSecret,
+      mluviiRps: Math.max(config.mluviiRps, 500),
+      mluviiConcurrency: Math.max(config.mluviiConcurrency, 16),
+    };
+    print(`Backfilling ${from} … ${today} (${config.reportTz}) from the simulator ...`);
+    const code = await backfillCommand({ ...ctx, config: demoConfig, opts: { from, to: today } });
+    if (code !== 0) return code;
+
+    const knex = createKnex(databaseUrl, { max: 1 });
+    try {
+      const loaded = (
+        await knex.raw(`SELECT (SELECT count(*) FROM core.sessions) AS sessions, (SELECT count(*) FROM core.session_operators) AS operator_rows,
+                               (SELECT count(*) FROM core.routing_events) AS routing_events, (SELECT count(*) FROM etl.rejects) AS rejects,
+                               (SELECT count(*) FROM core.sessions WHERE NOT is_complete) AS incomplete`)
+      ).rows[0];
+      print('');
+      print(`Loaded ${loaded.sessions} sessions, ${loaded.operator_rows} operator rows, ${loaded.routing_events} routing events; ${loaded.rejects} rejected payloads; ${loaded.incomplete} sessions still incomplete.`);
+      const kpis = (
+        await knex.raw(`SELECT day, sum(offered) AS offered, sum(answered) AS answered, sum(abandoned) AS abandoned,
+                               round(sum(service_level * (answered + abandoned)) / nullif(sum(answered + abandoned), 0), 3) AS service_level,
+                               round(avg(avg_in_queue_s), 1) AS avg_in_queue_s, round(avg(avg_active_s), 1) AS avg_active_s,
+                               round(avg(avg_acw_s), 1) AS avg_acw_s
+                          FROM reporting.daily_kpis GROUP BY day ORDER BY day`)
+      ).rows;
+      print('');
+      print('Daily KPIs (reporting.daily_kpis, all departments and channels):');
+      print(table(['day', 'offered', 'answered', 'abandoned', 'service level', 'avg in queue s', 'avg active s', 'avg ACW s'],
+        kpis.map((r: Record<string, unknown>) => [r.day instanceof Date ? dayjs(r.day).format('YYYY-MM-DD') : r.day, r.offered, r.answered, r.abandoned, r.service_level, r.avg_in_queue_s, r.avg_active_s, r.avg_acw_s])));
+      const ops = (
+        await knex.raw(`SELECT operator_name, sum(sessions) AS sessions, round(sum(sum_active_s) / 60, 1) AS active_min,
+                               round(sum(sum_acw_s) / 60, 1) AS acw_min, sum(missed) AS missed
+                          FROM reporting.operator_daily GROUP BY operator_name ORDER BY 2 DESC LIMIT 5`)
+      ).rows;
+      print('');
+      print('Busiest operators (reporting.operator_daily):');
+      print(table(['operator', 'sessions', 'active min', 'ACW min', 'missed offers'], ops.map((r: Record<string, unknown>) => [r.operator_name, r.sessions, r.active_min, r.acw_min, r.missed])));
+    } finally {
+      await knex.destroy();
+    }
+    print('');
+    print(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Query it yourself:`);
+    print(`  psql "${embedded ? databaseUrl : redactUrl(databaseUrl)}" -c "SELECT * FROM reporting.daily_kpis ORDER BY day DESC LIMIT 10"`);
+    if (opts.keepRunning) {
+      print('Staying up (simulator and database) until Ctrl-C ...');
+      await new Promise<void>((res) => {
+        process.once('SIGINT', res);
+        process.once('SIGTERM', res);
+      });
+    } else if (embedded) {
+      print('(add --keep-running to keep the embedded database up for psql or Metabase)');
+    }
+    return 0;
+  } finally {
+    await simulator.stop();
+    await embedded?.stop();
+  }
+};

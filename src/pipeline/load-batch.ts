@@ -1,0 +1,61 @@
+import type { Knex } from 'knex';
+import { insertRejects, type RejectContext } from '../load/rejects.js';
+import { upsertRawSessions, type RawSession } from '../load/raw-sessions.js';
+import { upsertSessionFacts } from '../load/session-facts.js';
+import type { CampaignModeLookup } from '../mluvii/types.js';
+import { transformSession } from '../transform/index.js';
+import type { Reject, SessionFacts } from '../transform/types.js';
+
+/** One session as extracted (or as read back from raw). */
+export interface ExtractedSession {
+  payload: unknown;
+  routingHistory: unknown;
+  /** run has stopped waiting for it to complete (M-DONE never_completed). */
+  neverCompleted?: boolean;
+}
+
+export interface BatchResult {
+  sessions: number;
+  sessionsChanged: number;
+  rejects: number;
+  /** created_at range of the sessions whose facts changed, for the reporting summaries. */
+  changedRange?: { from: string; to: string };
+}
+
+/**
+ * transform → load for one batch, inside the caller's transaction: raw payloads (unless they
+ * came from raw), facts, and rejects. The one place where a payload turns into rows.
+ */
+export async function loadBatch(
+  trx: Knex.Transaction,
+  batch: ExtractedSession[],
+  opts: { campaignMode: CampaignModeLookup; writeRaw: boolean; rejectContext: RejectContext },
+): Promise<BatchResult> {
+  const facts: SessionFacts[] = [];
+  const raws: RawSession[] = [];
+  const rejects: Reject[] = [];
+  for (const item of batch) {
+    const result = transformSession(
+      { payload: item.payload, routingHistory: item.routingHistory, campaignMode: opts.campaignMode },
+      { neverCompleted: item.neverCompleted },
+    );
+    if (result.kind === 'reject') {
+      rejects.push(result);
+      continue;
+    }
+    facts.push(result.facts);
+    if (opts.writeRaw) {
+      raws.push({ sessionId: result.facts.session.session_id, createdAt: result.facts.session.created_at, payload: item.payload, routingHistory: item.routingHistory ?? null });
+    }
+  }
+  if (opts.writeRaw) await upsertRawSessions(trx, raws);
+  const written = await upsertSessionFacts(trx, facts);
+  await insertRejects(trx, rejects, opts.rejectContext);
+  return { sessions: facts.length, sessionsChanged: written.changedIds.length, rejects: rejects.length, changedRange: written.createdRange };
+}
+
+export function mergeRange(a: { from: string; to: string } | undefined, b: { from: string; to: string } | undefined) {
+  if (!a) return b;
+  if (!b) return a;
+  return { from: a.from < b.from ? a.from : b.from, to: a.to > b.to ? a.to : b.to };
+}

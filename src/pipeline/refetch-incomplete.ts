@@ -1,0 +1,82 @@
+import type { Knex } from 'knex';
+import { markCompletionGivenUp } from '../load/raw-sessions.js';
+import { refreshReportingSummaries } from '../load/reporting-summaries.js';
+import type { MluviiClient } from '../mluvii/client.js';
+import type { Logger } from '../log.js';
+import type { CampaignModes } from './campaign-modes.js';
+import { loadBatch, mergeRange, type ExtractedSession } from './load-batch.js';
+import type { RunCounts } from './runs.js';
+
+/**
+ * M-DONE: sessions loaded while still running are fetched again by id until they complete; once
+ * older than ETL_INCOMPLETE_MAX_AGE they are kept as they are with the never_completed flag.
+ */
+export async function refetchIncompleteSessions(
+  deps: { knex: Knex; client: MluviiClient; campaigns: CampaignModes; runId: number; counts: RunCounts; logger: Logger; batchSize: number },
+  opts: { now: Date; maxAgeMs: number },
+): Promise<{ refetched: number; completed: number; givenUp: number }> {
+  const { knex, client, campaigns } = deps;
+  const giveUpBefore = new Date(opts.now.getTime() - opts.maxAgeMs);
+  const pending = (
+    await knex.raw(
+      `SELECT s.session_id, s.created_at FROM core.sessions s JOIN raw.sessions r USING (session_id)
+        WHERE NOT s.is_complete AND r.completion_given_up_at IS NULL ORDER BY s.session_id`,
+    )
+  ).rows as Array<{ session_id: number; created_at: Date }>;
+  const totals = { refetched: 0, completed: 0, givenUp: 0 };
+  const requestsBefore = client.requestCount;
+
+  for (let i = 0; i < pending.length; i += deps.batchSize) {
+    const slice = pending.slice(i, i + deps.batchSize);
+    const fetched = await Promise.all(
+      slice.map(async ({ session_id, created_at }) => {
+        const [payload, routingHistory] = await Promise.all([client.getSession(session_id), client.getRoutingHistory(session_id)]);
+        return { session_id, created_at, payload, routingHistory };
+      }),
+    );
+    // A session the API no longer knows (404) keeps its last stored version until it is too old.
+    const found = fetched.filter((f) => f.payload !== undefined);
+    const tooOld = new Set(fetched.filter((f) => f.created_at < giveUpBefore).map((f) => f.session_id));
+    const lost = fetched.filter((f) => f.payload === undefined && tooOld.has(f.session_id)).map((f) => f.session_id);
+    if (lost.length) {
+      const stored = (await knex.raw(`SELECT session_id, payload, routing_history FROM raw.sessions WHERE session_id = ANY(?::bigint[])`, [lost])).rows as Array<{
+        session_id: number;
+        payload: unknown;
+        routing_history: unknown;
+      }>;
+      for (const s of stored) found.push({ session_id: Number(s.session_id), created_at: giveUpBefore, payload: s.payload, routingHistory: s.routing_history });
+    }
+    await campaigns.ensure(
+      found.map((f) => (f.payload as { campaignId?: unknown }).campaignId).filter((id): id is number => typeof id === 'number'),
+      client,
+      knex,
+    );
+    await knex.transaction(async (trx) => {
+      const first: ExtractedSession[] = found.map((f) => ({ payload: f.payload, routingHistory: f.routingHistory }));
+      let r = await loadBatch(trx, first, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
+      const stillIncomplete = (
+        await trx.raw(`SELECT session_id FROM core.sessions WHERE session_id = ANY(?::bigint[]) AND NOT is_complete`, [[...tooOld]])
+      ).rows.map((x: { session_id: number }) => Number(x.session_id)) as number[];
+      if (stillIncomplete.length) {
+        await markCompletionGivenUp(trx, stillIncomplete);
+        const giveUp = new Set(stillIncomplete);
+        const again = found.filter((f) => giveUp.has(f.session_id)).map((f) => ({ payload: f.payload, routingHistory: f.routingHistory, neverCompleted: true }));
+        const r2 = await loadBatch(trx, again, { campaignMode: campaigns.lookup, writeRaw: false, rejectContext: { runId: deps.runId } });
+        r = { ...r, changedRange: mergeRange(r.changedRange, r2.changedRange) };
+        totals.givenUp += stillIncomplete.length;
+      }
+      if (r.changedRange) await refreshReportingSummaries(trx, r.changedRange);
+      const completed = (
+        await trx.raw(`SELECT count(*)::int AS n FROM core.sessions WHERE session_id = ANY(?::bigint[]) AND is_complete`, [found.map((f) => f.session_id)])
+      ).rows[0].n as number;
+      totals.completed += completed;
+      totals.refetched += found.length;
+      deps.counts.sessionsSeen += found.length;
+      deps.counts.sessionsChanged += r.sessionsChanged;
+      deps.counts.rejects += r.rejects;
+    });
+  }
+  deps.counts.apiRequests += client.requestCount - requestsBefore;
+  deps.logger.info({ pending: pending.length, ...totals }, 'incomplete sessions re-fetched');
+  return totals;
+}

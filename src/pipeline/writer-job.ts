@@ -1,0 +1,76 @@
+import type { Knex } from 'knex';
+import type { Config } from '../config.js';
+import { requireDatabaseUrl } from '../config.js';
+import { createKnex } from '../db/knex.js';
+import { migrateLatest } from '../db/migrations.js';
+import { LockBusyError } from '../errors.js';
+import { syncReportingSettings } from '../load/reporting-settings.js';
+import { scrubSecrets, type Logger } from '../log.js';
+import { closeAbandonedRuns, emptyCounts, finishRun, startRun, type RunCounts, type RunKind } from './runs.js';
+import { acquireWriterLock } from './writer-lock.js';
+
+export interface WriterJobContext {
+  knex: Knex;
+  runId: number;
+  counts: RunCounts;
+  logger: Logger;
+}
+
+/** What a job reports back: failures are listed, so the run can end as failed after finishing the rest. */
+export interface JobOutcome {
+  failures: string[];
+}
+
+/**
+ * The frame every writing command (run, backfill, reprocess) runs in: migrate, take the
+ * one-writer lock, open an etl.runs row, do the work, close the row as succeeded or failed.
+ * Returns the exit code (0 or 1).
+ */
+export async function runWriterJob(
+  config: Config,
+  logger: Logger,
+  kind: RunKind,
+  args: Record<string, unknown>,
+  work: (ctx: WriterJobContext) => Promise<JobOutcome>,
+): Promise<number> {
+  const databaseUrl = requireDatabaseUrl(config);
+  const knex = createKnex(databaseUrl, { max: 4 });
+  const secrets = [config.mluviiClientSecret, databaseUrl];
+  try {
+    await migrateLatest(knex);
+    let lock;
+    try {
+      lock = await acquireWriterLock(databaseUrl);
+    } catch (err) {
+      if (!(err instanceof LockBusyError)) throw err;
+      const runId = await startRun(knex, kind, args);
+      await finishRun(knex, runId, 'failed', emptyCounts(), err.message);
+      logger.error({ runId }, err.message);
+      process.stderr.write(`mluvii-etl: ${err.message}\n`);
+      return 1;
+    }
+    const counts = emptyCounts();
+    let runId: number | undefined;
+    try {
+      await closeAbandonedRuns(knex);
+      await syncReportingSettings(knex, config);
+      runId = await startRun(knex, kind, args);
+      const log = logger.child({ runId, kind });
+      log.info({ args }, `${kind} started`);
+      const outcome = await work({ knex, runId, counts, logger: log });
+      const error = outcome.failures.length ? outcome.failures.join('; ') : undefined;
+      await finishRun(knex, runId, error ? 'failed' : 'succeeded', counts, error && scrubSecrets(error, secrets));
+      log.info({ ...counts }, error ? `${kind} finished with failures` : `${kind} finished`);
+      if (error) process.stderr.write(`mluvii-etl: ${kind} failed: ${scrubSecrets(error, secrets)}\n`);
+      return error ? 1 : 0;
+    } catch (err) {
+      const message = scrubSecrets(err instanceof Error ? err.message : String(err), secrets);
+      if (runId !== undefined) await finishRun(knex, runId, 'failed', counts, message).catch(() => {});
+      throw err;
+    } finally {
+      await lock.release().catch(() => {});
+    }
+  } finally {
+    await knex.destroy();
+  }
+}

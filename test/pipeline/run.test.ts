@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { acquireWriterLock } from '../../src/pipeline/writer-lock.js';
+import { backfillCommand } from '../../src/pipeline/backfill.js';
+import { runCommand as nightlyRun } from '../../src/pipeline/run.js';
+import { statusCommand } from '../../src/pipeline/status.js';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { rowVersions, runCommand, testConfig } from '../helpers/warehouse.js';
+
+const HOUR = 3_600_000;
+let db: TestDatabase;
+let sim: RunningSimulator;
+let env: Record<string, string>;
+// The loaded range ends at the latest 14:00 in Prague (busy hours, whatever time the test runs);
+// the simulator's clock first stands just after it, so the sessions of its last minutes are still
+// running (incomplete) when loaded.
+const rangeTo = latestPragueTwoPm();
+const rangeFrom = new Date(rangeTo.getTime() - 24 * HOUR);
+
+function latestPragueTwoPm(): Date {
+  const hourInPrague = (d: Date) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Prague', hour: '2-digit', hourCycle: 'h23' }).format(d));
+  let t = Math.floor((Date.now() - HOUR) / HOUR) * HOUR;
+  while (hourInPrague(new Date(t)) !== 14) t -= HOUR;
+  return new Date(t);
+}
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  sim = await startSimulator({ seed: 3, sessionsPerDay: 600, now: () => new Date(rangeTo.getTime() + 5 * 60_000) });
+  env = { DATABASE_URL: db.url, MLUVII_BASE_URL: sim.url, MLUVII_CLIENT_ID: sim.clientId, MLUVII_CLIENT_SECRET: sim.clientSecret, ETL_SETTLE: '30m' };
+});
+afterAll(async () => {
+  await sim?.stop();
+  await db?.drop();
+});
+
+describe('run (the nightly job)', () => {
+  it('loads incomplete sessions as they are, and a later run completes them once the simulator concludes them (M-DONE)', async () => {
+    const b = await runCommand(backfillCommand, testConfig(env), { from: rangeFrom.toISOString(), to: rangeTo.toISOString() });
+    expect(b.code).toBe(0);
+    const incomplete = (await db.knex('core.sessions').where({ is_complete: false }).select('session_id')).map((r) => Number(r.session_id));
+    expect(incomplete.length).toBeGreaterThan(0);
+    for (const s of await db.knex('core.sessions').whereIn('session_id', incomplete).select('skipped_states', 'acw_s')) {
+      expect(s.skipped_states).toBeNull();
+    }
+
+    sim.setNow(() => new Date());
+    const r = await runCommand(nightlyRun, testConfig(env));
+    expect(r.code).toBe(0);
+    const still = await db.knex('core.sessions').whereIn('session_id', incomplete).where({ is_complete: false }).count({ n: '*' });
+    expect(Number(still[0].n)).toBe(0);
+    // run continued from the watermark up to now − settle
+    const w = await db.knex('etl.windows').max({ end: 'window_end' });
+    expect(Math.abs(new Date(w[0].end).getTime() - (Date.now() - 30 * 60_000))).toBeLessThan(10 * 60_000);
+  });
+
+  it('gives up on sessions older than ETL_INCOMPLETE_MAX_AGE and flags them never_completed', async () => {
+    sim.setNow(() => new Date(rangeTo.getTime() + 5 * 60_000)); // the API again says they are running
+    await db.knex.raw(`UPDATE core.sessions SET is_complete = false, facts_hash = 'stale'
+                        WHERE created_at >= ?`, [
+      new Date(rangeTo.getTime() - HOUR).toISOString(),
+    ]);
+    const r = await runCommand(nightlyRun, testConfig({ ...env, ETL_INCOMPLETE_MAX_AGE: '1h' }));
+    expect(r.code).toBe(0);
+    const flagged = await db.knex('core.sessions').whereRaw(`'never_completed' = ANY(quality_flags)`).count({ n: '*' });
+    expect(Number(flagged[0].n)).toBeGreaterThan(0);
+    // Whatever is older than the maximum age is either complete or given up; younger ones may wait.
+    const pending = await db.knex.raw(`SELECT count(*) AS n FROM core.sessions s JOIN raw.sessions r USING (session_id)
+                                        WHERE NOT s.is_complete AND r.completion_given_up_at IS NULL AND s.created_at < now() - interval '1 hour'`);
+    expect(Number(pending.rows[0].n)).toBe(0);
+  });
+
+  it('a second writer exits at once with a message, is recorded, and changes nothing', async () => {
+    const lock = await acquireWriterLock(db.url);
+    try {
+      const before = await rowVersions(db.knex);
+      const started = Date.now();
+      const r = await runCommand(nightlyRun, testConfig(env));
+      expect(r.code).toBe(1);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(await rowVersions(db.knex)).toBe(before);
+      const last = await db.knex('etl.runs').orderBy('run_id', 'desc').first();
+      expect(last.status).toBe('failed');
+      expect(last.error).toMatch(/another mluvii-etl run.* is running/);
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('status shows runs, windows, incomplete sessions and rejects', async () => {
+    const r = await runCommand(statusCommand, testConfig(env));
+    expect(r.code).toBe(0);
+    expect(r.output).toMatch(/Last runs/);
+    expect(r.output).toMatch(/Windows: \d+ done, \d+ failed/);
+    expect(r.output).toMatch(/Sessions: \d+/);
+    expect(r.output).toMatch(/another mluvii-etl run/);
+  });
+});
