@@ -13,5 +13,7 @@ export function createKnex(connectionString: string, pool: { min?: number; max?:
     client: 'pg',
     connection: { connectionString, application_name: 'mluvii-etl' },
     pool: { min: pool.min ?? 0, max: pool.max ?? 4 },
+    // knex prints its own errors with stack traces to the console; ours reach the user once, as one line.
+    log: { warn() {}, error() {}, deprecate() {}, debug() {} },
   });
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { SessionFacts } from '../transform/types.js';
+import type { RoutingEventRow, SessionFacts, SessionOperatorRow, SessionStateRow } from '../transform/types.js';
+import { insertByColumns, type Column } from './column-insert.js';
 import { contentHash } from './content-hash.js';
 import { upsertDimensionsFromFacts } from './dimensions.js';
 
@@ -21,6 +22,18 @@ const SESSION_COLUMNS = `session_id bigint, company_id bigint, department_id big
   created_s numeric, in_queue_s numeric, waiting_s numeric, bcw_s numeric, active_s numeric, acw_s numeric,
   ring_s numeric, waited_s numeric, answer_s numeric, is_offered boolean, is_answered boolean,
   skipped_states text[], quality_flags text[], is_complete boolean, facts_hash text`;
+
+const STATE_COLUMNS: ReadonlyArray<Column<SessionStateRow>> = [['session_id', 'bigint'], ['state', 'text'], ['duration_s', 'numeric']];
+const OPERATOR_COLUMNS: ReadonlyArray<Column<SessionOperatorRow>> = [
+  ['session_id', 'bigint'], ['user_id', 'bigint'], ['user_name', 'text'], ['first_name', 'text'], ['last_name', 'text'],
+  ['joined_at', 'timestamptz'], ['left_at', 'timestamptz'], ['concluded_at', 'timestamptz'], ['stints', 'integer'],
+  ['queue_s', 'numeric'], ['active_s', 'numeric'], ['acw_s', 'numeric'], ['offers', 'integer'], ['missed', 'integer'],
+];
+const EVENT_COLUMNS: ReadonlyArray<Column<RoutingEventRow>> = [
+  ['session_id', 'bigint'], ['seq', 'integer'], ['routing_request_id', 'bigint'], ['event_at', 'timestamptz'],
+  ['activity_type', 'text'], ['group_id', 'bigint'], ['group_name', 'text'], ['operator_user_id', 'bigint'],
+  ['forwarded_by_user_id', 'bigint'], ['invited_by_user_id', 'bigint'],
+];
 
 const SESSION_NAMES = SESSION_COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]);
 
@@ -49,36 +62,9 @@ export async function upsertSessionFacts(db: Knex | Knex.Transaction, batch: Ses
   for (const table of ['core.session_states', 'core.session_operators', 'core.routing_events']) {
     await db.raw(`DELETE FROM ${table} WHERE session_id = ANY(?::bigint[])`, [changedIds]);
   }
-  const states = mine.flatMap((f) => f.states);
-  if (states.length) {
-    await db.raw(
-      `INSERT INTO core.session_states (session_id, state, duration_s)
-       SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(session_id bigint, state text, duration_s numeric)`,
-      [JSON.stringify(states)],
-    );
-  }
-  const operators = mine.flatMap((f) => f.operators);
-  if (operators.length) {
-    await db.raw(
-      `INSERT INTO core.session_operators (session_id, user_id, user_name, first_name, last_name, joined_at, left_at,
-              concluded_at, stints, queue_s, active_s, acw_s, offers, missed)
-       SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(session_id bigint, user_id bigint, user_name text, first_name text,
-              last_name text, joined_at timestamptz, left_at timestamptz, concluded_at timestamptz, stints integer,
-              queue_s numeric, active_s numeric, acw_s numeric, offers integer, missed integer)`,
-      [JSON.stringify(operators)],
-    );
-  }
-  const events = mine.flatMap((f) => f.routingEvents);
-  if (events.length) {
-    await db.raw(
-      `INSERT INTO core.routing_events (session_id, seq, routing_request_id, event_at, activity_type, group_id, group_name,
-              operator_user_id, forwarded_by_user_id, invited_by_user_id)
-       SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(session_id bigint, seq integer, routing_request_id bigint,
-              event_at timestamptz, activity_type text, group_id bigint, group_name text, operator_user_id bigint,
-              forwarded_by_user_id bigint, invited_by_user_id bigint)`,
-      [JSON.stringify(events)],
-    );
-  }
+  await insertByColumns(db, 'core.session_states', STATE_COLUMNS, mine.flatMap((f) => f.states));
+  await insertByColumns(db, 'core.session_operators', OPERATOR_COLUMNS, mine.flatMap((f) => f.operators));
+  await insertByColumns(db, 'core.routing_events', EVENT_COLUMNS, mine.flatMap((f) => f.routingEvents));
   await upsertDimensionsFromFacts(db, mine);
 
   let from = rows[0].created_at;
