@@ -46,14 +46,66 @@ export interface SessionOperator {
   note?: string | null;
 }
 
+export type ActivityType = OpenEnum<
+  'UNKNOWN' | 'ChatMessage' | 'SharedFile' | 'ChatbotMessage' | 'Handoff' | 'SessionEnded' | 'SessionForwarded' | 'OperatorInvited' |
+  'OperatorInviteCanceled' | 'OperatorInviteRejected' | 'OperatorKicked' | 'Joined' | 'Left'
+>;
+export type TerminationReason = OpenEnum<
+  'UnknownReason' | 'GuestLeft' | 'OperatorLeft' | 'ChatbotLeft' | 'GuestAbandoned' | 'OperatorAbandoned' | 'ExternalPartyLeft' |
+  'CampaignFailedDial' | 'CampaignTerminated' | 'CallForwardedToExternalPhone' | 'OperatorWithoutExtension' | 'ForwardToExternalPhoneFailed' |
+  'FailedRouting' | 'ExternalSessionExpired' | 'SessionApiCall' | 'SingleUseSession'
+>;
+export type GuestLeftSessionInState = OpenEnum<'UNKNOWN' | 'LeftQueue' | 'LeftSession' | 'LeftAfterSession' | 'StillConnected' | 'LeftBeforeQueue'>;
+export type DialNumberState = OpenEnum<
+  'UNKNOWN' | 'DIALING' | 'ANSWERED' | 'RINGING' | 'FAILED' | 'NO_ANSWER' | 'BLACKLISTED' | 'REJECTED' | 'INVALID_NUMBER' | 'UNREACHABLE' | 'CANCELLED_BY_USER'
+>;
+
+/** `activities[].file` (SharedFile etc.); `downloadUrl` is generated on each read. */
+export interface ActivityFile {
+  id?: number | null;
+  operatorOwner?: number | null;
+  departmentOwner?: number | null;
+  name?: string | null;
+  downloadUrl?: string | null;
+  isUploading?: boolean | null;
+  isDeleted?: boolean | null;
+}
+
 export interface Activity {
   activityId?: number | null;
   time?: string | null;
-  type?: string | null;
+  type?: ActivityType | null;
   client?: string | null;
   userId?: number | null;
   text?: string | null;
-  terminationReason?: string | null;
+  /** Only on the SessionEnded activity. */
+  terminationReason?: TerminationReason | null;
+  chatbotId?: number | null;
+  file?: ActivityFile | null;
+  toOperatorUserId?: number | null;
+  toOperatorFullName?: string | null;
+  toGroupId?: number | null;
+  toGroupName?: string | null;
+  toPhoneNumber?: string | null;
+  note?: string | null;
+  [key: string]: unknown;
+}
+
+export interface ChatbotInfo {
+  chatbotId?: number | null;
+  name?: string | null;
+  joined?: string | null;
+  left?: string | null;
+  [key: string]: unknown;
+}
+
+export interface ReviewerInfo {
+  userId?: number | null;
+  userName?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  feedbackText?: string | null;
+  note?: string | null;
   [key: string]: unknown;
 }
 
@@ -64,6 +116,7 @@ export interface Recording {
   duration?: string | null;
   type?: string | null;
   userId?: number | null;
+  serviceId?: number | null;
   downloadUrl?: string | null;
   isUploading?: boolean | null;
   isDeleted?: boolean | null;
@@ -89,7 +142,7 @@ export interface SessionModel {
   url?: string | null;
   widget?: string | null;
   operators?: SessionOperator[] | null;
-  reviewers?: Array<Record<string, unknown>> | null;
+  reviewers?: ReviewerInfo[] | null;
   enteredQueue?: string | null;
   created?: string | null;
   guestJoined?: string | null;
@@ -101,15 +154,15 @@ export interface SessionModel {
   phoneCallbackDialed?: string | null;
   activities?: Activity[] | null;
   tags?: AssignedTag[] | null;
-  chatbots?: Array<Record<string, unknown>> | null;
+  chatbots?: ChatbotInfo[] | null;
   guestFeedbackStars?: number | null;
   guestFeedbackScale?: string | null;
   guestFeedbackText?: string | null;
   autoAccepted?: boolean | null;
   recordings?: Recording[] | null;
   recordingsState?: string | null;
-  guestLeftSession?: string | null;
-  outboundDialResult?: string | null;
+  guestLeftSession?: GuestLeftSessionInState | null;
+  outboundDialResult?: DialNumberState | null;
   campaignId?: number | null;
   [key: string]: unknown;
 }
@@ -149,9 +202,19 @@ export interface UserModel {
   lastName?: string | null;
   username?: string | null;
   email?: string | null;
+  note?: string | null;
   enabled?: boolean | null;
+  departments?: number[] | null;
+  groups?: number[] | null;
+  globalRoles?: string[] | null;
   [key: string]: unknown;
 }
+
+/**
+ * `GET /api/v1/Sessions/{id}/routingHistory` as received: most likely a bare array
+ * (mluvii-api.md §4), possibly an object wrapping one. The client returns it unchanged.
+ */
+export type RoutingHistoryResponse = RoutingTimeLine[] | Record<string, unknown>;
 
 /**
  * What the transform knows about a session's campaign (M-RING):

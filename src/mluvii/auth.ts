@@ -1,0 +1,153 @@
+/**
+ * The OAuth2 client_credentials token (mluvii-api.md §1.1), cached and shared.
+ *
+ * - Renewed shortly before it expires: a minute before `expires_in`, or a fifth of the lifetime
+ *   when that is shorter than five minutes (test servers hand out tokens of seconds).
+ * - Concurrent callers share one renewal.
+ * - Refused credentials are remembered: every later call fails at once with the same clear error
+ *   instead of asking the identity server again (no retry storm).
+ * - Transient failures of the token endpoint (429, 5xx, network, timeout) are retried with backoff.
+ *
+ * Token requests go to the identity server, not the API, at most once per token lifetime, so they
+ * do not pass through the API rate limiter (that would also deadlock a limiter of concurrency 1:
+ * the API request holding the only slot waits for the token).
+ */
+import type { Got } from 'got';
+import type { Logger } from '../log.js';
+import { scrubSecrets } from '../log.js';
+import { MluviiApiError } from './errors.js';
+import { describeNetworkError, isTimeoutError } from './network-errors.js';
+import { parseRetryAfter, retryDelay } from './retry-delay.js';
+
+export interface TokenSourceOptions {
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  http: Got;
+  logger: Logger;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+const DEFAULT_LIFETIME_SEC = 3600; // mluvii-api.md §1.1: "The token is valid for 1 hour"
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class TokenSource {
+  private current: { value: string; renewAt: number } | undefined;
+  private renewal: Promise<string> | undefined;
+  private refused: MluviiApiError | undefined;
+  private readonly endpoint: string;
+  /** Token requests sent (including retries). */
+  requestCount = 0;
+
+  constructor(private readonly opts: TokenSourceOptions) {
+    this.endpoint = `POST ${new URL(opts.tokenUrl).pathname}`;
+  }
+
+  /** A valid access token, fetching a new one when needed. */
+  async token(): Promise<string> {
+    if (this.refused) throw this.refused;
+    if (this.current && Date.now() < this.current.renewAt) return this.current.value;
+    this.renewal ??= this.fetch().finally(() => {
+      this.renewal = undefined;
+    });
+    return this.renewal;
+  }
+
+  /** The API rejected `token`: forget it, unless another caller already replaced it. */
+  invalidate(token: string | undefined): void {
+    if (token !== undefined && this.current?.value === token) this.current = undefined;
+  }
+
+  private async fetch(): Promise<string> {
+    const { opts } = this;
+    const form = { grant_type: 'client_credentials', client_id: opts.clientId, client_secret: opts.clientSecret, scope: 'mluviiPublicApi' };
+    let failures = 0;
+    for (let attempt = 1; ; attempt++) {
+      this.requestCount += 1;
+      let status: number;
+      let body: string;
+      let headers: Record<string, string | string[] | undefined>;
+      const sentAt = Date.now();
+      try {
+        const res = await opts.http.post(opts.tokenUrl, { form, headers: { accept: 'application/json' } });
+        ({ statusCode: status, body, headers } = res);
+      } catch (err) {
+        failures += 1;
+        const kind = isTimeoutError(err) ? 'timeout' : 'network';
+        if (failures >= opts.maxAttempts) {
+          throw this.error(`could not get an API token from ${this.endpoint} after ${attempt} attempts: ${describeNetworkError(err)}`, { kind, attempts: attempt, cause: err });
+        }
+        await sleep(this.backoff(failures));
+        continue;
+      }
+      if (status === 200) {
+        const parsed = parseTokenResponse(body);
+        if (!parsed) throw this.error(`${this.endpoint} answered 200 without an access_token`, { kind: 'payload', status, attempts: attempt });
+        const lifetimeMs = parsed.expiresIn * 1000;
+        const margin = Math.min(60_000, lifetimeMs / 5);
+        this.current = { value: parsed.token, renewAt: sentAt + lifetimeMs - margin };
+        opts.logger.debug({ expiresInSec: parsed.expiresIn }, 'mluvii API token obtained');
+        return parsed.token;
+      }
+      if (status === 400 || status === 401 || status === 403) {
+        const code = oauthErrorCode(body);
+        this.refused = this.error(
+          `mluvii refused the API credentials (check MLUVII_CLIENT_ID and MLUVII_CLIENT_SECRET): ${this.endpoint} answered HTTP ${status}${code ? ` ${code}` : ''}`,
+          { kind: 'auth', status, attempts: attempt },
+        );
+        throw this.refused;
+      }
+      if ((status >= 300 && status < 400) || status === 404 || status === 405) {
+        const where = headers.location ? ` to ${String(headers.location)}` : '';
+        this.refused = this.error(
+          `${this.endpoint} answered HTTP ${status}${status < 400 ? ` (a redirect${where})` : ''}: is MLUVII_TOKEN_URL (${new URL(opts.tokenUrl).origin}${new URL(opts.tokenUrl).pathname}) the token endpoint?`,
+          { kind: 'http', status, attempts: attempt },
+        );
+        throw this.refused;
+      }
+      if (status === 429 || status === 408 || status >= 500) {
+        failures += 1;
+        if (failures >= opts.maxAttempts) {
+          throw this.error(`could not get an API token: ${this.endpoint} still answered HTTP ${status} after ${attempt} attempts`, { kind: 'http', status, attempts: attempt });
+        }
+        await sleep(this.backoff(failures, parseRetryAfter(headers['retry-after'])));
+        continue;
+      }
+      throw this.error(`${this.endpoint} answered HTTP ${status}`, { kind: 'http', status, attempts: attempt });
+    }
+  }
+
+  private backoff(failures: number, retryAfterMs?: number): number {
+    return retryDelay({ attempt: failures, baseMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs, retryAfterMs });
+  }
+
+  private error(message: string, details: { kind: MluviiApiError['kind']; status?: number; attempts: number; cause?: unknown }): MluviiApiError {
+    return new MluviiApiError(scrubSecrets(message, [this.opts.clientSecret]), { endpoint: this.endpoint, ...details });
+  }
+}
+
+function parseTokenResponse(body: string): { token: string; expiresIn: number } | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (!json || typeof json !== 'object') return undefined;
+  const { access_token: token, expires_in: expiresIn } = json as { access_token?: unknown; expires_in?: unknown };
+  if (typeof token !== 'string' || token === '') return undefined;
+  const seconds = typeof expiresIn === 'number' ? expiresIn : typeof expiresIn === 'string' ? Number(expiresIn) : Number.NaN;
+  return { token, expiresIn: Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_LIFETIME_SEC };
+}
+
+/** The OAuth2 `error` code (invalid_client, …): safe to show, unlike the rest of a body. */
+function oauthErrorCode(body: string): string | undefined {
+  try {
+    const json = JSON.parse(body) as { error?: unknown };
+    return typeof json?.error === 'string' && /^[a-z_]{1,64}$/i.test(json.error) ? json.error : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Paging through one window of `GET /api/v1/Sessions` (design.md "Extraction rules"):
+ * `offset` advances by the number of items actually received, because the server may cap a page
+ * below `limit`; only an EMPTY page ends the window. A session seen twice (offsets shift when the
+ * window changes while it is read) is yielded once. Items without a numeric id are yielded as
+ * they are, so the pipeline can reject them with a reason.
+ */
+import { MluviiApiError } from './errors.js';
+
+/** One list item exactly as received (may be malformed: not an object, no id...). */
+export interface ListedSession {
+  payload: unknown;
+}
+
+/** The session id of a payload, when it is an object with a safe-integer `id`. */
+export function numericSessionId(payload: unknown): number | undefined {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return undefined;
+  const id = (payload as { id?: unknown }).id;
+  return typeof id === 'number' && Number.isSafeInteger(id) ? id : undefined;
+}
+
+/**
+ * The items of a list answer: a bare array (what the API sends), or an object wrapping one array
+ * (tolerated, in case a proxy or a future version wraps it). undefined for anything else.
+ */
+export function listItems(body: unknown): unknown[] | undefined {
+  if (Array.isArray(body)) return body;
+  if (body && typeof body === 'object') {
+    const arrays = Object.values(body).filter(Array.isArray);
+    if (arrays.length === 1) return arrays[0];
+  }
+  return undefined;
+}
+
+/** After this many pages in a row that bring only sessions already seen, the server is assumed to ignore `offset`. */
+const MAX_STALE_PAGES = 3;
+
+export async function* pageThrough(
+  fetchPage: (offset: number) => Promise<unknown>,
+  describe: (offset: number) => { endpoint: string; context: string },
+): AsyncGenerator<ListedSession> {
+  const seen = new Set<number>();
+  let offset = 0;
+  let stale = 0;
+  for (;;) {
+    const body = await fetchPage(offset);
+    const items = listItems(body);
+    if (!items) {
+      const { endpoint, context } = describe(offset);
+      throw new MluviiApiError(`${endpoint} (${context}) did not answer a JSON array`, { endpoint, status: 200, attempts: 1, kind: 'payload' });
+    }
+    if (items.length === 0) return;
+    offset += items.length;
+    let fresh = 0;
+    let known = 0;
+    for (const payload of items) {
+      const id = numericSessionId(payload);
+      if (id !== undefined) {
+        if (seen.has(id)) {
+          known += 1;
+          continue;
+        }
+        seen.add(id);
+        fresh += 1;
+      }
+      yield { payload };
+    }
+    stale = fresh === 0 && known > 0 ? stale + 1 : 0;
+    if (stale >= MAX_STALE_PAGES) {
+      const { endpoint, context } = describe(offset);
+      throw new MluviiApiError(`${endpoint} (${context}) keeps returning sessions already seen: does the server ignore offset?`, {
+        endpoint,
+        status: 200,
+        attempts: 1,
+        kind: 'payload',
+      });
+    }
+  }
+}

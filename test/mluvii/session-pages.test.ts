@@ -1,0 +1,60 @@
+import { describe, expect, it } from '@jest/globals';
+import { MluviiApiError } from '../../src/mluvii/errors.js';
+import { listItems, numericSessionId, pageThrough } from '../../src/mluvii/session-pages.js';
+
+/** The paging rules on in-memory pages (the HTTP side is tested against the simulator in client.test.ts). */
+async function collect(pages: unknown[][] | ((offset: number) => unknown)): Promise<{ payloads: unknown[]; offsets: number[] }> {
+  const offsets: number[] = [];
+  const payloads: unknown[] = [];
+  const fetchPage = async (offset: number) => {
+    offsets.push(offset);
+    return typeof pages === 'function' ? pages(offset) : (pages[offsets.length - 1] ?? []);
+  };
+  for await (const item of pageThrough(fetchPage, (offset) => ({ endpoint: 'GET /api/v1/Sessions', context: `offset ${offset}` }))) payloads.push(item.payload);
+  return { payloads, offsets };
+}
+
+describe('pageThrough', () => {
+  it('advances by the items received and stops only at an empty page (a short page is not the end)', async () => {
+    const r = await collect([[{ id: 1 }, { id: 2 }], [{ id: 3 }], [{ id: 4 }, { id: 5 }], []]);
+    expect(r.payloads).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }, { id: 5 }]);
+    expect(r.offsets).toEqual([0, 2, 3, 5]);
+  });
+
+  it('yields a session seen twice once, and malformed items unchanged', async () => {
+    const r = await collect([[{ id: 1 }, 'oops', { noId: true }], [{ id: 1 }, { id: 2 }, null, { id: '3' }], []]);
+    expect(r.payloads).toEqual([{ id: 1 }, 'oops', { noId: true }, { id: 2 }, null, { id: '3' }]);
+  });
+
+  it('accepts a page wrapped in an object', async () => {
+    const r = await collect([{ items: [{ id: 7 }] } as unknown as unknown[], []]);
+    expect(r.payloads).toEqual([{ id: 7 }]);
+  });
+
+  it('fails on an answer that is not a list, naming the endpoint', async () => {
+    await expect(collect([{ message: 'nope' } as unknown as unknown[]])).rejects.toMatchObject({ kind: 'payload', endpoint: 'GET /api/v1/Sessions' });
+  });
+
+  it('fails instead of looping forever when the server ignores offset', async () => {
+    const err = await collect(() => [{ id: 1 }, { id: 2 }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MluviiApiError);
+    expect(String((err as Error).message)).toMatch(/ignore offset/);
+  });
+});
+
+describe('numericSessionId and listItems', () => {
+  it('only safe integers in objects are ids', () => {
+    expect(numericSessionId({ id: 5 })).toBe(5);
+    expect(numericSessionId({ id: '5' })).toBeUndefined();
+    expect(numericSessionId({ id: 1.5 })).toBeUndefined();
+    expect(numericSessionId([5])).toBeUndefined();
+    expect(numericSessionId(null)).toBeUndefined();
+  });
+
+  it('a list is a bare array or an object with exactly one array', () => {
+    expect(listItems([1])).toEqual([1]);
+    expect(listItems({ data: [1], total: 1 })).toEqual([1]);
+    expect(listItems({ a: [1], b: [2] })).toBeUndefined();
+    expect(listItems('x')).toBeUndefined();
+  });
+});
