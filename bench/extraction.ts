@@ -11,6 +11,8 @@ import { startSimulator, type RunningSimulator } from '../src/simulator/server.j
 import { benchDatabase, QUICK, ratio, report } from './lib.js';
 
 const R = 20;
+/** Every answer waits this long, like a real API over the internet; localhost would flatter the baseline's one-at-a-time calls. */
+const LATENCY_MS = 80;
 const DURATION_MS = QUICK ? 40_000 : 120_000;
 const FROM = '2026-02-02T00:00:00Z';
 const TO = '2026-03-02T00:00:00Z';
@@ -39,7 +41,9 @@ function figures(sim: RunningSimulator, ms: number): Figures {
       if (endpoint === 'routingHistory' && status.startsWith('2')) routing += n;
     }
   }
-  const sec = ms / 1000;
+  // Measured over the span of the API calls themselves, so process start-up does not count.
+  const span = s.arrivals.length > 1 ? s.arrivals[s.arrivals.length - 1] - s.arrivals[0] : ms;
+  const sec = span / 1000;
   const requests = s.arrivals.length;
   return {
     seconds: Number(sec.toFixed(1)),
@@ -88,7 +92,12 @@ async function baseline(sim: RunningSimulator): Promise<Figures> {
   let offset = 0;
   while (Date.now() < deadline) {
     const page = await api.get('Sessions', { searchParams: { 'Created.Min': FROM, 'Created.Max': TO, limit: 200, offset } });
-    if (page.statusCode !== 200) continue; // public clients stop or retry blindly; we retry the page
+    if (page.statusCode === 429) {
+      // Public clients have no 429 handling; to be generous, this one waits as told and retries.
+      await new Promise((r) => setTimeout(r, 1000 * Number(page.headers['retry-after'] ?? 1)));
+      continue;
+    }
+    if (page.statusCode !== 200) break; // and they stop silently on other errors (mluvii-api.md §6.3)
     const items = JSON.parse(page.body) as Array<{ id?: unknown }>;
     if (items.length === 0) break;
     for (const item of items) {
@@ -102,13 +111,14 @@ async function baseline(sim: RunningSimulator): Promise<Figures> {
 }
 
 async function main() {
-  const sim = await startSimulator({ seed: 11, sessionsPerDay: 3000, misbehaviour: { rateLimitRps: R } });
+  const sim = await startSimulator({ seed: 11, sessionsPerDay: 3000, misbehaviour: { rateLimitRps: R, slowRate: 1, slowMs: LATENCY_MS } });
   const db = await benchDatabase();
   try {
     const mine = await ours(sim, db.url);
     const base = await baseline(sim);
     report('extraction', {
       server_limit_R: R,
+      answer_latency_ms: LATENCY_MS,
       'ours (goal rate/R >= 0.95, 429 <= 1%)': mine,
       'baseline: sequential pages + 200 ms pause': base,
       'sessions/s ratio ours/baseline': ratio(mine.sessions_per_s, base.sessions_per_s),

@@ -26,21 +26,3 @@ export async function fillRawSessions(knex: Knex, n: number, opts: { seed?: numb
   }
   return written;
 }
-
-/** Multiplies raw.sessions in SQL (new ids, same content) to reach `target` rows cheaply. */
-export async function multiplyRawSessions(knex: Knex, target: number): Promise<number> {
-  const base = Number((await knex.raw('SELECT count(*) AS n FROM raw.sessions')).rows[0].n);
-  const maxId = Number((await knex.raw('SELECT max(session_id) AS m FROM raw.sessions')).rows[0].m);
-  let copies = 1;
-  while (base * (copies + 1) <= target) {
-    const offset = (maxId + 1) * copies;
-    await knex.raw(
-      `INSERT INTO raw.sessions (session_id, created_at, payload, routing_history, content_hash)
-       SELECT session_id + ?, created_at, jsonb_set(payload, '{id}', to_jsonb(session_id + ?)), routing_history, content_hash || ?
-         FROM raw.sessions WHERE session_id <= ?`,
-      [offset, offset, `-${copies}`, maxId],
-    );
-    copies += 1;
-  }
-  return base * copies;
-}

@@ -22,7 +22,7 @@ export async function up(knex: Knex): Promise<void> {
       -- that reprocess reproduces the never_completed flag from raw alone.
       completion_given_up_at timestamptz
     );
-    CREATE INDEX raw_sessions_created_at ON raw.sessions (created_at);
+    CREATE INDEX raw_sessions_created_at ON raw.sessions (created_at, session_id);
 
     CREATE TABLE raw.campaigns (
       campaign_id  bigint PRIMARY KEY,

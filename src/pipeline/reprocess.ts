@@ -1,7 +1,8 @@
 import type { CommandHandler } from '../cli.js';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import { CampaignModes } from './campaign-modes.js';
-import { loadBatch } from './load-batch.js';
+import type { Knex } from 'knex';
+import { loadBatch, mergeRange } from './load-batch.js';
 import { createProgress } from './progress.js';
 import { parseTimeArgument } from './windows.js';
 import { runWriterJob } from './writer-job.js';
@@ -20,8 +21,19 @@ const PAYLOAD_WITHOUT_TRANSCRIPT = `CASE WHEN jsonb_typeof(payload->'activities'
 /**
  * Rebuilds core from raw with no API calls (after a metrics fix). Reads raw in keyset-paged
  * batches, so memory stays flat whatever the size; each batch is its own transaction, and an
- * unchanged session writes nothing, so a killed reprocess can simply be run again.
+ * unchanged session writes nothing, so a killed reprocess can simply be run again (the next
+ * writer then rebuilds the reporting summaries the killed one may have left behind).
  */
+/** Midnight (as an ISO instant) of the REPORT_TZ day that contains `instant`. */
+async function startOfReportDay(db: Knex.Transaction, instant: string): Promise<string> {
+  const r = await db.raw(
+    `SELECT to_char((date_trunc('day', ?::timestamptz AT TIME ZONE s.report_tz) AT TIME ZONE s.report_tz) AT TIME ZONE 'UTC',
+                    'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS day_start FROM etl.settings s`,
+    [instant],
+  );
+  return r.rows[0].day_start as string;
+}
+
 export const reprocessCommand: CommandHandler = async ({ config, logger, opts }) => {
   const from = opts.from !== undefined ? parseTimeArgument(String(opts.from), '--from', config.reportTz) : undefined;
   const to = opts.to !== undefined ? parseTimeArgument(String(opts.to), '--to', config.reportTz) : undefined;
@@ -34,28 +46,42 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts })
     const total = Number((await knex.raw(where('SELECT count(*) AS n FROM raw.sessions'), bounds)).rows[0].n);
     const progress = createProgress({ totalWindows: Math.ceil(total / BATCH), logger: log, label: 'reprocess' });
     // The next batch is read while the current one is transformed and written: Node and
-    // Postgres then work at the same time on these 2-core machines.
-    const readBatch = async (after: number) =>
+    // Postgres then work at the same time on these 2-core machines. Batches go in created_at
+    // order (keyset on the exact text of the instant: a JS Date would drop its microseconds).
+    type RawRow = { session_id: number; created_key: string; payload: unknown; routing_history: unknown; completion_given_up_at: Date | null };
+    const readBatch = async (after: { created: string; id: number } | undefined) =>
       (
         await knex.raw(
-          `${where(`SELECT session_id, ${PAYLOAD_WITHOUT_TRANSCRIPT} AS payload, routing_history, completion_given_up_at FROM raw.sessions`)}
-             AND session_id > ? ORDER BY session_id LIMIT ${BATCH}`,
-          [...bounds, after],
+          `${where(`SELECT session_id, created_at::text AS created_key, ${PAYLOAD_WITHOUT_TRANSCRIPT} AS payload, routing_history,
+                           completion_given_up_at FROM raw.sessions`)}
+             AND (?::timestamptz IS NULL OR (created_at, session_id) > (?::timestamptz, ?::bigint))
+           ORDER BY created_at, session_id LIMIT ${BATCH}`,
+          [...bounds, after?.created ?? null, after?.created ?? null, after?.id ?? null],
         )
-      ).rows as Array<{ session_id: number; payload: unknown; routing_history: unknown; completion_given_up_at: Date | null }>;
-    let next = readBatch(-1);
+      ).rows as RawRow[];
+    // Summaries of a day are refreshed once, when the batches have moved past it (not once per batch).
+    let pending: { from: string; to: string } | undefined;
+    let next = readBatch(undefined);
     try {
       for (;;) {
         const rows = await next;
         if (rows.length === 0) break;
-        next = readBatch(Number(rows[rows.length - 1].session_id));
+        const last = rows[rows.length - 1];
+        next = readBatch({ created: last.created_key, id: Number(last.session_id) });
         await knex.transaction(async (trx) => {
           const r = await loadBatch(
             trx,
             rows.map((row) => ({ payload: row.payload, routingHistory: row.routing_history, neverCompleted: row.completion_given_up_at !== null })),
             { campaignMode: campaigns.lookup, writeRaw: false, rejectContext: { runId } },
           );
-          if (r.changedRange) await refreshReportingSummaries(trx, r.changedRange);
+          pending = mergeRange(pending, r.changedRange);
+          if (pending) {
+            const dayStart = await startOfReportDay(trx, last.created_key);
+            if (pending.from < dayStart) {
+              await refreshReportingSummaries(trx, { from: pending.from, to: pending.to < dayStart ? pending.to : dayStart });
+              pending = pending.to > dayStart ? { from: dayStart, to: pending.to } : undefined;
+            }
+          }
           counts.sessionsSeen += r.sessions;
           counts.sessionsChanged += r.sessionsChanged;
           counts.rejects += r.rejects;
@@ -64,6 +90,8 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts })
         progress.addSessions(rows.length);
         progress.windowFinished();
       }
+      const rest = pending;
+      if (rest) await knex.transaction((trx) => refreshReportingSummaries(trx, rest));
     } finally {
       progress.stop();
       await next.catch(() => undefined);

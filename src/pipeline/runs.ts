@@ -52,8 +52,10 @@ export async function finishRun(knex: Knex, runId: number, status: 'succeeded' |
  * A run whose process died (SIGKILL, power cut) stays 'running' forever; once we hold the writer
  * lock nobody else can be running, so those rows are closed as failed.
  */
-export async function closeAbandonedRuns(knex: Knex): Promise<number> {
-  return knex('etl.runs')
+export async function closeAbandonedRuns(knex: Knex): Promise<RunKind[]> {
+  const rows = await knex('etl.runs')
     .where({ status: 'running' })
-    .update({ status: 'failed', finished_at: knex.fn.now(), error: 'the process ended without finishing (killed or crashed)' });
+    .update({ status: 'failed', finished_at: knex.fn.now(), error: 'the process ended without finishing (killed or crashed)' })
+    .returning('kind');
+  return rows.map((r: { kind: RunKind }) => r.kind);
 }

@@ -5,6 +5,7 @@ import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrations.js';
 import { LockBusyError } from '../errors.js';
 import { syncReportingSettings } from '../load/reporting-settings.js';
+import { rebuildAllReportingSummaries } from '../load/reporting-summaries.js';
 import { scrubSecrets, type Logger } from '../log.js';
 import { closeAbandonedRuns, emptyCounts, finishRun, startRun, type RunCounts, type RunKind } from './runs.js';
 import { acquireWriterLock } from './writer-lock.js';
@@ -52,8 +53,10 @@ export async function runWriterJob(
     const counts = emptyCounts();
     let runId: number | undefined;
     try {
-      await closeAbandonedRuns(knex);
-      await syncReportingSettings(knex, config);
+      const abandoned = await closeAbandonedRuns(knex);
+      const { changed } = await syncReportingSettings(knex, config);
+      // A killed reprocess refreshes summaries per finished day, so its last day may be stale.
+      if (abandoned.includes('reprocess') && !changed) await rebuildAllReportingSummaries(knex);
       runId = await startRun(knex, kind, args);
       const log = logger.child({ runId, kind });
       log.info({ args }, `${kind} started`);

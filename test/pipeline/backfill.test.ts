@@ -95,11 +95,16 @@ describe('backfill against a misbehaving simulator', () => {
 
   it('reprocess reproduces core exactly from raw, with no API call', async () => {
     const before = await coreChecksums(db.knex);
+    const kpis = async () => (await db.knex.raw('SELECT * FROM reporting.daily_kpis ORDER BY day, department_id, channel')).rows;
+    const kpisBefore = await kpis();
+    expect(kpisBefore.length).toBeGreaterThan(3);
     await db.knex.raw('TRUNCATE core.sessions CASCADE');
+    await db.knex.raw('SELECT core.rebuild_reporting_summaries()'); // summaries now empty: reprocess must rebuild them
     sim.resetStats();
     const r = await runCommand(reprocessCommand, testConfig(env));
     expect(r.code).toBe(0);
     expect(sim.stats().total).toBe(0);
     expect(await coreChecksums(db.knex)).toEqual(before);
+    expect(await kpis()).toEqual(kpisBefore);
   });
 });
