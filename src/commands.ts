@@ -11,13 +11,6 @@ import { runCommand } from './pipeline/run.js';
 import { statusCommand } from './pipeline/status.js';
 import { simulatorCommand } from './simulator/command.js';
 
-const notBuiltYet =
-  (name: string): CommandHandler =>
-  async () => {
-    process.stderr.write(`mluvii-etl: '${name}' is not built yet\n`);
-    return 2;
-  };
-
 const migrate: CommandHandler = async ({ config, logger, print }) => {
   const knex = createKnex(requireDatabaseUrl(config), { max: 1 });
   try {

@@ -66,9 +66,10 @@ export const demoCommand: CommandHandler = async (ctx) => {
       print(`Loaded ${loaded.sessions} sessions, ${loaded.operator_rows} operator rows, ${loaded.routing_events} routing events; ${loaded.rejects} rejected payloads; ${loaded.incomplete} sessions still incomplete.`);
       const kpis = (
         await knex.raw(`SELECT day, sum(offered) AS offered, sum(answered) AS answered, sum(abandoned) AS abandoned,
-                               round(sum(service_level * (answered + abandoned)) / nullif(sum(answered + abandoned), 0), 3) AS service_level,
-                               round(avg(avg_in_queue_s), 1) AS avg_in_queue_s, round(avg(avg_active_s), 1) AS avg_active_s,
-                               round(avg(avg_acw_s), 1) AS avg_acw_s
+                               round(sum(answered_within_sl) / nullif(sum(answered + abandoned), 0), 3) AS service_level,
+                               round(sum(sum_in_queue_s) / nullif(sum(count_in_queue_s), 0), 1) AS avg_in_queue_s,
+                               round(sum(sum_active_s) / nullif(sum(count_active_s), 0), 1) AS avg_active_s,
+                               round(sum(sum_acw_s) / nullif(sum(count_acw_s), 0), 1) AS avg_acw_s
                           FROM reporting.daily_kpis GROUP BY day ORDER BY day`)
       ).rows;
       print('');

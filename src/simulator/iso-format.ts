@@ -8,19 +8,13 @@
  * durations computed from them match the printed timestamps to the microsecond. No Date objects and
  * no Intl on this path: the generator formats millions of timestamps.
  */
+import { daysFromCivil } from '../transform/iso-instant.js';
 
 const US_PER_SEC = 1_000_000;
 const SEC_PER_DAY = 86_400;
 
-/** Howard Hinnant's days-from-civil: proleptic Gregorian date → days since 1970-01-01. */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
+// The civil-date arithmetic is the transform's (one implementation for both sides).
+export { daysFromCivil };
 
 /** The inverse: days since 1970-01-01 → [year, month 1–12, day 1–31]. */
 export function civilFromDays(days: number): [number, number, number] {

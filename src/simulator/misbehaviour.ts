@@ -17,6 +17,8 @@ export interface Misbehaviour {
   pageSizeCap?: number;
   /** Per good session, the chance that a malformed item (no id, unparseable created, not an object) is listed next to it. */
   malformedRate?: number;
+  /** List calls whose Created range overlaps this one always answer 503: a window that cannot be loaded. */
+  brokenRange?: { from: Date; to: Date };
 }
 
 /** `npx mluvii-etl simulator --misbehave`: every switch on, tuned so the default client (5 rps) meets all of them. */
@@ -27,6 +29,7 @@ export const MISBEHAVE_PRESET: Required<Misbehaviour> = {
   slowMs: 1500,
   pageSizeCap: 50,
   malformedRate: 0.01,
+  brokenRange: { from: new Date(0), to: new Date(0) },
 };
 
 export type MalformedKind = 'no-id' | 'bad-created' | 'not-object';

@@ -364,6 +364,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       errors.Created = 'This simulator needs Created.Min and Created.Max (or SessionId).';
     }
     if (Object.keys(errors).length) return send(res, 'sessions', 400, errors);
+    const broken = misbehaviour.brokenRange;
+    if (broken && from !== undefined && to !== undefined && from < broken.to.getTime() && to > broken.from.getTime()) {
+      return send(res, 'sessions', 503, { error: 'simulated outage for this range' });
+    }
 
     const set = (k: string) => q.get(k)?.map((v) => v.toLowerCase());
     const status = set('status');

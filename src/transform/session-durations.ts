@@ -10,18 +10,12 @@ import type { StintSummary } from './operator-stints.js';
 import type { QualityFlags } from './quality-flags.js';
 import type { RoutingSummary } from './routing.js';
 import { durationSeconds } from './seconds.js';
+import type { SessionRow } from './types.js';
 
-export interface SessionDurations {
-  created_s: number | null;
-  in_queue_s: number | null;
-  waiting_s: number | null;
-  bcw_s: number | null;
-  active_s: number | null;
-  acw_s: number | null;
-  ring_s: number | null;
-  waited_s: number | null;
-  answer_s: number | null;
-}
+export type SessionDurations = Pick<
+  SessionRow,
+  'created_s' | 'in_queue_s' | 'waiting_s' | 'bcw_s' | 'active_s' | 'acw_s' | 'ring_s' | 'waited_s' | 'answer_s'
+>;
 
 /** The session's own instants, in µs; NaN when missing or unparseable. */
 export interface SessionInstants {
