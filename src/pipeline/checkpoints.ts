@@ -17,6 +17,10 @@ export async function markWindowDone(
             attempts = etl.windows.attempts + 1`,
     [w.from.toISOString(), w.to.toISOString(), counts.sessions, counts.sessionsChanged, counts.rejects, runId],
   );
+  // A failed window that this one covers (cut differently, e.g. by another ETL_WINDOW) is now loaded.
+  await trx.raw(`DELETE FROM etl.windows WHERE status = 'failed' AND window_start >= ? AND window_end <= ? AND (window_start, window_end) <> (?, ?)`, [
+    w.from.toISOString(), w.to.toISOString(), w.from.toISOString(), w.to.toISOString(),
+  ]);
 }
 
 export async function markWindowFailed(knex: Knex, w: TimeWindow, runId: number, error: string): Promise<void> {
@@ -40,8 +44,13 @@ export async function isWindowDone(knex: Knex, w: TimeWindow): Promise<boolean> 
   return r.rows.length > 0;
 }
 
-/** Where `run` continues: the end of the latest done window. */
+/**
+ * Where `run` continues: the end of the latest done window, or the start of the earliest window
+ * that failed, whichever is earlier (so a failed night is retried by the next one; the done
+ * windows in between are skipped).
+ */
 export async function watermark(knex: Knex): Promise<Date | undefined> {
-  const r = await knex.raw(`SELECT max(window_end) AS end FROM etl.windows WHERE status = 'done'`);
-  return r.rows[0]?.end ?? undefined;
+  const r = await knex.raw(`SELECT least(max(window_end) FILTER (WHERE status = 'done'), min(window_start) FILTER (WHERE status = 'failed')) AS resume
+                              FROM etl.windows`);
+  return r.rows[0]?.resume ?? undefined;
 }

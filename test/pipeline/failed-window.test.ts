@@ -36,6 +36,11 @@ describe('a window that cannot be loaded', () => {
     expect(Number(loaded[0].n)).toBe(sim.expectedSessionIds(DAYS[0], DAYS[1]).length + sim.expectedSessionIds(DAYS[2], DAYS[3]).length);
   }, 120_000);
 
+  it('the nightly run resumes at the failed window, not after it', async () => {
+    const { watermark } = await import('../../src/pipeline/checkpoints.js');
+    expect((await watermark(db.knex))?.toISOString()).toBe(DAYS[1].toISOString());
+  });
+
   it('a second backfill once the API is back loads only the failed window', async () => {
     sim.setMisbehaviour({});
     const r = await runCommand(backfillCommand, testConfig(env), { from: DAYS[0].toISOString(), to: DAYS[3].toISOString() });
@@ -44,5 +49,7 @@ describe('a window that cannot be loaded', () => {
     expect(run).toMatchObject({ status: 'succeeded', windows_done: 1, windows_skipped: 2 });
     const loaded = await db.knex('core.sessions').count({ n: '*' });
     expect(Number(loaded[0].n)).toBe(sim.expectedSessionIds(DAYS[0], DAYS[3]).length);
+    const { watermark } = await import('../../src/pipeline/checkpoints.js');
+    expect((await watermark(db.knex))?.toISOString()).toBe(DAYS[3].toISOString());
   });
 });
