@@ -44,11 +44,10 @@ export async function loadWindow(deps: WindowJobDeps, window: TimeWindow): Promi
   const { knex, client, campaigns } = deps;
   return knex.transaction(async (trx) => {
     const total: BatchResult = { sessions: 0, sessionsChanged: 0, rejects: 0 };
-    const flush = async (payloads: unknown[]) => {
-      if (payloads.length === 0) return;
-      const extracted = await withRoutingHistories(client, payloads);
+    const write = async (payloads: unknown[], extracted: Promise<ExtractedSession[]>) => {
+      const sessions = await extracted;
       await campaigns.ensure(payloads.map(campaignIdOf).filter((id): id is number => id !== undefined), client, trx);
-      const r = await loadBatch(trx, extracted, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId, window } });
+      const r = await loadBatch(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId, window } });
       total.sessions += r.sessions;
       total.sessionsChanged += r.sessionsChanged;
       total.rejects += r.rejects;
@@ -56,15 +55,34 @@ export async function loadWindow(deps: WindowJobDeps, window: TimeWindow): Promi
       deps.onSessions?.(payloads.length);
     };
 
+    // Two batches overlap: the routing histories of batch N+1 are requested while batch N is
+    // written, and the next list page queues right behind them, so the rate limiter never idles.
+    // Writes stay one after another on the transaction; at most two batches are in memory.
+    let writing: Promise<void> = Promise.resolve();
+    const flush = async (payloads: unknown[]) => {
+      const extracted = withRoutingHistories(client, payloads);
+      extracted.catch(() => undefined); // awaited in write(); this only keeps it from counting as unhandled meanwhile
+      const previous = writing;
+      writing = previous.then(() => write(payloads, extracted));
+      writing.catch(() => undefined); // its failure surfaces at the next await of it, not as an unhandled rejection
+      await previous;
+    };
+
     let batch: unknown[] = [];
-    for await (const item of client.listSessions(window)) {
-      batch.push(item.payload);
-      if (batch.length >= deps.batchSize) {
-        await flush(batch);
-        batch = [];
+    try {
+      for await (const item of client.listSessions(window)) {
+        batch.push(item.payload);
+        if (batch.length >= deps.batchSize) {
+          await flush(batch);
+          batch = [];
+        }
       }
+      if (batch.length) await flush(batch);
+    } finally {
+      // Never leave a write running on the transaction, even when listing failed.
+      await writing.catch(() => undefined);
     }
-    await flush(batch);
+    await writing;
     if (total.changedRange) await refreshReportingSummaries(trx, total.changedRange);
     await markWindowDone(trx, window, deps.runId, total);
     return total;
