@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { backfillCommand } from '../../src/pipeline/backfill.js';
+import { watermark } from '../../src/pipeline/checkpoints.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCommand, testConfig } from '../helpers/warehouse.js';
@@ -37,7 +38,6 @@ describe('a window that cannot be loaded', () => {
   }, 120_000);
 
   it('the nightly run resumes at the failed window, not after it', async () => {
-    const { watermark } = await import('../../src/pipeline/checkpoints.js');
     expect((await watermark(db.knex))?.toISOString()).toBe(DAYS[1].toISOString());
   });
 
@@ -49,7 +49,6 @@ describe('a window that cannot be loaded', () => {
     expect(run).toMatchObject({ status: 'succeeded', windows_done: 1, windows_skipped: 2 });
     const loaded = await db.knex('core.sessions').count({ n: '*' });
     expect(Number(loaded[0].n)).toBe(sim.expectedSessionIds(DAYS[0], DAYS[3]).length);
-    const { watermark } = await import('../../src/pipeline/checkpoints.js');
     expect((await watermark(db.knex))?.toISOString()).toBe(DAYS[3].toISOString());
   });
 });
