@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -26,7 +27,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const pretty = opts.pretty ?? (Boolean(process.stderr.isTTY) && !opts.destination);
   const base = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined };
   if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+    // Synchronous, in this thread: lines then never cut through the progress bar drawn on the same terminal.
+    return pino(base, pinoPretty({ destination: 2, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
   }
   return pino(base, (opts.destination ?? pino.destination({ fd: 2, sync: true })) as pino.DestinationStream);
 }
