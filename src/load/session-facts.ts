@@ -37,9 +37,16 @@ const EVENT_COLUMNS: ReadonlyArray<Column<RoutingEventRow>> = [
 
 const SESSION_NAMES = SESSION_COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]);
 
-export async function upsertSessionFacts(db: Knex | Knex.Transaction, batch: SessionFacts[]): Promise<FactsWriteResult> {
-  if (batch.length === 0) return { changedIds: [] };
-  const sessions = batch.map((f) => ({ ...f.session, facts_hash: contentHash(f) }));
+export async function upsertSessionFacts(
+  db: Knex | Knex.Transaction,
+  batch: SessionFacts[],
+  /** facts_hash already stored per session, when the caller read it anyway: unchanged sessions are then not even sent. */
+  storedHashes?: ReadonlyMap<number, string>,
+): Promise<FactsWriteResult> {
+  const sessions = batch
+    .map((f) => ({ ...f.session, facts_hash: contentHash(f) }))
+    .filter((s) => storedHashes?.get(s.session_id) !== s.facts_hash);
+  if (sessions.length === 0) return { changedIds: [] };
   const names = SESSION_NAMES.join(', ');
   const updates = SESSION_NAMES.filter((n) => n !== 'session_id')
     .map((n) => `${n} = EXCLUDED.${n}`)

@@ -29,7 +29,7 @@ export interface BatchResult {
 export async function loadBatch(
   trx: Knex.Transaction,
   batch: ExtractedSession[],
-  opts: { campaignMode: CampaignModeLookup; writeRaw: boolean; rejectContext: RejectContext },
+  opts: { campaignMode: CampaignModeLookup; writeRaw: boolean; rejectContext: RejectContext; storedHashes?: ReadonlyMap<number, string> },
 ): Promise<BatchResult> {
   const facts: SessionFacts[] = [];
   const raws: RawSession[] = [];
@@ -49,7 +49,7 @@ export async function loadBatch(
     }
   }
   if (opts.writeRaw) await upsertRawSessions(trx, raws);
-  const written = await upsertSessionFacts(trx, facts);
+  const written = await upsertSessionFacts(trx, facts, opts.storedHashes);
   await insertRejects(trx, rejects, opts.rejectContext);
   return { sessions: facts.length, sessionsChanged: written.changedIds.length, rejects: rejects.length, changedRange: written.createdRange };
 }

@@ -48,12 +48,20 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts })
     // The next batch is read while the current one is transformed and written: Node and
     // Postgres then work at the same time on these 2-core machines. Batches go in created_at
     // order (keyset on the exact text of the instant: a JS Date would drop its microseconds).
-    type RawRow = { session_id: number; created_key: string; payload: unknown; routing_history: unknown; completion_given_up_at: Date | null };
+    type RawRow = {
+      session_id: number;
+      created_key: string;
+      payload: unknown;
+      routing_history: unknown;
+      completion_given_up_at: Date | null;
+      facts_hash: string | null;
+    };
     const readBatch = async (after: { created: string; id: number } | undefined) =>
       (
         await knex.raw(
           `${where(`SELECT session_id, created_at::text AS created_key, ${PAYLOAD_WITHOUT_TRANSCRIPT} AS payload, routing_history,
-                           completion_given_up_at FROM raw.sessions`)}
+                           completion_given_up_at, (SELECT c.facts_hash FROM core.sessions c WHERE c.session_id = r.session_id) AS facts_hash
+                      FROM raw.sessions r`)}
              AND (?::timestamptz IS NULL OR (created_at, session_id) > (?::timestamptz, ?::bigint))
            ORDER BY created_at, session_id LIMIT ${BATCH}`,
           [...bounds, after?.created ?? null, after?.created ?? null, after?.id ?? null],
@@ -72,7 +80,12 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts })
           const r = await loadBatch(
             trx,
             rows.map((row) => ({ payload: row.payload, routingHistory: row.routing_history, neverCompleted: row.completion_given_up_at !== null })),
-            { campaignMode: campaigns.lookup, writeRaw: false, rejectContext: { runId } },
+            {
+              campaignMode: campaigns.lookup,
+              writeRaw: false,
+              rejectContext: { runId },
+              storedHashes: new Map(rows.filter((row) => row.facts_hash !== null).map((row) => [Number(row.session_id), row.facts_hash as string])),
+            },
           );
           pending = mergeRange(pending, r.changedRange);
           if (pending) {
