@@ -56,18 +56,22 @@ export async function upsertSessionFacts(
      SELECT ${names} FROM jsonb_to_recordset(?::jsonb) AS x(${SESSION_COLUMNS})
      ON CONFLICT (session_id) DO UPDATE SET ${updates}, loaded_at = now()
       WHERE s.facts_hash IS DISTINCT FROM EXCLUDED.facts_hash
-     RETURNING session_id, created_at`,
+     RETURNING session_id, created_at, (xmax <> 0) AS replaced`,
     [JSON.stringify(sessions)],
   );
-  const rows = written.rows as Array<{ session_id: number; created_at: Date }>;
+  // xmax is 0 on a freshly inserted row version: only replaced sessions have child rows to remove.
+  const rows = written.rows as Array<{ session_id: number; created_at: Date; replaced: boolean }>;
   if (rows.length === 0) return { changedIds: [] };
 
   const changed = new Set(rows.map((r) => Number(r.session_id)));
   const changedIds = [...changed];
   const mine = batch.filter((f) => changed.has(f.session.session_id));
 
-  for (const table of ['core.session_states', 'core.session_operators', 'core.routing_events']) {
-    await db.raw(`DELETE FROM ${table} WHERE session_id = ANY(?::bigint[])`, [changedIds]);
+  const replacedIds = rows.filter((r) => r.replaced).map((r) => Number(r.session_id));
+  if (replacedIds.length) {
+    for (const table of ['core.session_states', 'core.session_operators', 'core.routing_events']) {
+      await db.raw(`DELETE FROM ${table} WHERE session_id = ANY(?::bigint[])`, [replacedIds]);
+    }
   }
   await insertByColumns(db, 'core.session_states', STATE_COLUMNS, mine.flatMap((f) => f.states));
   await insertByColumns(db, 'core.session_operators', OPERATOR_COLUMNS, mine.flatMap((f) => f.operators));
