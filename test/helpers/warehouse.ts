@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import type { CommandContext, CommandHandler } from '../../src/cli.js';
+import type { RunningSimulator } from '../../src/simulator/server.js';
 
 /** Columns that record when a row was written, not what it says: left out of checksums. */
 const VOLATILE = new Set(['loaded_at', 'updated_at', 'fetched_at', 'first_fetched_at']);
@@ -44,4 +45,9 @@ export async function runCommand(handler: CommandHandler, config: Config, opts: 
   const ctx: CommandContext = { config, logger: createLogger({ level: 'silent', pretty: false }), opts, print: (l) => lines.push(l) };
   const code = await handler(ctx);
   return { code, output: lines.join('\n') };
+}
+
+/** The settings that point the pipeline at a test database and a running simulator. */
+export function pipelineEnv(db: { url: string }, sim: RunningSimulator, extra: Record<string, string> = {}): Record<string, string> {
+  return { DATABASE_URL: db.url, MLUVII_BASE_URL: sim.url, MLUVII_CLIENT_ID: sim.clientId, MLUVII_CLIENT_SECRET: sim.clientSecret, ...extra };
 }

@@ -4,7 +4,7 @@ import { reprocessCommand } from '../../src/pipeline/reprocess.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { transformSession } from '../../src/transform/index.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { coreChecksums, rowVersions, runCommand, testConfig } from '../helpers/warehouse.js';
+import { coreChecksums, pipelineEnv, rowVersions, runCommand, testConfig } from '../helpers/warehouse.js';
 
 const FROM = '2026-03-27T23:00:00Z'; // three local days across the spring DST change
 const TO = '2026-03-30T22:00:00Z';
@@ -20,7 +20,7 @@ beforeAll(async () => {
     sessionsPerDay: 150,
     misbehaviour: { rateLimitRps: 400, errorRate: 0.05, slowRate: 0.02, slowMs: 50, pageSizeCap: 37, malformedRate: 0.02 },
   });
-  env = { DATABASE_URL: db.url, MLUVII_BASE_URL: sim.url, MLUVII_CLIENT_ID: sim.clientId, MLUVII_CLIENT_SECRET: sim.clientSecret, MLUVII_PAGE_SIZE: '50' };
+  env = pipelineEnv(db, sim, { MLUVII_PAGE_SIZE: '50' });
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { backfillCommand } from '../../src/pipeline/backfill.js';
 import { watermark } from '../../src/pipeline/checkpoints.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { runCommand, testConfig } from '../helpers/warehouse.js';
+import { pipelineEnv, runCommand, testConfig } from '../helpers/warehouse.js';
 
 const DAYS = ['2026-06-01T00:00:00Z', '2026-06-02T00:00:00Z', '2026-06-03T00:00:00Z', '2026-06-04T00:00:00Z'].map((d) => new Date(d));
 
@@ -15,7 +15,7 @@ beforeAll(async () => {
   db = await freshDatabase();
   // The middle day cannot be listed: every list call overlapping it answers 503.
   sim = await startSimulator({ seed: 5, sessionsPerDay: 100, misbehaviour: { brokenRange: { from: DAYS[1], to: DAYS[2] } } });
-  env = { DATABASE_URL: db.url, MLUVII_BASE_URL: sim.url, MLUVII_CLIENT_ID: sim.clientId, MLUVII_CLIENT_SECRET: sim.clientSecret, REPORT_TZ: 'UTC' };
+  env = pipelineEnv(db, sim, { REPORT_TZ: 'UTC' });
 });
 afterAll(async () => {
   await sim?.stop();

@@ -6,7 +6,7 @@ import { statusCommand } from '../../src/pipeline/status.js';
 import { generateSessions } from '../../src/simulator/generator.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { rowVersions, runCommand, testConfig } from '../helpers/warehouse.js';
+import { pipelineEnv, rowVersions, runCommand, testConfig } from '../helpers/warehouse.js';
 
 const HOUR = 3_600_000;
 let db: TestDatabase;
@@ -28,7 +28,7 @@ function latestPragueTwoPm(): Date {
 beforeAll(async () => {
   db = await freshDatabase();
   sim = await startSimulator({ seed: 3, sessionsPerDay: 600, now: () => new Date(rangeTo.getTime() + 5 * 60_000) });
-  env = { DATABASE_URL: db.url, MLUVII_BASE_URL: sim.url, MLUVII_CLIENT_ID: sim.clientId, MLUVII_CLIENT_SECRET: sim.clientSecret, ETL_SETTLE: '30m' };
+  env = pipelineEnv(db, sim, { ETL_SETTLE: '30m' });
 });
 afterAll(async () => {
   await sim?.stop();
