@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { CampaignModes } from './campaign-modes.js';
 import { loadBatch, mergeRange, type ExtractedSession } from './load-batch.js';
 import type { RunCounts } from './runs.js';
+import { campaignIdOf } from './window-job.js';
 
 /**
  * M-DONE: sessions loaded while still running are fetched again by id until they complete; once
@@ -47,7 +48,7 @@ export async function refetchIncompleteSessions(
       for (const s of stored) found.push({ session_id: Number(s.session_id), created_at: giveUpBefore, payload: s.payload, routingHistory: s.routing_history });
     }
     await campaigns.ensure(
-      found.map((f) => (f.payload as { campaignId?: unknown }).campaignId).filter((id): id is number => typeof id === 'number'),
+      found.map((f) => campaignIdOf(f.payload)).filter((id): id is number => id !== undefined),
       client,
       knex,
     );

@@ -21,7 +21,7 @@ const numericId = (payload: unknown): number | undefined => {
   return typeof id === 'number' && Number.isSafeInteger(id) ? id : undefined;
 };
 
-const campaignIdOf = (payload: unknown): number | undefined => {
+export const campaignIdOf = (payload: unknown): number | undefined => {
   const id = payload && typeof payload === 'object' ? (payload as { campaignId?: unknown }).campaignId : undefined;
   return typeof id === 'number' ? id : undefined;
 };
