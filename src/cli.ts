@@ -57,11 +57,13 @@ const COMMANDS: Array<{ name: string; summary: string; options?: Option[] }> = [
 function buildProgram(run: (name: string, opts: Record<string, unknown>) => Promise<void>): Command {
   const program = new Command('mluvii-etl')
     .description('Batch ETL from the mluvii Public API into a Postgres warehouse')
-    .showHelpAfterError('(run `npx mluvii-etl --help` for usage)')
+    .showHelpAfterError(`usage: mluvii-etl <${COMMANDS.map((c) => c.name).join('|')}> [options]   (npx mluvii-etl --help for more)`)
     .exitOverride();
   for (const c of COMMANDS) {
-    const cmd = program.command(c.name).description(c.summary).exitOverride().showHelpAfterError(`(run \`npx mluvii-etl ${c.name} --help\` for usage)`);
+    const cmd = program.command(c.name).description(c.summary).exitOverride();
     for (const o of c.options ?? []) cmd.addOption(o);
+    const mandatory = (c.options ?? []).filter((o) => o.mandatory).map((o) => o.flags).join(' ');
+    cmd.showHelpAfterError(`usage: mluvii-etl ${c.name} ${mandatory ? mandatory + ' ' : ''}[options]   (npx mluvii-etl ${c.name} --help for all options)`);
     cmd.action(async (opts: Record<string, unknown>) => run(c.name, opts));
   }
   return program;
