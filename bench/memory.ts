@@ -29,7 +29,8 @@ async function main() {
     const small = reprocessPeak(db.url);
     const t = Date.now();
     // More simulated days after the first ones: the same realistic mix, spread over time like real data.
-    const total = SMALL + (await fillRawSessions(db.knex, LARGE - SMALL, { start: new Date('2026-01-07T00:00:00Z') }));
+    await fillRawSessions(db.knex, LARGE - SMALL, { start: new Date('2026-01-08T00:00:00Z') });
+    const total = Number((await db.knex.raw('SELECT count(*) AS n FROM raw.sessions')).rows[0].n);
     console.log(`raw filled to ${total} sessions in ${seconds(Date.now() - t)} s`);
     const large = reprocessPeak(db.url);
     report('memory', {
