@@ -21,8 +21,11 @@ afterAll(async () => {
   await clean?.drop();
 });
 
-/** Runs the real CLI in a child process; kills it with SIGKILL after `killAfterMs` if given. */
-function backfill(databaseUrl: string, killAfterMs?: number): Promise<{ code: number | null; signal: string | null }> {
+/**
+ * Runs the real CLI in a child process. With `kill`, it is killed with SIGKILL once `kill.afterWindows`
+ * windows are done plus `kill.extraMs` (somewhere inside the next window), whatever the machine's speed.
+ */
+function backfill(databaseUrl: string, kill?: { db: TestDatabase; afterWindows: number; extraMs: number }): Promise<{ code: number | null; signal: string | null }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/mluvii-etl.js', 'backfill', '--from', FROM, '--to', TO, '--window', '6h'], {
       env: {
@@ -41,9 +44,22 @@ function backfill(databaseUrl: string, killAfterMs?: number): Promise<{ code: nu
     });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    let exited = false;
+    if (kill) {
+      void (async () => {
+        while (!exited) {
+          const done = await kill.db.knex('etl.windows').where({ status: 'done' }).count({ n: '*' });
+          if (Number(done[0].n) >= kill.afterWindows) {
+            await new Promise((r) => setTimeout(r, kill.extraMs));
+            child.kill('SIGKILL');
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+    }
     child.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      exited = true;
       if (code !== 0 && signal === null) process.stderr.write(stderr);
       resolve({ code, signal });
     });
@@ -56,13 +72,14 @@ describe('crash safety', () => {
     const reference = await coreChecksums(clean.knex);
     expect(reference.sessions.rows).toBeGreaterThan(300);
 
-    // Kill points spread from start-up through mid-load; seeded so a failure can be replayed.
+    // Kill points: a random number of windows into the load plus a few ms; seeded so a failure can be replayed.
     let seed = 20261124;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     let kills = 0;
     const doneAfterKill: number[] = [];
     for (let i = 0; i < 6; i += 1) {
-      const r = await backfill(killed.url, 1000 + Math.floor(rand() * 1500));
+      const doneSoFar = Number((await killed.knex('etl.windows').where({ status: 'done' }).count({ n: '*' }))[0].n);
+      const r = await backfill(killed.url, { db: killed, afterWindows: Math.min(11, doneSoFar + 1 + Math.floor(rand() * 3)), extraMs: Math.floor(rand() * 150) });
       const windows = await killed.knex('etl.windows').where({ status: 'done' }).count({ n: '*' });
       if (r.signal === 'SIGKILL') {
         kills += 1;
