@@ -22,14 +22,13 @@ export interface Misbehaviour {
 }
 
 /** `npx mluvii-etl simulator --misbehave`: every switch on, tuned so the default client (5 rps) meets all of them. */
-export const MISBEHAVE_PRESET: Required<Misbehaviour> = {
+export const MISBEHAVE_PRESET: Required<Omit<Misbehaviour, 'brokenRange'>> = {
   rateLimitRps: 4,
   errorRate: 0.05,
   slowRate: 0.05,
   slowMs: 1500,
   pageSizeCap: 50,
   malformedRate: 0.01,
-  brokenRange: { from: new Date(0), to: new Date(0) },
 };
 
 export type MalformedKind = 'no-id' | 'bad-created' | 'not-object';
