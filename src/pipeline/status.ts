@@ -1,6 +1,7 @@
 import type { CommandHandler } from '../cli.js';
 import { requireDatabaseUrl } from '../config.js';
 import { createKnex } from '../db/knex.js';
+import { isWriterLockHeld } from './writer-lock.js';
 
 const fmt = (v: unknown): string => (v instanceof Date ? v.toISOString().replace('.000Z', 'Z') : v === null || v === undefined ? '—' : String(v));
 
@@ -26,12 +27,14 @@ export const statusCommand: CommandHandler = async ({ config, print }) => {
                              windows_skipped, sessions_seen, sessions_changed, rejects, api_requests, error
                         FROM etl.runs ORDER BY run_id DESC LIMIT 10`)
     ).rows;
+    // A 'running' row whose process died keeps that status until the next writer closes it.
+    const lockHeld = await isWriterLockHeld(knex);
     print('Last runs');
     print(
       table(
         ['run', 'kind', 'status', 'started', 'took', 'windows done/failed/skipped', 'sessions', 'changed', 'rejects', 'requests', 'error'],
         runs.map((r: Record<string, unknown>) => [
-          r.run_id, r.kind, r.status, r.started_at, r.took,
+          r.run_id, r.kind, r.status === 'running' && !lockHeld ? 'died (closed by the next run)' : r.status, r.started_at, r.took,
           `${r.windows_done}/${r.windows_failed}/${r.windows_skipped}`, r.sessions_seen, r.sessions_changed, r.rejects, r.api_requests, r.error,
         ]),
       ),

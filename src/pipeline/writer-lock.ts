@@ -1,8 +1,18 @@
+import type { Knex } from 'knex';
 import pg from 'pg';
 import { LockBusyError } from '../errors.js';
 
 /** Arbitrary but fixed: every mluvii-etl writer of one database contends for this advisory lock. */
 const WRITER_LOCK_KEY = 7_400_123_001;
+
+// A bigint advisory key shows in pg_locks as its low 32 bits in objid.
+const HOLDER_QUERY = `SELECT a.pid, a.backend_start AS started FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+  WHERE l.locktype = 'advisory' AND l.objid = ${WRITER_LOCK_KEY % 2 ** 32} AND l.granted LIMIT 1`;
+
+/** Whether some process holds the writer lock now (status tells a running run from a dead one by it). */
+export async function isWriterLockHeld(knex: Knex): Promise<boolean> {
+  return (await knex.raw(HOLDER_QUERY)).rows.length > 0;
+}
 
 export interface WriterLock {
   release(): Promise<void>;
@@ -18,11 +28,7 @@ export async function acquireWriterLock(connectionString: string): Promise<Write
   await client.connect();
   const r = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [WRITER_LOCK_KEY]);
   if (!r.rows[0].locked) {
-    const holder = await client.query<{ pid: number; started: Date }>(
-      `SELECT a.pid, a.backend_start AS started FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-        WHERE l.locktype = 'advisory' AND l.objid = $1::bigint % 4294967296 AND l.granted LIMIT 1`,
-      [WRITER_LOCK_KEY],
-    );
+    const holder = await client.query<{ pid: number; started: Date }>(HOLDER_QUERY);
     await client.end();
     const who = holder.rows[0] ? ` (database backend pid ${holder.rows[0].pid}, connected ${holder.rows[0].started.toISOString()})` : '';
     throw new LockBusyError(`another mluvii-etl run/backfill/reprocess is running against this database${who}; try again when it has finished`);

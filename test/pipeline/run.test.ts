@@ -106,4 +106,17 @@ describe('run (the nightly job)', () => {
     expect(r.output).toMatch(/Sessions: \d+/);
     expect(r.output).toMatch(/another mluvii-etl run/);
   });
+
+  it('status tells a run whose process died from one that is running', async () => {
+    await db.knex('etl.runs').insert({ kind: 'backfill', status: 'running' });
+    expect((await runCommand(statusCommand, testConfig(env))).output).toMatch(/died \(closed by the next run\)/);
+    const lock = await acquireWriterLock(db.url);
+    try {
+      const out = (await runCommand(statusCommand, testConfig(env))).output;
+      expect(out).not.toMatch(/died/);
+      expect(out).toMatch(/backfill\s+running/);
+    } finally {
+      await lock.release();
+    }
+  });
 });
