@@ -4,7 +4,7 @@ import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import type { MluviiClient } from '../mluvii/client.js';
 import type { Logger } from '../log.js';
 import type { CampaignModes } from './campaign-modes.js';
-import { loadBatch, mergeRange, type ExtractedSession } from './load-batch.js';
+import { loadBatch, type ExtractedSession } from './load-batch.js';
 import type { RunCounts } from './runs.js';
 import { campaignIdOf } from './window-job.js';
 
@@ -53,24 +53,18 @@ export async function refetchIncompleteSessions(
       knex,
     );
     await knex.transaction(async (trx) => {
-      const first: ExtractedSession[] = found.map((f) => ({ payload: f.payload, routingHistory: f.routingHistory }));
-      let r = await loadBatch(trx, first, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
-      const stillIncomplete = (
-        await trx.raw(`SELECT session_id FROM core.sessions WHERE session_id = ANY(?::bigint[]) AND NOT is_complete`, [[...tooOld]])
-      ).rows.map((x: { session_id: number }) => Number(x.session_id)) as number[];
-      if (stillIncomplete.length) {
-        await markCompletionGivenUp(trx, stillIncomplete);
-        const giveUp = new Set(stillIncomplete);
-        const again = found.filter((f) => giveUp.has(f.session_id)).map((f) => ({ payload: f.payload, routingHistory: f.routingHistory, neverCompleted: true }));
-        const r2 = await loadBatch(trx, again, { campaignMode: campaigns.lookup, writeRaw: false, rejectContext: { runId: deps.runId } });
-        r = { ...r, changedRange: mergeRange(r.changedRange, r2.changedRange) };
-        totals.givenUp += stillIncomplete.length;
-      }
+      // Too old and still running: transformed once, with never_completed (the transform adds
+      // the flag only when the session is in fact incomplete).
+      const sessions: ExtractedSession[] = found.map((f) => ({ payload: f.payload, routingHistory: f.routingHistory, neverCompleted: tooOld.has(f.session_id) }));
+      const r = await loadBatch(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
+      const state = (
+        await trx.raw(`SELECT session_id, is_complete FROM core.sessions WHERE session_id = ANY(?::bigint[])`, [found.map((f) => f.session_id)])
+      ).rows as Array<{ session_id: number; is_complete: boolean }>;
+      const givenUp = state.filter((x) => !x.is_complete && tooOld.has(Number(x.session_id))).map((x) => Number(x.session_id));
+      await markCompletionGivenUp(trx, givenUp);
       if (r.changedRange) await refreshReportingSummaries(trx, r.changedRange);
-      const completed = (
-        await trx.raw(`SELECT count(*)::int AS n FROM core.sessions WHERE session_id = ANY(?::bigint[]) AND is_complete`, [found.map((f) => f.session_id)])
-      ).rows[0].n as number;
-      totals.completed += completed;
+      totals.givenUp += givenUp.length;
+      totals.completed += state.filter((x) => x.is_complete).length;
       totals.refetched += found.length;
       deps.counts.sessionsSeen += found.length;
       deps.counts.sessionsChanged += r.sessionsChanged;

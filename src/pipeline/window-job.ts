@@ -38,7 +38,7 @@ async function withRoutingHistories(client: MluviiClient, payloads: unknown[]): 
 
 /**
  * Extracts one window and loads it in ONE transaction with its done mark (design.md): a crash
- * leaves either the whole window or none of it. Memory holds one batch, never the window.
+ * leaves either the whole window or none of it. Memory holds two batches at most, never the window.
  */
 export async function loadWindow(deps: WindowJobDeps, window: TimeWindow): Promise<BatchResult> {
   const { knex, client, campaigns } = deps;
