@@ -1,0 +1,23 @@
+-- Recomputes every summary row (after a REPORT_TZ, SERVICE_LEVEL_SECONDS or
+-- SHORT_ABANDON_SECONDS change, and when the migration that defines them runs).
+CREATE FUNCTION core.rebuild_reporting_summaries() RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  v_first date;
+  v_last  date;
+BEGIN
+  PERFORM pg_advisory_xact_lock(1835824502, 300);
+  DELETE FROM core.period_kpis_summary;
+  DELETE FROM core.interval_kpis_summary;
+  DELETE FROM core.operator_daily_summary;
+  SELECT core.report_day((SELECT min(created_at) FROM core.sessions), report_tz),
+         core.report_day((SELECT max(created_at) FROM core.sessions), report_tz)
+    INTO v_first, v_last
+    FROM etl.settings;
+  IF v_first IS NOT NULL THEN
+    PERFORM core.refresh_reporting_days(v_first, v_last);
+  END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION core.rebuild_reporting_summaries() FROM PUBLIC;
