@@ -18,6 +18,8 @@ export interface Config {
   etlIncompleteMaxAgeMs: number;
   reportTz: string;
   serviceLevelSeconds: number;
+  /** Abandons after less than this many seconds in queue are short abandons (K-SHORT-ABANDON); 0 = off. */
+  shortAbandonSeconds: number;
   logLevel: string;
   /** The role BI tools log in with; it can read `reporting` and nothing else. */
   reportingRole: string;
@@ -40,6 +42,16 @@ function positiveNumber(env: Env, name: string, dflt: number, integer = false): 
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
     throw new ConfigError(name, `${name} must be a positive ${integer ? 'whole number' : 'number'}, got "${raw}"`);
+  }
+  return n;
+}
+
+function nonNegativeNumber(env: Env, name: string, dflt: number): number {
+  const raw = value(env, name);
+  if (raw === undefined) return dflt;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new ConfigError(name, `${name} must be a number of seconds, 0 or more (0 turns it off), got "${raw}"`);
   }
   return n;
 }
@@ -119,6 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     etlIncompleteMaxAgeMs: duration(env, 'ETL_INCOMPLETE_MAX_AGE', '7d'),
     reportTz,
     serviceLevelSeconds: positiveNumber(env, 'SERVICE_LEVEL_SECONDS', 20),
+    shortAbandonSeconds: nonNegativeNumber(env, 'SHORT_ABANDON_SECONDS', 5),
     logLevel,
     reportingRole,
     reportingRolePassword: value(env, 'REPORTING_ROLE_PASSWORD'),

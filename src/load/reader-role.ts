@@ -81,5 +81,58 @@ export async function ensureReaderRole(knex: Knex, role: string, password?: stri
     if (publicSchema?.reader_can_create && publicSchema.we_own_it) {
       await trx.raw('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
     }
+    await syncReaderTimeZone(trx, role, { ifNotPermitted: 'throw' });
   });
+}
+
+/** What syncReaderTimeZone did. */
+export type ReaderTimeZoneSync = 'set' | 'unchanged' | 'no-role' | 'not-permitted';
+
+/**
+ * Sets the reader role's TimeZone in this database to REPORT_TZ as etl.settings holds it
+ * (`ALTER ROLE … IN DATABASE … SET timezone`), so that a BI tool's own date and hour grouping of
+ * instants (created_at, interval_start) buckets them exactly as the views' created_day,
+ * created_hour and interval columns do, DST included. Other databases on the server, and other
+ * roles, keep their settings. Takes effect for the role's next connections.
+ *
+ * Called by ensureReaderRole (migrate) and by syncReportingSettings (every command), so a changed
+ * REPORT_TZ reaches the role. A role that does not exist yet is left for ensureReaderRole.
+ * Without the right to alter the role: throws a ConfigError naming the fix, or, with
+ * `ifNotPermitted: 'report'`, leaves the role as it is and returns 'not-permitted'.
+ */
+export async function syncReaderTimeZone(
+  trx: Knex.Transaction,
+  role: string,
+  opts: { ifNotPermitted: 'throw' | 'report' } = { ifNotPermitted: 'report' },
+): Promise<ReaderTimeZoneSync> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
+    throw new ConfigError('REPORTING_ROLE', `REPORTING_ROLE must be a lower-case SQL identifier (letters, digits, _), got "${role}"`);
+  }
+  const { rows } = await trx.raw(
+    `SELECT st.report_tz, current_database() AS db, r.oid IS NOT NULL AS role_exists,
+            coalesce(('TimeZone=' || st.report_tz) = ANY (drs.setconfig), false) AS in_step
+       FROM etl.settings st
+       LEFT JOIN pg_roles r ON r.rolname = ?
+       LEFT JOIN pg_db_role_setting drs
+              ON drs.setrole = r.oid AND drs.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [role],
+  );
+  const state = rows[0] as { report_tz: string; db: string; role_exists: boolean; in_step: boolean } | undefined;
+  if (!state) throw new Error('etl.settings must hold exactly one row: run `npx mluvii-etl migrate`');
+  if (!state.role_exists) return 'no-role';
+  if (state.in_step) return 'unchanged';
+  const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  // the role matched the identifier pattern above; the database name and zone are quoted
+  const sql = `ALTER ROLE "${role}" IN DATABASE "${state.db.replace(/"/g, '""')}" SET timezone = ${literal(state.report_tz)}`;
+  try {
+    await trx.transaction((sp) => sp.raw(sql)); // a savepoint: a refusal leaves the caller's transaction usable
+    return 'set';
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42501') throw err;
+    if (opts.ifNotPermitted === 'report') return 'not-permitted';
+    throw new ConfigError(
+      'REPORTING_ROLE',
+      `cannot set the time zone of the reporting role "${role}" (not permitted); as a superuser run: ${sql}`,
+    );
+  }
 }

@@ -14,6 +14,9 @@ export interface SessionSpec {
   answer?: number | null;
   active?: number | null;
   acw?: number | null;
+  /** First RoutingRequestCreated (arrival in the queue); default: `created` when offered. */
+  queued?: string | null;
+  ended?: string | null;
 }
 
 export interface OperatorRowSpec {
@@ -38,6 +41,8 @@ export function sessionRow(s: SessionSpec): Record<string, unknown> {
     source: 'Default',
     status: complete ? 'CLOSED' : 'OPEN',
     created_at: s.created,
+    first_routing_at: s.queued === undefined ? ((s.offered ?? true) ? s.created : null) : s.queued,
+    ended_at: s.ended ?? null,
     in_queue_s: s.inQueue ?? null,
     waiting_s: s.waiting ?? null,
     answer_s: s.answer ?? null,

@@ -132,9 +132,19 @@ describe('reporting.daily_kpis (metrics.md K-rules)', () => {
       offered: 6, // K-OFFERED: all but s6
       answered: 4, // K-ANSWERED: s1, s2, s3, s7
       abandoned: 1, // K-ABANDONED: s4 (s5 is not complete)
+      short_abandoned: 0, // s4 has no ended_at, so no abandon wait (K-SHORT-ABANDON)
       answered_within_sl: 2, // s1 (15 s), s3 (20 s = the threshold); s2 took 30 s, s7's answer_s is unknown
       service_level: 0.4, // K-SL: 2 / (4 + 1)
+      service_level_denominator: 5,
+      service_level_net: 0.4, // K-SL-NET: no short abandons
+      service_level_net_denominator: 5,
+      service_level_offered: 0.3333, // K-SL-OFFERED: 2 / 6, rounded to 4 decimals
+      service_level_answered: 0.5, // K-SL-ANSWERED: 2 / 4
+      abandon_rate: 0.1667, // K-ABANDON-RATE: 1 / 6
+      abandon_rate_numerator: 1,
+      abandon_rate_denominator: 6,
       service_level_seconds: 20,
+      short_abandon_seconds: 5,
       avg_in_queue_s: 11.75,
       p50_in_queue_s: 7.5,
       p90_in_queue_s: 24,
@@ -165,6 +175,9 @@ describe('reporting.daily_kpis (metrics.md K-rules)', () => {
       sum_acw_s: 100,
       count_handle_s: 3,
       sum_handle_s: 510,
+      avg_abandon_wait_s: null,
+      count_abandon_wait_s: 0,
+      sum_abandon_wait_s: null,
     });
   });
 
@@ -184,7 +197,7 @@ describe('reporting.daily_kpis (metrics.md K-rules)', () => {
   it('takes a new SERVICE_LEVEL_SECONDS on the next sync, with no SQL edited', async () => {
     expect(await syncReportingSettings(db.knex, PRAGUE)).toEqual({ changed: false });
     expect(await syncReportingSettings(db.knex, { ...PRAGUE, serviceLevelSeconds: 30 })).toEqual({ changed: true });
-    expect(await readReportingSettings(db.knex)).toEqual({ reportTz: 'Europe/Prague', serviceLevelSeconds: 30 });
+    expect(await readReportingSettings(db.knex)).toEqual({ reportTz: 'Europe/Prague', serviceLevelSeconds: 30, shortAbandonSeconds: 5 });
     // now s2 (30 s) is within as well: 3 / 5; phone s11 (25 s): 1 / 2
     expect(await kpiRow('2026-03-29', 1, 'Chat')).toMatchObject({ answered_within_sl: 3, service_level: 0.6, service_level_seconds: 30 });
     expect(await kpiRow('2026-03-29', 2, 'Phone')).toMatchObject({ answered_within_sl: 1, service_level: 0.5 });
@@ -205,7 +218,7 @@ describe('reporting.daily_kpis (metrics.md K-rules)', () => {
       ['2026-10-24', 3, 'AV', 2],
       ['2026-10-25', 3, 'AV', 3],
     ]);
-    expect((await operatorDaily()).filter((r) => r.user_id === 4).map((r) => [r.day, r.sessions])).toEqual([
+    expect((await operatorDaily()).filter((r) => r.user_id === 4).map((r) => [r.day, r.sessions_handled])).toEqual([
       ['2026-03-28', 1],
       ['2026-03-29', 3],
     ]);
@@ -215,7 +228,7 @@ describe('reporting.daily_kpis (metrics.md K-rules)', () => {
 
   it('refuses a time zone Postgres does not know, naming REPORT_TZ', async () => {
     await expect(syncReportingSettings(db.knex, { ...PRAGUE, reportTz: 'Europe/Atlantis' })).rejects.toMatchObject({ variable: 'REPORT_TZ' });
-    expect(await readReportingSettings(db.knex)).toEqual({ reportTz: 'Europe/Prague', serviceLevelSeconds: 20 });
+    expect(await readReportingSettings(db.knex)).toEqual({ reportTz: 'Europe/Prague', serviceLevelSeconds: 20, shortAbandonSeconds: 5 });
   });
 });
 
@@ -226,7 +239,7 @@ describe('reporting.operator_daily', () => {
         day: '2026-03-29',
         user_id: 4,
         operator_name: 'Jana Nováková',
-        sessions: 3, // s1, s2, s7 (s7 counts for the 29th although worked on after midnight)
+        sessions_handled: 3, // s1, s2, s7 (s7 counts for the 29th although worked on after midnight)
         offers: 4,
         missed: 1,
         avg_queue_s: 12.583, // (6.25 + 30 + 1.5) / 3
@@ -234,7 +247,7 @@ describe('reporting.operator_daily', () => {
         avg_active_s: 193.333,
         sum_acw_s: 50,
         avg_acw_s: 25, // s2's ACW is unknown
-        session_rows: 3,
+        sessions_involved: 3,
         count_queue_s: 3,
         sum_queue_s: 37.75,
         count_active_s: 3,
@@ -244,7 +257,7 @@ describe('reporting.operator_daily', () => {
         day: '2026-03-29',
         user_id: 99,
         operator_name: 'bot99', // no first or last name: the user name
-        sessions: 1,
+        sessions_handled: 1,
         offers: 0,
         missed: 0,
         avg_queue_s: null,
@@ -252,7 +265,7 @@ describe('reporting.operator_daily', () => {
         avg_active_s: 5,
         sum_acw_s: null,
         avg_acw_s: null,
-        session_rows: 1,
+        sessions_involved: 1,
         count_queue_s: 0,
         sum_queue_s: null,
         count_active_s: 1,
@@ -262,7 +275,7 @@ describe('reporting.operator_daily', () => {
         day: '2026-03-29',
         user_id: 2710,
         operator_name: 'petr', // not in core.operators: the name seen in the session
-        sessions: 1, // s3; s1 was only offered (joined_at NULL)
+        sessions_handled: 1, // s3; s1 was only offered (joined_at NULL)
         offers: 2,
         missed: 1,
         avg_queue_s: 10,
@@ -270,7 +283,7 @@ describe('reporting.operator_daily', () => {
         avg_active_s: null,
         sum_acw_s: 40,
         avg_acw_s: 40,
-        session_rows: 2,
+        sessions_involved: 2,
         count_queue_s: 1,
         sum_queue_s: 10,
         count_active_s: 0,
@@ -280,7 +293,7 @@ describe('reporting.operator_daily', () => {
         day: '2026-03-30',
         user_id: 4,
         operator_name: 'Jana Nováková',
-        sessions: 1,
+        sessions_handled: 1,
         offers: 1,
         missed: 0,
         avg_queue_s: 8,
@@ -288,7 +301,7 @@ describe('reporting.operator_daily', () => {
         avg_active_s: 10,
         sum_acw_s: 5,
         avg_acw_s: 5,
-        session_rows: 1,
+        sessions_involved: 1,
         count_queue_s: 1,
         sum_queue_s: 8,
         count_active_s: 1,
