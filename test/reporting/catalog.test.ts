@@ -7,10 +7,12 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { migrateLatest, migrationConfig } from '../../src/db/migrations.js';
 import { REGENERATE_COMMAND, renderDataDictionary } from '../../src/load/data-dictionary.js';
+import { syncReportingSettings } from '../../src/load/reporting-settings.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertSessions } from './core-rows.js';
 
 const REPORTING_MIGRATION = '20261124000300_reporting';
+const ANALYST_READY_MIGRATION = '20261130160000_reporting_from_sql_files';
 
 /** design.md "Reporting contract" and the brief of issue #6: these columns, under these names. */
 const CONTRACT: Record<string, string[]> = {
@@ -26,7 +28,18 @@ const CONTRACT: Record<string, string[]> = {
     'day', 'department_id', 'channel', 'offered', 'answered', 'abandoned', 'service_level',
     ...['in_queue', 'waiting', 'answer', 'active', 'acw', 'handle'].flatMap((m) => [`avg_${m}_s`, `p50_${m}_s`, `p90_${m}_s`]),
   ],
-  operator_daily: ['day', 'user_id', 'operator_name', 'sessions', 'offers', 'missed', 'avg_queue_s', 'sum_active_s', 'avg_active_s', 'sum_acw_s', 'avg_acw_s'],
+  // issue #16: sessions → sessions_handled (CHANGELOG.md)
+  operator_daily: ['day', 'user_id', 'operator_name', 'sessions_handled', 'offers', 'missed', 'avg_queue_s', 'sum_active_s', 'avg_active_s', 'sum_acw_s', 'avg_acw_s'],
+  // issue #16 (metrics.md "Interval KPIs, short abandons and service-level variants")
+  interval_kpis: [
+    'interval_start', 'department_id', 'channel', 'offered', 'answered', 'abandoned', 'short_abandoned', 'answered_within_sl',
+    'service_level', 'service_level_net', 'service_level_offered', 'service_level_answered', 'abandon_rate',
+    'sum_answer_s', 'count_answer_s', 'sum_handle_s', 'count_handle_s',
+  ],
+  weekly_kpis: ['week_start', 'department_id', 'channel', 'offered', 'short_abandoned', 'service_level', 'service_level_net', 'p90_answer_s'],
+  monthly_kpis: ['month_start', 'department_id', 'channel', 'offered', 'short_abandoned', 'service_level', 'service_level_net', 'p90_answer_s'],
+  session_flags: ['session_id', 'created_day', 'flag'],
+  session_skipped_states: ['session_id', 'created_day', 'state'],
 };
 
 let db: TestDatabase;
@@ -74,6 +87,14 @@ describe('the reporting schema', () => {
     expect(missing).toEqual([]);
   });
 
+  it('cites the product\'s own docs/metrics.md, never a spec file outside the repository', async () => {
+    const cols = await catalog();
+    const texts = cols.flatMap((c) => [c.view_comment ?? '', c.column_comment ?? '']);
+    expect(texts.filter((t) => /\.\.\/|shared\/|spec\//.test(t))).toEqual([]);
+    const viewComments = new Map(cols.map((c) => [c.view, c.view_comment ?? '']));
+    expect([...viewComments].filter(([, comment]) => !comment.includes('docs/metrics.md')).map(([view]) => view)).toEqual([]);
+  });
+
   it('shows no guest personal data (IPs, phone numbers, e-mails, call parameters, texts)', async () => {
     const suspicious = (await catalog())
       .map((c) => `${c.view}.${c.column}`)
@@ -91,6 +112,27 @@ describe('the reporting schema', () => {
 });
 
 describe('the reporting migration', () => {
+  it('of issue #16 rolls back alone to the previous views and columns, keeping the settings, and comes back', async () => {
+    const config = migrationConfig();
+    await syncReportingSettings(db.knex, { reportTz: 'UTC', serviceLevelSeconds: 30, shortAbandonSeconds: 2 });
+    await db.knex.migrate.down(config);
+    expect(await db.knex('public.knex_migrations').pluck('name')).not.toContain(ANALYST_READY_MIGRATION);
+    const columns = async (view: string) =>
+      (await db.knex.raw(`SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0`, [`reporting.${view}`])).rows.map(
+        (r: { attname: string }) => r.attname,
+      );
+    expect(await columns('operator_daily')).toContain('sessions');
+    expect((await db.knex.raw(`SELECT to_regclass('reporting.interval_kpis') AS v`)).rows).toEqual([{ v: null }]);
+    expect((await db.knex.raw('SELECT report_tz, service_level_seconds FROM etl.settings')).rows).toEqual([{ report_tz: 'UTC', service_level_seconds: 30 }]);
+
+    await migrateLatest(db.knex);
+    expect(await columns('operator_daily')).toContain('sessions_handled');
+    expect((await db.knex.raw('SELECT report_tz, service_level_seconds, short_abandon_seconds FROM etl.settings')).rows).toEqual([
+      { report_tz: 'UTC', service_level_seconds: 30, short_abandon_seconds: 5 }, // back to the default until the next sync
+    ]);
+    await syncReportingSettings(db.knex, { reportTz: 'Europe/Prague', serviceLevelSeconds: 20 });
+  });
+
   it('goes down and up again, and builds the summaries of sessions already loaded', async () => {
     const config = migrationConfig();
     await insertSessions(db.knex, [
