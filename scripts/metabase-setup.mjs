@@ -5,7 +5,9 @@
  *  2. adds the warehouse as a PostgreSQL database that logs in as the reader role
  *     (REPORTING_ROLE, REPORTING_ROLE_PASSWORD), limited to the `reporting` schema;
  *  3. sets the report time zone to REPORT_TZ;
- *  4. creates a dashboard "mluvii contact center" with a few native-SQL questions.
+ *  4. creates a dashboard "mluvii contact center" with native-SQL questions over daily_kpis,
+ *     weekly_kpis, interval_kpis (staffing), session_durations and operator_daily, every ratio a
+ *     ratio of sums of its numerator and denominator columns.
  * Each step is skipped when already done, so running it twice is harmless.
  *
  *   docker compose --profile setup run --rm metabase-setup
@@ -112,47 +114,86 @@ async function setReportTimezone() {
   console.log(`report time zone: ${tz}`);
 }
 
-/** The dashboard's questions; test/reporting/reader-role.test.ts runs them as the reader role. */
+/** "Today" in REPORT_TZ, whatever the server's or Metabase's zone. */
+const TODAY = `WITH today AS (SELECT (now() AT TIME ZONE report_tz)::date AS day FROM reporting.report_settings)`;
+
+/**
+ * The dashboard's questions; test/reporting/reader-role.test.ts runs them as the reader role on
+ * every day of a week. Every ratio is a ratio of sums of its numerator and denominator columns
+ * (never an average of a ratio column), and every range is whole past days in REPORT_TZ, so the
+ * cards show rows on any day of the week.
+ */
 export const QUESTIONS = [
   {
-    name: 'Service level per day (last 30 days)',
+    name: 'Service level per day (last 28 days)',
     display: 'line',
-    query: `SELECT day,
-       round(sum(answered_within_sl)::numeric / nullif(sum(answered + abandoned), 0), 3) AS service_level
-FROM reporting.daily_kpis
-WHERE day >= current_date - 30
-GROUP BY day
-ORDER BY day`,
+    query: `${TODAY}
+SELECT k.day,
+       round(sum(k.answered_within_sl) / nullif(sum(k.service_level_denominator), 0), 4) AS service_level,
+       round(sum(k.answered_within_sl) / nullif(sum(k.service_level_net_denominator), 0), 4) AS service_level_net
+FROM reporting.daily_kpis k, today
+WHERE k.day > today.day - 28 AND k.day <= today.day
+GROUP BY k.day
+ORDER BY k.day`,
   },
   {
-    name: 'Offered, answered and abandoned per day (last 30 days)',
+    name: 'Answered, abandoned and short abandons per day (last 28 days)',
     display: 'bar',
-    query: `SELECT day, sum(answered) AS answered, sum(abandoned) AS abandoned,
-       sum(offered - answered - abandoned) AS other_offered
-FROM reporting.daily_kpis
-WHERE day >= current_date - 30
-GROUP BY day
-ORDER BY day`,
+    query: `${TODAY}
+SELECT k.day, sum(k.answered) AS answered, sum(k.abandoned - k.short_abandoned) AS abandoned,
+       sum(k.short_abandoned) AS short_abandoned, sum(k.offered - k.answered - k.abandoned) AS still_open
+FROM reporting.daily_kpis k, today
+WHERE k.day > today.day - 28 AND k.day <= today.day
+GROUP BY k.day
+ORDER BY k.day`,
   },
   {
-    name: 'Queue time by hour of day, p90 (last 30 days)',
+    name: 'Service level and abandon rate per week and channel (last 8 weeks)',
     display: 'line',
-    query: `SELECT created_hour,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY in_queue_s) AS p90_in_queue_s,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY in_queue_s) AS p50_in_queue_s
-FROM reporting.session_durations
-WHERE created_at >= now() - interval '30 days' AND is_offered
-GROUP BY created_hour
-ORDER BY created_hour`,
+    query: `${TODAY}
+SELECT w.week_start, w.channel,
+       round(sum(w.answered_within_sl) / nullif(sum(w.service_level_denominator), 0), 4) AS service_level,
+       round(sum(w.abandon_rate_numerator) / nullif(sum(w.abandon_rate_denominator), 0), 4) AS abandon_rate
+FROM reporting.weekly_kpis w, today
+WHERE w.week_start > today.day - 56
+GROUP BY w.week_start, w.channel
+ORDER BY w.week_start, w.channel`,
   },
   {
-    name: 'After-call work per operator (last 30 days)',
+    name: 'Staffing: arrivals and workload per 15 minutes of the day (average of the last 4 full weeks)',
+    display: 'combo',
+    query: `${TODAY},
+     weeks AS (SELECT date_trunc('week', today.day::timestamp)::date AS this_monday FROM today)
+SELECT i.interval_time,
+       round(sum(i.offered) / 28.0, 2) AS avg_offered_per_day,
+       round(sum(i.sum_handle_s) / 28 / 900, 2) AS avg_workload_erlangs,
+       round(sum(i.answered_within_sl) / nullif(sum(i.service_level_denominator), 0), 4) AS service_level
+FROM reporting.interval_kpis i, weeks
+WHERE i.interval_day >= weeks.this_monday - 28 AND i.interval_day < weeks.this_monday
+GROUP BY i.interval_time
+ORDER BY i.interval_time`,
+  },
+  {
+    name: 'Queue time by hour of day, p50 and p90 (last 28 days)',
+    display: 'line',
+    query: `${TODAY}
+SELECT s.created_hour,
+       round(percentile_cont(0.9) WITHIN GROUP (ORDER BY s.in_queue_s)::numeric, 3) AS p90_in_queue_s,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY s.in_queue_s)::numeric, 3) AS p50_in_queue_s
+FROM reporting.session_durations s, today
+WHERE s.created_day > today.day - 28 AND s.created_day <= today.day AND s.is_offered
+GROUP BY s.created_hour
+ORDER BY s.created_hour`,
+  },
+  {
+    name: 'After-call work per operator (last 28 days)',
     display: 'row',
-    query: `SELECT operator_name,
-       round(sum(sum_acw_s) / nullif(sum(count_acw_s), 0), 1) AS avg_acw_s
-FROM reporting.operator_daily
-WHERE day >= current_date - 30
-GROUP BY user_id, operator_name
+    query: `${TODAY}
+SELECT o.operator_name,
+       round(sum(o.sum_acw_s) / nullif(sum(o.count_acw_s), 0), 1) AS avg_acw_s
+FROM reporting.operator_daily o, today
+WHERE o.day > today.day - 28 AND o.day <= today.day
+GROUP BY o.user_id, o.operator_name
 ORDER BY avg_acw_s DESC NULLS LAST`,
   },
 ];

@@ -88,7 +88,7 @@ describe('the reader role', () => {
 
   it('gets "permission denied" on every table of raw, core and etl, and on the migrations table', async () => {
     const tables = await relations(['raw', 'core', 'etl'], ['r', 'p', 'v', 'm']);
-    expect(tables).toEqual(expect.arrayContaining(['raw.sessions', 'core.sessions', 'core.daily_kpis_summary', 'etl.runs', 'etl.settings']));
+    expect(tables).toEqual(expect.arrayContaining(['raw.sessions', 'core.sessions', 'core.period_kpis_summary', 'core.interval_kpis_summary', 'core.kpi_sessions', 'etl.runs', 'etl.settings']));
     for (const t of [...tables, 'public.knex_migrations']) {
       expect([t, await errorCode(reader.raw(`SELECT 1 FROM ${t} LIMIT 1`))]).toEqual([t, '42501']); // insufficient_privilege
     }
@@ -113,7 +113,7 @@ describe('the reader role', () => {
   it('runs the example questions of docs/metabase.md and of the starter dashboard', async () => {
     const doc = readFileSync(new URL('../../docs/metabase.md', import.meta.url), 'utf8');
     const examples = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]);
-    expect(examples).toHaveLength(3);
+    expect(examples).toHaveLength(6);
     const { QUESTIONS } = await import('../../scripts/metabase-setup.mjs');
     for (const sql of [...examples, ...QUESTIONS.map((q) => q.query)]) {
       await expect(reader.raw(sql.replace(/;\s*$/, ''))).resolves.toBeDefined();
