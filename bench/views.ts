@@ -1,8 +1,10 @@
 /**
- * How fast the KPI views answer at real sizes (issue #6): builds a warehouse of 1,000,000 sessions
- * over a year directly in core (INSERT … SELECT generate_series), refreshes the summaries, then
- * times reporting.daily_kpis and reporting.operator_daily over 90 days, against the baseline of
- * the same KPIs computed straight from core (core.*_for_days, what a plain view would have to do).
+ * How fast the KPI views answer at real sizes (issues #6, #16): builds a warehouse of 1,000,000
+ * sessions over a year directly in core (INSERT … SELECT generate_series), refreshes the
+ * summaries, then times reporting.daily_kpis, weekly_kpis, monthly_kpis, interval_kpis and
+ * operator_daily over 90 days, against the baseline of the same KPIs computed straight from core
+ * (core.*_for_* functions, what a plain view would have to do), and what one load's refresh
+ * costs (a day, with its ISO week, month and intervals).
  *
  *   node --import tsx bench/views.ts            # 1,000,000 sessions (a few minutes)
  *   node --import tsx bench/views.ts --quick    #   100,000 sessions
@@ -56,10 +58,16 @@ async function buildWarehouse(knex: Knex): Promise<void> {
   await knex.raw(`
     INSERT INTO core.sessions (
       session_id, company_id, department_id, channel, source, status, created_at,
+      first_routing_at, ended_at,
       in_queue_s, waiting_s, answer_s, active_s, acw_s, created_s,
       is_offered, is_answered, is_complete, skipped_states, facts_hash)
     SELECT
       id, 1, department, channel, 'Default', CASE WHEN complete THEN 'CLOSED' ELSE 'OPEN' END, created_at,
+      CASE WHEN offered THEN created_at + interval '0.120 seconds' END,
+      -- a guest who was never answered left after an exponential wait (mean 30 s): some are short abandons
+      CASE WHEN complete THEN created_at + interval '0.120 seconds'
+           + CASE WHEN answered THEN (coalesce(in_queue, 0) + coalesce(waiting, 0) + coalesce(active, 0)) * interval '1 second'
+                  ELSE round((-ln(1 - random()) * 30)::numeric, 3) * interval '1 second' END END,
       in_queue, waiting, CASE WHEN answered THEN in_queue + waiting END,
       active, acw, CASE WHEN offered THEN 0.120 END,
       offered, answered, complete, CASE WHEN complete THEN '{}'::text[] END, 'bench'
@@ -143,33 +151,70 @@ async function main(): Promise<void> {
     const rebuildS = await seconds('rebuild all summaries', () => rebuildAllReportingSummaries(knex));
 
     const { rows: bounds } = await knex.raw(`
-      SELECT (max(day) - ${DAYS_QUERIED - 1})::text AS first, max(day)::text AS last FROM core.daily_kpis_summary`);
+      SELECT (max(period_start) - ${DAYS_QUERIED - 1})::text AS first, max(period_start)::text AS last
+        FROM core.period_kpis_summary WHERE grain = 'day'`);
     const { first, last } = bounds[0] as { first: string; last: string };
     const inRange = `day BETWEEN '${first}' AND '${last}'`;
     const oneDaySessions = Number(
       (await knex.raw(`SELECT count(*) AS n FROM reporting.session_durations WHERE created_at >= '${last}'::date - 1 AND created_at < '${last}'::date + 1`)).rows[0].n,
     ) / 2;
 
+    const weeks = `week_start BETWEEN date_trunc('week', '${first}'::date::timestamp)::date AND '${last}'`;
+    const months = `month_start BETWEEN date_trunc('month', '${first}'::date::timestamp)::date AND '${last}'`;
+    const { rows: aligned } = await knex.raw(`
+      SELECT date_trunc('week', '${first}'::date::timestamp)::date::text AS first_week,
+             (date_trunc('week', '${last}'::date::timestamp)::date + 6)::text AS last_week_end,
+             date_trunc('month', '${first}'::date::timestamp)::date::text AS first_month,
+             ((date_trunc('month', '${last}'::date::timestamp) + interval '1 month')::date - 1)::text AS last_month_end`);
+    const a = aligned[0] as { first_week: string; last_week_end: string; first_month: string; last_month_end: string };
+    // the staffing question of docs/metabase.md: 4 weeks of intervals, averaged per weekday and quarter-hour
+    const staffing = `
+      SELECT extract(isodow FROM interval_day)::int AS weekday, interval_time, sum(offered) / 4.0 AS avg_offered,
+             sum(sum_handle_s) / 4 / 900 AS erlangs,
+             round(sum(answered_within_sl) / nullif(sum(service_level_denominator), 0), 4) AS service_level
+        FROM reporting.interval_kpis WHERE interval_day > '${last}'::date - 28 AND interval_day <= '${last}' GROUP BY 1, 2`;
+
     const timings: Record<string, Timing> = {
       daily_kpis: await time(knex, `SELECT * FROM reporting.daily_kpis WHERE ${inRange}`),
+      weekly_kpis: await time(knex, `SELECT * FROM reporting.weekly_kpis WHERE ${weeks}`),
+      monthly_kpis: await time(knex, `SELECT * FROM reporting.monthly_kpis WHERE ${months}`),
+      interval_kpis: await time(knex, `SELECT * FROM reporting.interval_kpis WHERE interval_day BETWEEN '${first}' AND '${last}'`),
+      interval_staffing_question: await time(knex, staffing),
       operator_daily: await time(knex, `SELECT * FROM reporting.operator_daily WHERE ${inRange}`),
-      daily_kpis_from_core: await time(knex, `SELECT * FROM core.daily_kpis_for_days('${first}', '${last}')`),
+      daily_kpis_from_core: await time(knex, `SELECT * FROM core.kpis_for_periods('day', '${first}', '${last}')`),
+      weekly_kpis_from_core: await time(knex, `SELECT * FROM core.kpis_for_periods('week', '${a.first_week}', '${a.last_week_end}')`),
+      monthly_kpis_from_core: await time(knex, `SELECT * FROM core.kpis_for_periods('month', '${a.first_month}', '${a.last_month_end}')`),
+      interval_kpis_from_core: await time(knex, `SELECT * FROM core.interval_kpis_for_days('${first}', '${last}')`),
       operator_daily_from_core: await time(knex, `SELECT * FROM core.operator_daily_for_days('${first}', '${last}')`),
       refresh_one_day: await time(knex, `SELECT core.refresh_reporting_days('${last}', '${last}')`),
+      // the parts of that refresh: what a day alone costs, and what its week, month and intervals add
+      refresh_part_day: await time(knex, `SELECT count(*) FROM core.kpis_for_periods('day', '${last}', '${last}')`),
+      refresh_part_week: await time(knex, `SELECT count(*) FROM core.kpis_for_periods('week', date_trunc('week', '${last}'::date::timestamp)::date, date_trunc('week', '${last}'::date::timestamp)::date + 6)`),
+      refresh_part_month: await time(knex, `SELECT count(*) FROM core.kpis_for_periods('month', date_trunc('month', '${last}'::date::timestamp)::date, (date_trunc('month', '${last}'::date::timestamp) + interval '1 month')::date - 1)`),
+      refresh_part_intervals: await time(knex, `SELECT count(*) FROM core.interval_kpis_for_days('${last}', '${last}')`),
     };
 
     console.log(`\n${DAYS_QUERIED} days (${first} … ${last}), median of ${RUNS} runs:`);
     const line = (name: string, t: Timing) => console.log(`  ${name.padEnd(48)} ${t.medianMs.toFixed(1).padStart(8)} ms  (${t.rows} rows)`);
     line('reporting.daily_kpis (summary)', timings.daily_kpis);
     line('  same KPIs straight from core', timings.daily_kpis_from_core);
+    line('reporting.weekly_kpis (summary)', timings.weekly_kpis);
+    line('  same KPIs straight from core', timings.weekly_kpis_from_core);
+    line('reporting.monthly_kpis (summary)', timings.monthly_kpis);
+    line('  same KPIs straight from core', timings.monthly_kpis_from_core);
+    line('reporting.interval_kpis (summary, every row)', timings.interval_kpis);
+    line('  same KPIs straight from core', timings.interval_kpis_from_core);
+    line('staffing question on interval_kpis (28 days)', timings.interval_staffing_question);
     line('reporting.operator_daily (summary)', timings.operator_daily);
     line('  same KPIs straight from core', timings.operator_daily_from_core);
     line(`refresh of one day (~${Math.round(oneDaySessions)} sessions)`, timings.refresh_one_day);
-    const ratios = {
-      daily_kpis: Math.round((timings.daily_kpis_from_core.medianMs / timings.daily_kpis.medianMs) * 10) / 10,
-      operator_daily: Math.round((timings.operator_daily_from_core.medianMs / timings.operator_daily.medianMs) * 10) / 10,
-    };
-    console.log(`  summaries are ${ratios.daily_kpis}× (daily_kpis) and ${ratios.operator_daily}× (operator_daily) faster than computing from core`);
+    line('  of which: the day', timings.refresh_part_day);
+    line('  of which: its ISO week', timings.refresh_part_week);
+    line('  of which: its month', timings.refresh_part_month);
+    line('  of which: its 15-minute intervals', timings.refresh_part_intervals);
+    const speedup = (view: string) => Math.round((timings[`${view}_from_core`].medianMs / timings[view].medianMs) * 10) / 10;
+    const ratios = Object.fromEntries(['daily_kpis', 'weekly_kpis', 'monthly_kpis', 'interval_kpis', 'operator_daily'].map((v) => [v, speedup(v)]));
+    console.log(`  summaries are faster than computing from core by: ${Object.entries(ratios).map(([v, r]) => `${v} ${r}×`).join(', ')}`);
 
     const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'views.json');
     mkdirSync(dirname(out), { recursive: true });

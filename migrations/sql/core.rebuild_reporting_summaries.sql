@@ -18,6 +18,11 @@ BEGIN
   IF v_first IS NOT NULL THEN
     PERFORM core.refresh_reporting_days(v_first, v_last);
   END IF;
+  -- Every row was just replaced: give the planner fresh statistics now rather than at the next
+  -- autovacuum (with none, interval_kpis' aggregate is planned for a few rows and spills to disk).
+  ANALYZE core.period_kpis_summary;
+  ANALYZE core.interval_kpis_summary;
+  ANALYZE core.operator_daily_summary;
 END;
 $$;
 REVOKE ALL ON FUNCTION core.rebuild_reporting_summaries() FROM PUBLIC;
