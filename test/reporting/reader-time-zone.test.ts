@@ -3,11 +3,14 @@
  * or day itself gets the same buckets as the views' created_hour, created_day and interval
  * columns, on both DST changes, and the role follows a changed REPORT_TZ.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Knex } from '../../src/db/knex.js';
+import { commandHandlers } from '../../src/commands.js';
+import { createKnex, type Knex } from '../../src/db/knex.js';
 import { syncReportingSettings } from '../../src/load/reporting-settings.js';
 import { refreshReportingSummaries } from '../../src/load/reporting-summaries.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { runCommand, testConfig } from '../helpers/warehouse.js';
 import { insertSessions, type SessionSpec } from './core-rows.js';
 import { readerConnection, type ReaderConnection } from './reader.js';
 
@@ -114,5 +117,32 @@ describe('the reader role\'s time zone (REPORT_TZ)', () => {
       [readers.role],
     );
     expect(rows).toEqual([{ datname: (await db.knex.raw('SELECT current_database() AS d')).rows[0].d, setconfig: ['TimeZone=Europe/Prague'] }]);
+  });
+
+  it('is set by `migrate` for REPORTING_ROLE, and moved by the next `migrate` with another REPORT_TZ', async () => {
+    const role = `mluvii_reader_m_${randomBytes(5).toString('hex')}`;
+    const password = `pw-${randomBytes(8).toString('hex')}`;
+    const env = { DATABASE_URL: db.url, REPORTING_ROLE: role, REPORTING_ROLE_PASSWORD: password };
+    const login = () => {
+      const u = new URL(db.url);
+      u.username = role;
+      u.password = password;
+      return createKnex(u.toString(), { max: 1 });
+    };
+    try {
+      for (const tz of ['Asia/Tokyo', 'Europe/Prague']) {
+        expect((await runCommand(commandHandlers.migrate, testConfig({ ...env, REPORT_TZ: tz }))).code).toBe(0);
+        const reader = login();
+        try {
+          expect((await reader.raw('SHOW timezone')).rows[0].TimeZone).toBe(tz);
+          expect(await mismatches(reader)).toEqual({ sessions: SESSIONS.length, hour_differs: 0, day_differs: 0, interval_differs: 0 });
+        } finally {
+          await reader.destroy();
+        }
+      }
+    } finally {
+      await db.knex.raw(`DROP OWNED BY "${role}"`).catch(() => undefined);
+      await db.knex.raw(`DROP ROLE IF EXISTS "${role}"`);
+    }
   });
 });
