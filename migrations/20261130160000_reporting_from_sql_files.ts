@@ -10,7 +10,7 @@ import * as previous from './20261124000300_reporting.js';
  *   core.kpi_is_abandoned, core.kpi_handle_s …) and applied once per session in core.kpi_sessions,
  *   which every KPI function and reporting.session_durations read;
  * - weekly and monthly KPIs beside the daily ones (one summary table, core.period_kpis_summary),
- *   15-minute interval KPIs by arrival in the queue (core.interval_kpis_summary), short abandons
+ *   15-minute interval KPIs by arrival in the queue (core.interval_kpis_parts/_summary), short abandons
  *   and the service-level variants, with every ratio's numerator and denominator as columns;
  * - the setting SHORT_ABANDON_SECONDS in etl.settings beside REPORT_TZ and SERVICE_LEVEL_SECONDS;
  * - long-form views of quality flags and skipped states; renames listed in CHANGELOG.md.
@@ -81,7 +81,7 @@ const DROP_OURS = `
   DROP FUNCTION IF EXISTS core.refresh_reporting_summaries(timestamptz, timestamptz);
   DROP FUNCTION IF EXISTS core.refresh_reporting_days(date, date);
   DROP VIEW IF EXISTS core.period_kpis;
-  DROP TABLE IF EXISTS core.operator_daily_summary, core.interval_kpis_summary, core.period_kpis_summary;
+  DROP TABLE IF EXISTS core.operator_daily_summary, core.interval_kpis_summary, core.interval_kpis_parts, core.period_kpis_summary;
   DROP FUNCTION IF EXISTS core.operator_daily_for_days(date, date);
   DROP FUNCTION IF EXISTS core.interval_kpis_for_days(date, date);
   DROP FUNCTION IF EXISTS core.kpis_for_periods(text, date, date);

@@ -9,6 +9,7 @@ DECLARE
 BEGIN
   PERFORM pg_advisory_xact_lock(1835824502, 300);
   DELETE FROM core.period_kpis_summary;
+  DELETE FROM core.interval_kpis_parts;
   DELETE FROM core.interval_kpis_summary;
   DELETE FROM core.operator_daily_summary;
   SELECT core.report_day((SELECT min(created_at) FROM core.sessions), report_tz),
@@ -21,6 +22,7 @@ BEGIN
   -- Every row was just replaced: give the planner fresh statistics now rather than at the next
   -- autovacuum (with none, interval_kpis' aggregate is planned for a few rows and spills to disk).
   ANALYZE core.period_kpis_summary;
+  ANALYZE core.interval_kpis_parts;
   ANALYZE core.interval_kpis_summary;
   ANALYZE core.operator_daily_summary;
 END;

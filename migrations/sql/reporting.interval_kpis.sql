@@ -1,8 +1,8 @@
 -- Staffing (workforce-management) KPIs per 15-minute interval × department × channel, by arrival
 -- in the queue (docs/metrics.md "Interval KPIs, short abandons and service-level variants").
--- The stored rows are split by the day the sessions were created (so a load can replace the
--- days it touched); this view adds those parts up. Only counts and sums are stored, so every
--- ratio here is a ratio of sums, and 30- or 60-minute figures are sums of these rows.
+-- Reads the stored rows every load keeps in step (core.interval_kpis_summary). Only counts and
+-- sums are stored, so every ratio here is a ratio of sums, and 30- or 60-minute figures are sums
+-- of these rows.
 CREATE VIEW reporting.interval_kpis AS
 SELECT
   i.interval_start,
@@ -36,28 +36,7 @@ SELECT
   core.kpi_avg_s(i.sum_abandon_wait_s, i.count_abandon_wait_s)                       AS avg_abandon_wait_s,
   i.count_abandon_wait_s,
   i.sum_abandon_wait_s
-FROM (
-  SELECT
-    s.interval_start,
-    s.interval_day,
-    s.department_id,
-    s.channel,
-    s.service_level_seconds,
-    s.short_abandon_seconds,
-    sum(s.offered)::bigint              AS offered,
-    sum(s.answered)::bigint             AS answered,
-    sum(s.abandoned)::bigint            AS abandoned,
-    sum(s.short_abandoned)::bigint      AS short_abandoned,
-    sum(s.answered_within_sl)::bigint   AS answered_within_sl,
-    sum(s.count_answer_s)::bigint       AS count_answer_s,
-    sum(s.sum_answer_s)                 AS sum_answer_s,
-    sum(s.count_handle_s)::bigint       AS count_handle_s,
-    sum(s.sum_handle_s)                 AS sum_handle_s,
-    sum(s.count_abandon_wait_s)::bigint AS count_abandon_wait_s,
-    sum(s.sum_abandon_wait_s)           AS sum_abandon_wait_s
-  FROM core.interval_kpis_summary s
-  GROUP BY s.interval_start, s.interval_day, s.department_id, s.channel, s.service_level_seconds, s.short_abandon_seconds
-) i
+FROM core.interval_kpis_summary i
 CROSS JOIN etl.settings st;
 
 COMMENT ON VIEW reporting.interval_kpis IS

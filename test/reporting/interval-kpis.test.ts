@@ -240,6 +240,14 @@ describe('refreshing the interval summaries with each load', () => {
     });
     const after = await reader.raw(`SELECT short_abandoned FROM reporting.interval_kpis WHERE interval_start = '2026-05-04T08:00:00Z' AND department_id = 1`);
     expect(after.rows).toEqual([{ short_abandoned: 2 }]);
+    // s11 turns out to have entered the queue at 10:31: its old interval (10:15, s11 alone) goes
+    await db.knex('core.sessions').where({ session_id: 11 }).update({ first_routing_at: '2026-05-04T08:31:00Z' });
+    await refreshReportingSummaries(db.knex, { from: '2026-05-04', to: '2026-05-05' });
+    expect((await intervals(`department_id = 1`)).map((r) => [r.interval_start, r.offered])).toEqual([
+      ['2026-05-04 09:45:00+02', 1],
+      ['2026-05-04 10:00:00+02', 8],
+      ['2026-05-04 10:30:00+02', 1],
+    ]);
     // refreshing the 5th alone leaves s20 (created on the 4th, queued on the 5th) where it was
     await refreshReportingSummaries(db.knex, { from: '2026-05-05', to: '2026-05-06' });
     expect((await intervals(`department_id = 2`)).map((r) => r.offered)).toEqual([1]);
