@@ -77,7 +77,7 @@ export const demoCommand: CommandHandler = async (ctx) => {
       print(table(['day', 'offered', 'answered', 'abandoned', 'service level', 'avg in queue s', 'avg active s', 'avg ACW s'],
         kpis.map((r: Record<string, unknown>) => [r.day instanceof Date ? dayjs(r.day).format('YYYY-MM-DD') : r.day, r.offered, r.answered, r.abandoned, r.service_level, r.avg_in_queue_s, r.avg_active_s, r.avg_acw_s])));
       const ops = (
-        await knex.raw(`SELECT operator_name, sum(sessions) AS sessions, round(sum(sum_active_s) / 60, 1) AS active_min,
+        await knex.raw(`SELECT operator_name, sum(sessions_handled) AS sessions, round(sum(sum_active_s) / 60, 1) AS active_min,
                                round(sum(sum_acw_s) / 60, 1) AS acw_min, sum(missed) AS missed
                           FROM reporting.operator_daily GROUP BY operator_name ORDER BY 2 DESC LIMIT 5`)
       ).rows;
