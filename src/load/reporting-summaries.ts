@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
 
 /**
- * The summary tables behind `reporting.daily_kpis` and `reporting.operator_daily`
- * (migrations/20261124000300_reporting.ts). The KPI definitions live in the database
- * (`core.daily_kpis_for_days`, `core.operator_daily_for_days`); these functions only say which
- * days to recompute.
+ * The summary tables behind `reporting.daily_kpis`, `weekly_kpis`, `monthly_kpis`,
+ * `interval_kpis` and `operator_daily` (migrations/sql/core.reporting_summaries.sql). The KPI
+ * definitions live in the database (`core.kpis_for_periods`, `core.interval_kpis_for_days`,
+ * `core.operator_daily_for_days`); these functions only say which days to recompute (with their
+ * weeks, months and 15-minute intervals).
  */
 
 /** A created_at bound: a Date, an ISO instant with an offset, or a bare date (a day in REPORT_TZ). */
@@ -41,7 +42,7 @@ export async function refreshReportingSummaries(
   await db.raw(`SELECT core.refresh_reporting_summaries(${fromSql}, ${toSql})`, [fromValue, toValue]);
 }
 
-/** Recomputes every summary row from core (after a REPORT_TZ or SERVICE_LEVEL_SECONDS change). */
+/** Recomputes every summary row from core (after a REPORT_TZ, SERVICE_LEVEL_SECONDS or SHORT_ABANDON_SECONDS change). */
 export async function rebuildAllReportingSummaries(db: Knex | Knex.Transaction): Promise<void> {
   await db.raw('SELECT core.rebuild_reporting_summaries()');
 }
