@@ -20,7 +20,10 @@ BEGIN
     PERFORM core.refresh_reporting_days(v_first, v_last);
   END IF;
   -- Every row was just replaced: give the planner fresh statistics now rather than at the next
-  -- autovacuum (with none, interval_kpis' aggregate is planned for a few rows and spills to disk).
+  -- autovacuum. etl.settings too: its one row never reaches autovacuum's threshold, and unanalyzed
+  -- it is guessed at ~600 rows, which multiplies the cost of every view that joins it until JIT
+  -- compilation kicks in (half a second spent compiling a 100 ms query).
+  ANALYZE etl.settings;
   ANALYZE core.period_kpis_summary;
   ANALYZE core.interval_kpis_parts;
   ANALYZE core.interval_kpis_summary;
