@@ -18,8 +18,14 @@ describe('configuration (design.md "Configuration")', () => {
       etlIncompleteMaxAgeMs: 7 * 86_400_000,
       reportTz: 'Europe/Prague',
       serviceLevelSeconds: 20,
+      shortAbandonSeconds: 5,
       logLevel: 'info',
     });
+  });
+
+  it('takes SHORT_ABANDON_SECONDS of 0 (off) or more, fractions too (K-SHORT-ABANDON)', () => {
+    expect(loadConfig({ SHORT_ABANDON_SECONDS: '0' }).shortAbandonSeconds).toBe(0);
+    expect(loadConfig({ SHORT_ABANDON_SECONDS: '7.5' }).shortAbandonSeconds).toBe(7.5);
   });
 
   it('derives the token URL from the base URL', () => {
@@ -37,6 +43,8 @@ describe('configuration (design.md "Configuration")', () => {
     ['ETL_START', 'yesterday', 'ETL_START must be a date'],
     ['REPORT_TZ', 'Mars/Olympus', 'REPORT_TZ must be an IANA time zone'],
     ['SERVICE_LEVEL_SECONDS', 'x', 'SERVICE_LEVEL_SECONDS must be a positive number'],
+    ['SHORT_ABANDON_SECONDS', '-1', 'SHORT_ABANDON_SECONDS must be a number of seconds, 0 or more'],
+    ['SHORT_ABANDON_SECONDS', 'five', 'SHORT_ABANDON_SECONDS must be a number of seconds, 0 or more'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of'],
     ['MLUVII_BASE_URL', 'not a url', 'MLUVII_BASE_URL must be a URL'],
     ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a postgres:// connection string'],
