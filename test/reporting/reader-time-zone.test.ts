@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { commandHandlers } from '../../src/commands.js';
 import { createKnex, type Knex } from '../../src/db/knex.js';
+import { syncReaderTimeZone } from '../../src/load/reader-role.js';
 import { syncReportingSettings } from '../../src/load/reporting-settings.js';
 import { refreshReportingSummaries } from '../../src/load/reporting-summaries.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
@@ -143,6 +144,31 @@ describe('the reader role\'s time zone (REPORT_TZ)', () => {
     } finally {
       await db.knex.raw(`DROP OWNED BY "${role}"`).catch(() => undefined);
       await db.knex.raw(`DROP ROLE IF EXISTS "${role}"`);
+    }
+  });
+
+  it('without the right to alter the role: reports it to a sync, and tells migrate\'s caller the fix', async () => {
+    const etl = `mluvii_etl_t_${randomBytes(5).toString('hex')}`;
+    const password = `pw-${randomBytes(8).toString('hex')}`;
+    await db.knex.raw(`CREATE ROLE "${etl}" LOGIN PASSWORD '${password}' NOCREATEROLE`);
+    await db.knex.raw(`GRANT USAGE ON SCHEMA etl TO "${etl}"; GRANT SELECT ON etl.settings TO "${etl}"`);
+    await db.knex.raw(`UPDATE etl.settings SET report_tz = 'Asia/Tokyo'`); // out of step with the role
+    const u = new URL(db.url);
+    u.username = etl;
+    u.password = password;
+    const weak = createKnex(u.toString(), { max: 1 });
+    try {
+      expect(await weak.transaction((trx) => syncReaderTimeZone(trx, readers.role))).toBe('not-permitted');
+      await expect(weak.transaction((trx) => syncReaderTimeZone(trx, readers.role, { ifNotPermitted: 'throw' }))).rejects.toMatchObject({
+        variable: 'REPORTING_ROLE',
+        message: expect.stringContaining(`ALTER ROLE "${readers.role}" IN DATABASE`),
+      });
+      expect(await weak.transaction((trx) => syncReaderTimeZone(trx, 'no_such_role_here'))).toBe('no-role');
+    } finally {
+      await weak.destroy();
+      await db.knex.raw(`UPDATE etl.settings SET report_tz = 'Europe/Prague'`);
+      await db.knex.raw(`DROP OWNED BY "${etl}"`);
+      await db.knex.raw(`DROP ROLE "${etl}"`);
     }
   });
 });
