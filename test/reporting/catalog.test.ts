@@ -80,6 +80,15 @@ describe('the reporting schema', () => {
     expect(types).toMatchObject({ skipped_states: 'text[]', quality_flags: 'text[]', is_complete: 'boolean', in_queue_s: 'numeric(12,3)' });
   });
 
+  it('gives weekly_kpis and monthly_kpis the columns of daily_kpis, in the same order and types, keyed by week_start and month_start', async () => {
+    const cols = await catalog();
+    const shape = (view: string) => cols.filter((c) => c.view === view).map((c) => `${c.column} ${c.type}`);
+    const daily = shape('daily_kpis');
+    expect(daily[0]).toBe('day date');
+    expect(shape('weekly_kpis')).toEqual(['week_start date', ...daily.slice(1)]);
+    expect(shape('monthly_kpis')).toEqual(['month_start date', ...daily.slice(1)]);
+  });
+
   it('has a non-empty COMMENT on every view and every column', async () => {
     const missing = (await catalog())
       .filter((c) => !c.view_comment?.trim() || !c.column_comment?.trim())
