@@ -1,4 +1,8 @@
-/** ESM + ts-jest, per ../shared/spec/toolchain.md. Jest does not type-check: `npm run typecheck` does. */
+/**
+ * ESM + ts-jest: the sources are ES modules (got and p-queue are ESM-only), so jest runs with
+ * --experimental-vm-modules (package.json) and maps the `.js` of relative imports back to `.ts`.
+ * Jest does not type-check: `npm run typecheck` does.
+ */
 export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

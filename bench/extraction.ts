@@ -80,7 +80,7 @@ async function ours(sim: RunningSimulator, databaseUrl: string): Promise<Figures
   return f;
 }
 
-/** The prior-art strategy (mluvii-api.md §6.3): sequential pages, 200 ms pause, one routing call at a time. */
+/** The usual hand-written client, the baseline: sequential pages, 200 ms pause, one routing call at a time. */
 async function baseline(sim: RunningSimulator): Promise<Figures> {
   const token = (await got
     .post(`${sim.url}/login/connect/token`, { form: { grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret } })
@@ -97,7 +97,7 @@ async function baseline(sim: RunningSimulator): Promise<Figures> {
       await new Promise((r) => setTimeout(r, 1000 * Number(page.headers['retry-after'] ?? 1)));
       continue;
     }
-    if (page.statusCode !== 200) break; // and they stop silently on other errors (mluvii-api.md §6.3)
+    if (page.statusCode !== 200) break; // and they stop silently on other errors
     const items = JSON.parse(page.body) as Array<{ id?: unknown }>;
     if (items.length === 0) break;
     for (const item of items) {

