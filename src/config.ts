@@ -1,4 +1,6 @@
 import { ConfigError } from './errors.js';
+import { UsageError } from './errors.js';
+import { parseTimeArgument } from './pipeline/windows.js';
 import { parseSettingDuration } from './util/setting-duration.js';
 
 /** Every setting of design.md "Configuration", validated. */
@@ -11,8 +13,8 @@ export interface Config {
   mluviiRps: number;
   mluviiConcurrency: number;
   mluviiPageSize: number;
-  /** ISO instant where `run` starts when nothing was loaded yet; undefined = 30 days before now. */
-  etlStart: string | undefined;
+  /** Where `run` starts when nothing was loaded yet (a date is its midnight in REPORT_TZ); undefined = the start of the day 30 days ago. */
+  etlStart: Date | undefined;
   etlWindowMs: number;
   etlSettleMs: number;
   etlIncompleteMaxAgeMs: number;
@@ -88,13 +90,20 @@ export function loadConfig(env: Env = process.env): Config {
   const mluviiBaseUrl = url(env, 'MLUVII_BASE_URL', 'https://app.mluvii.com') as string;
   const mluviiTokenUrl = url(env, 'MLUVII_TOKEN_URL', `${mluviiBaseUrl}/login/connect/token`) as string;
 
-  const etlStart = value(env, 'ETL_START');
-  if (etlStart !== undefined && Number.isNaN(Date.parse(etlStart))) {
-    throw new ConfigError('ETL_START', `ETL_START must be a date (2026-01-31) or an ISO instant, got "${etlStart}"`);
-  }
   const reportTz = value(env, 'REPORT_TZ') ?? 'Europe/Prague';
   if (!isValidTimeZone(reportTz)) {
     throw new ConfigError('REPORT_TZ', `REPORT_TZ must be an IANA time zone such as Europe/Prague, got "${reportTz}"`);
+  }
+  // Read exactly as `run` uses it (a date is its midnight in REPORT_TZ), so a value run would refuse never loads.
+  const etlStartRaw = value(env, 'ETL_START');
+  let etlStart: Date | undefined;
+  if (etlStartRaw !== undefined) {
+    try {
+      etlStart = parseTimeArgument(etlStartRaw, 'ETL_START', reportTz);
+    } catch (err) {
+      if (err instanceof UsageError) throw new ConfigError('ETL_START', err.message);
+      throw err;
+    }
   }
   const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) {

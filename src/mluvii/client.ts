@@ -97,6 +97,16 @@ export class MluviiClient {
     return this.transport.requestCount;
   }
 
+  /** API answers HTTP 429 so far. */
+  get rateLimitedCount(): number {
+    return this.transport.rateLimitedCount;
+  }
+
+  /** API attempts retried so far (429, 408, 5xx, network errors, timeouts). */
+  get retryCount(): number {
+    return this.transport.retryCount;
+  }
+
   /** Requests sent to the token endpoint, including retries. */
   get tokenRequestCount(): number {
     return this.tokens.requestCount;

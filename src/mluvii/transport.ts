@@ -53,6 +53,9 @@ const LOGIN_PAGE = /login|account|signin|connect\/authorize/i;
 export class Transport {
   /** API requests sent, including retries (not token requests). */
   requestCount = 0;
+  /** Answers HTTP 429, and attempts that were retried (any reason): recorded per run in etl.runs. */
+  rateLimitedCount = 0;
+  retryCount = 0;
   private readonly base: string;
 
   constructor(private readonly opts: TransportOptions) {
@@ -90,6 +93,7 @@ export class Transport {
         }
         const delay = retryDelay({ attempt: failures, baseMs: opts.retryBaseMs, maxMs: opts.retryMaxMs });
         opts.logger.debug({ endpoint, attempt: attempts, error: describeNetworkError(err), delayMs: delay }, 'mluvii request failed, retrying');
+        this.retryCount += 1;
         await sleep(delay);
         continue;
       }
@@ -125,8 +129,10 @@ export class Transport {
         throw fail(`${where} answered HTTP 403: the API user may not read this (check its permissions in mluvii administration)`, 'auth', status);
       }
       if (status === 429 || status === 408 || status >= 500) {
-        if (status === 429) rateLimited += 1;
-        else failures += 1;
+        if (status === 429) {
+          rateLimited += 1;
+          this.rateLimitedCount += 1;
+        } else failures += 1;
         if (failures >= opts.maxAttempts || rateLimited >= opts.maxAttempts * RATE_LIMITED_BUDGET) {
           throw fail(`${where} still answered HTTP ${status} after ${attempts} attempts`, 'http', status);
         }
@@ -134,6 +140,7 @@ export class Transport {
         const delay = retryDelay({ attempt: Math.max(failures, rateLimited), baseMs: opts.retryBaseMs, maxMs: opts.retryMaxMs, retryAfterMs });
         if (status === 429 || retryAfterMs !== undefined) opts.limiter.holdFor(delay);
         opts.logger.debug({ endpoint, status, attempt: attempts, delayMs: delay }, 'mluvii answered with a retryable status, retrying');
+        this.retryCount += 1;
         await sleep(delay);
         continue;
       }

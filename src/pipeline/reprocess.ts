@@ -34,11 +34,11 @@ async function startOfReportDay(db: Knex.Transaction, instant: string): Promise<
   return r.rows[0].day_start as string;
 }
 
-export const reprocessCommand: CommandHandler = async ({ config, logger, opts }) => {
+export const reprocessCommand: CommandHandler = async ({ config, logger, opts, print }) => {
   const from = opts.from !== undefined ? parseTimeArgument(String(opts.from), '--from', config.reportTz) : undefined;
   const to = opts.to !== undefined ? parseTimeArgument(String(opts.to), '--to', config.reportTz) : undefined;
   const args = { from: from?.toISOString(), to: to?.toISOString() };
-  return runWriterJob(config, logger, 'reprocess', args, async ({ knex, runId, counts, logger: log }) => {
+  return runWriterJob({ config, logger, print }, 'reprocess', args, async ({ knex, runId, counts, logger: log }) => {
     const campaigns = await CampaignModes.fromDatabase(knex);
     const where = (q: string) =>
       `${q} WHERE (?::timestamptz IS NULL OR created_at >= ?::timestamptz) AND (?::timestamptz IS NULL OR created_at < ?::timestamptz)`;

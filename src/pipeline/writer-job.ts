@@ -7,6 +7,7 @@ import { LockBusyError } from '../errors.js';
 import { syncReportingSettings } from '../load/reporting-settings.js';
 import { rebuildAllReportingSummaries } from '../load/reporting-summaries.js';
 import { scrubSecrets, type Logger } from '../log.js';
+import type { MluviiClient } from '../mluvii/client.js';
 import { closeAbandonedRuns, emptyCounts, finishRun, startRun, type RunCounts, type RunKind } from './runs.js';
 import { acquireWriterLock } from './writer-lock.js';
 
@@ -22,18 +23,42 @@ export interface JobOutcome {
   failures: string[];
 }
 
+/** Who runs the job: settings, logger, and where the closing summary line goes (stdout). */
+export interface WriterJobHost {
+  config: Config;
+  logger: Logger;
+  print: (line: string) => void;
+  /** The API client of the job, whose request, 429 and retry counters go to etl.runs. */
+  client?: MluviiClient;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+/** The one line a person (or a cron mail) reads after a writing command, terminal or not. */
+export function summaryLine(kind: RunKind, status: 'succeeded' | 'failed', counts: RunCounts, seconds: number, runId: number): string {
+  const parts: string[] = [];
+  if (kind !== 'reprocess') {
+    parts.push(`windows ${n(counts.windowsDone)} loaded, ${n(counts.windowsSkipped)} already done, ${n(counts.windowsFailed)} failed`);
+  }
+  parts.push(`sessions ${n(counts.sessionsSeen)} (${n(counts.sessionsChanged)} changed), ${n(counts.rejects)} rejected`);
+  if (kind !== 'reprocess') parts.push(`API requests ${n(counts.apiRequests)} (${n(counts.apiRateLimited)} answered 429, ${n(counts.apiRetries)} retried)`);
+  const tail = status === 'failed' ? ' — see `npx mluvii-etl status`' : '';
+  return `${kind} ${status} in ${seconds.toFixed(1)} s (run ${runId}): ${parts.join('; ')}${tail}`;
+}
+
 /**
  * The frame every writing command (run, backfill, reprocess) runs in: migrate, take the
- * one-writer lock, open an etl.runs row, do the work, close the row as succeeded or failed.
- * Returns the exit code (0 or 1).
+ * one-writer lock, open an etl.runs row, do the work, close the row as succeeded or failed,
+ * print one summary line. Returns the exit code (0 or 1).
  */
 export async function runWriterJob(
-  config: Config,
-  logger: Logger,
+  host: WriterJobHost,
   kind: RunKind,
   args: Record<string, unknown>,
   work: (ctx: WriterJobContext) => Promise<JobOutcome>,
 ): Promise<number> {
+  const { config, logger, print, client } = host;
+  const started = Date.now();
   const databaseUrl = requireDatabaseUrl(config);
   const knex = createKnex(databaseUrl, { max: 4 });
   const secrets = [config.mluviiClientSecret, databaseUrl];
@@ -62,13 +87,19 @@ export async function runWriterJob(
       log.info({ args }, `${kind} started`);
       const outcome = await work({ knex, runId, counts, logger: log });
       const error = outcome.failures.length ? outcome.failures.join('; ') : undefined;
+      takeApiCounters(counts, client);
       await finishRun(knex, runId, error ? 'failed' : 'succeeded', counts, error && scrubSecrets(error, secrets));
       log.info({ ...counts }, error ? `${kind} finished with failures` : `${kind} finished`);
       if (error) process.stderr.write(`mluvii-etl: ${kind} failed: ${scrubSecrets(error, secrets)}\n`);
+      print(summaryLine(kind, error ? 'failed' : 'succeeded', counts, (Date.now() - started) / 1000, runId));
       return error ? 1 : 0;
     } catch (err) {
       const message = scrubSecrets(err instanceof Error ? err.message : String(err), secrets);
-      if (runId !== undefined) await finishRun(knex, runId, 'failed', counts, message).catch(() => {});
+      takeApiCounters(counts, client);
+      if (runId !== undefined) {
+        await finishRun(knex, runId, 'failed', counts, message).catch(() => {});
+        print(summaryLine(kind, 'failed', counts, (Date.now() - started) / 1000, runId));
+      }
       throw err;
     } finally {
       await lock.release().catch(() => {});
@@ -76,4 +107,12 @@ export async function runWriterJob(
   } finally {
     await knex.destroy();
   }
+}
+
+/** The client counts every request it sent for this command (one client per command). */
+function takeApiCounters(counts: RunCounts, client: MluviiClient | undefined): void {
+  if (!client) return;
+  counts.apiRequests = client.requestCount;
+  counts.apiRateLimited = client.rateLimitedCount;
+  counts.apiRetries = client.retryCount;
 }
