@@ -34,7 +34,14 @@ const COMMANDS: Array<{ name: string; summary: string; options?: Option[] }> = [
     summary: 'rebuild core facts from the stored raw payloads, with no API calls',
     options: [new Option('--from <when>', 'only sessions created at or after'), new Option('--to <when>', 'only sessions created before')],
   },
-  { name: 'status', summary: 'last runs, windows done/failed, watermark, incomplete sessions, rejects' },
+  {
+    name: 'status',
+    summary: 'what is loaded (with gaps), the last run of each kind, failed windows, quality flags, rejects, where the next run starts',
+    options: [
+      new Option('--json', 'the same as JSON, for monitoring'),
+      new Option('--check', 'one line; exit 1 when the last run failed, a window is failed, or nothing succeeded in 36 h'),
+    ],
+  },
   {
     name: 'simulator',
     summary: 'serve a fake mluvii API on localhost (for demos and tests)',
