@@ -1,6 +1,7 @@
 import 'dotenv/config';
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, redactUrl, type Config } from './config.js';
+import { databaseUnavailableReason } from './db/connection-errors.js';
 import { UsageError } from './errors.js';
 import { createLogger, scrubSecrets, type Logger } from './log.js';
 import { commandHandlers } from './commands.js';
@@ -102,6 +103,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const secrets = [config?.mluviiClientSecret, config?.databaseUrl];
     if (err instanceof UsageError) {
       process.stderr.write(`mluvii-etl: ${scrubSecrets(err.message, secrets)}\n`);
+      return 2;
+    }
+    const dbReason = databaseUnavailableReason(err);
+    if (dbReason !== undefined) {
+      // A setting to fix, not a failed run: exit 2, one line, no log line before it.
+      const where = config?.databaseUrl ? `DATABASE_URL=${redactUrl(config.databaseUrl)}` : 'the database';
+      process.stderr.write(`mluvii-etl: cannot use the database at ${where}: ${scrubSecrets(dbReason, secrets)}\n`);
       return 2;
     }
     const message = err instanceof Error ? err.message : String(err);

@@ -17,7 +17,8 @@ const migrate: CommandHandler = async ({ config, logger, print }) => {
     const applied = await migrateLatest(knex);
     await syncReportingSettings(knex, config);
     await ensureReaderRole(knex, config.reportingRole, config.reportingRolePassword);
-    logger.info({ applied }, applied.length ? 'migrations applied' : 'database already up to date');
+    // Said once, on stdout (a log line saying the same would print it twice on a terminal).
+    logger.debug({ applied }, applied.length ? 'migrations applied' : 'database already up to date');
     print(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'database already up to date');
     print(`reporting settings: REPORT_TZ=${config.reportTz}, SERVICE_LEVEL_SECONDS=${config.serviceLevelSeconds}; BI role: ${config.reportingRole}`);
     return 0;
