@@ -54,10 +54,11 @@ const COMMANDS: Array<{ name: string; summary: string; options?: Option[] }> = [
   },
   {
     name: 'demo',
-    summary: 'simulator + (embedded) Postgres + migrate + a week of simulated sessions + KPIs',
+    summary: 'simulator + its own embedded Postgres + migrate + a week of simulated sessions + KPIs (never touches DATABASE_URL)',
     options: [
       new Option('--days <n>', 'how many simulated days to load').default('7'),
       new Option('--keep-running', 'stay up until Ctrl-C so you can query it'),
+      new Option('--database-url <url>', 'load into this database instead of the demo\'s own embedded Postgres (DATABASE_URL is never used)'),
     ],
   },
 ];
