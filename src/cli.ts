@@ -50,6 +50,7 @@ const COMMANDS: Array<{ name: string; summary: string; options?: Option[] }> = [
       new Option('--port <n>', 'port to listen on').default('8080'),
       new Option('--seed <n>', 'seed of the simulated contact center').default('1'),
       new Option('--misbehave', 'switch on 429s, 5xx, slow answers, a page-size cap and malformed items'),
+      new Option('--misbehaviour <json>', 'misbehaviour switches as JSON, e.g. \'{"usersAnswer":403,"unstableOrder":true}\' (src/simulator/misbehaviour.ts)'),
     ],
   },
   {
