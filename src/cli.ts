@@ -18,6 +18,7 @@ export interface CommandContext {
 export type CommandHandler = (ctx: CommandContext) => Promise<number>;
 
 const COMMANDS: Array<{ name: string; summary: string; options?: Option[] }> = [
+  { name: 'doctor', summary: 'check the tenant and the warehouse before the first night (read-only, a few dozen requests)' },
   { name: 'migrate', summary: 'apply the database migrations (idempotent)' },
   { name: 'run', summary: 'the nightly job: every window since the last done one up to now − ETL_SETTLE, then re-fetch incomplete sessions' },
   {

@@ -2,6 +2,7 @@ import type { CommandHandler } from './cli.js';
 import { requireDatabaseUrl } from './config.js';
 import { createKnex } from './db/knex.js';
 import { migrateLatest } from './db/migrations.js';
+import { doctorCommand } from './doctor/command.js';
 import { ensureReaderRole } from './load/reader-role.js';
 import { syncReportingSettings } from './load/reporting-settings.js';
 import { backfillCommand } from './pipeline/backfill.js';
@@ -36,4 +37,5 @@ export const commandHandlers: Record<string, CommandHandler> = {
   status: statusCommand,
   simulator: simulatorCommand,
   demo: demoCommand,
+  doctor: doctorCommand,
 };
