@@ -181,11 +181,13 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
   const problems: string[] = [];
   const latest = recent.find((r: RunSummary) => r.status !== 'running');
   if (latest && (latest.status === 'failed' || latest.status === 'died')) {
-    problems.push(`the last ${latest.kind} (run ${latest.runId}, started ${latest.startedAt}) ${latest.status === 'died' ? 'died without finishing' : 'failed'}${latest.error ? `: ${oneLine(latest.error)}` : ''}`);
+    // When windows failed, their line below gives the reason; the run's own error would repeat it.
+    const why = latest.error && !(latest.windowsFailed > 0 && failedWindows.length > 0) ? `: ${clip(oneLine(latest.error))}` : '';
+    problems.push(`the last ${latest.kind} (run ${latest.runId}, started ${latest.startedAt}) ${latest.status === 'died' ? 'died without finishing' : 'failed'}${why}`);
   }
   if (failedWindows.length) {
     const f = failedWindows[0];
-    problems.push(`${failedWindows.length} failed window(s), the first [${f.from}, ${f.to}) ${tz}: ${oneLine(f.reason)}`);
+    problems.push(`${failedWindows.length} failed window(s), the first [${f.from}, ${f.to}) ${tz}: ${clip(oneLine(f.reason))}`);
   }
   const success = (
     await knex.raw(`SELECT max(finished_at) AS at FROM etl.runs WHERE status = 'succeeded' AND kind IN ('run', 'backfill')`)
@@ -216,6 +218,8 @@ const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
 /** A backfill argument: the local date when the bound is a midnight, else the exact instant. */
 const argOf = (local: string, instant: string) => (/^\d{4}-\d{2}-\d{2}$/.test(local) ? local : instant);
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+/** --check is one line for a pager: long reasons are cut (`status` shows them whole). */
+const clip = (s: string, max = 240) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 /** The report as a person reads it. */
 export function renderStatus(s: StatusReport): string[] {

@@ -82,7 +82,8 @@ describe('MluviiClient against a misbehaving simulator', () => {
     const sim = await simulator({
       seed: 4,
       sessionsPerDay: 40,
-      misbehaviour: { rateLimitRps: 30, errorRate: 0.1, slowRate: 0.05, slowMs: 200, pageSizeCap: 7, malformedRate: 0.05 },
+      // throttle: the first calls are answered 429 whatever the machine's speed (a slow machine may never reach 30 rps).
+      misbehaviour: { rateLimitRps: 30, throttle: { retryAfter: '1', times: 3 }, errorRate: 0.1, slowRate: 0.05, slowMs: 200, pageSizeCap: 7, malformedRate: 0.05 },
     });
     const client = clientFor(sim, { rps: 40, concurrency: 4, pageSize: 50, maxAttempts: 8 });
     const { good, malformed } = await extract(client, from, to);
