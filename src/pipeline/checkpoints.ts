@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { scrubSecrets } from '../log.js';
+import { sanitizeText } from '../transform/sanitize-text.js';
 import type { TimeWindow } from './windows.js';
 
 /** The window's "done" mark; written in the same transaction as its data (design.md). */
@@ -23,7 +25,9 @@ export async function markWindowDone(
   ]);
 }
 
-export async function markWindowFailed(knex: Knex, w: TimeWindow, runId: number, error: string): Promise<void> {
+export async function markWindowFailed(knex: Knex, w: TimeWindow, runId: number, reason: string): Promise<void> {
+  // Stored for people to read: never a secret, never a character Postgres refuses.
+  const error = sanitizeText(scrubSecrets(reason));
   await knex.raw(
     `INSERT INTO etl.windows (window_start, window_end, status, run_id, error, finished_at)
      VALUES (?, ?, 'failed', ?, ?, now())

@@ -2,6 +2,7 @@ import type { CommandHandler } from '../cli.js';
 import { CampaignModes } from './campaign-modes.js';
 import { watermark } from './checkpoints.js';
 import { clientFromConfig } from './client-from-config.js';
+import { reresolveUnknownCampaigns } from './campaign-reresolve.js';
 import { extractWindows } from './extract-windows.js';
 import { refreshOperatorNames } from './operators.js';
 import { refetchIncompleteSessions } from './refetch-incomplete.js';
@@ -17,7 +18,7 @@ const DAY_MS = 86_400_000;
 export const runCommand: CommandHandler = async ({ config, logger }) => {
   const client = clientFromConfig(config, logger);
   const now = new Date();
-  return runWriterJob(config, logger, 'run', {}, async ({ knex, runId, counts, logger: log }) => {
+  return runWriterJob(config, logger, 'run', {}, async ({ knex, runId, counts, logger: log, signal }) => {
     const start =
       (await watermark(knex)) ??
       (config.etlStart ? parseTimeArgument(config.etlStart, 'ETL_START', config.reportTz) : new Date(now.getTime() - 30 * DAY_MS));
@@ -25,9 +26,13 @@ export const runCommand: CommandHandler = async ({ config, logger }) => {
     const windows = splitWindows({ from: start, to: end }, config.etlWindowMs, config.reportTz);
     log.info({ from: start.toISOString(), to: end.toISOString(), windows: windows.length }, 'extracting');
     await refreshOperatorNames(knex, client, log);
-    const campaigns = CampaignModes.fresh();
+    const campaigns = CampaignModes.fresh(log);
     const deps = { knex, client, campaigns, runId, counts, logger: log, batchSize: config.mluviiPageSize };
-    const failures = await extractWindows({ ...deps, label: 'run' }, windows, false);
+    const { failures, stopped } = await extractWindows({ ...deps, label: 'run', signal }, windows, false);
+    // When the API is down (or the lock lost) the rest would fail the same way: one clear failure.
+    if (stopped) return { failures };
+    await reresolveUnknownCampaigns(deps);
+    signal.throwIfAborted();
     await refetchIncompleteSessions(deps, { now, maxAgeMs: config.etlIncompleteMaxAgeMs });
     return { failures };
   });

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
+import { scrubSecrets } from '../log.js';
+import { sanitizeText } from '../transform/sanitize-text.js';
 
 export type RunKind = 'run' | 'backfill' | 'reprocess';
 
@@ -44,7 +46,7 @@ export async function finishRun(knex: Knex, runId: number, status: 'succeeded' |
       sessions_changed: counts.sessionsChanged,
       rejects: counts.rejects,
       api_requests: counts.apiRequests,
-      error: error ?? null,
+      error: error === undefined ? null : sanitizeText(scrubSecrets(error)),
     });
 }
 
