@@ -1,9 +1,9 @@
 import 'dotenv/config';
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig, redactUrl, type Config } from './config.js';
+import { databasePassword, loadConfig, redactUrl, type Config } from './config.js';
 import { databaseUnavailableReason } from './db/connection-errors.js';
 import { UsageError } from './errors.js';
-import { createLogger, scrubSecrets, type Logger } from './log.js';
+import { createLogger, registerSecrets, scrubSecrets, type Logger } from './log.js';
 import { commandHandlers } from './commands.js';
 
 /** What every command gets: validated settings, the one logger, and its parsed flags. */
@@ -87,6 +87,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let config: Config | undefined;
   const program = buildProgram(async (name, opts) => {
     config = loadConfig(env);
+    registerSecrets(config.mluviiClientSecret, databasePassword(config.databaseUrl));
     logger = createLogger({ level: config.logLevel });
     const handler = commandHandlers[name];
     exitCode = await handler({ config, logger, opts, print: (line) => process.stdout.write(line + '\n') });

@@ -13,6 +13,14 @@ export interface Config {
   mluviiRps: number;
   mluviiConcurrency: number;
   mluviiPageSize: number;
+  /** Per request attempt (API and token endpoint), MLUVII_REQUEST_TIMEOUT. */
+  mluviiRequestTimeoutMs: number;
+  /** A Retry-After longer than this fails at once instead of stalling the run (MLUVII_RETRY_AFTER_MAX). */
+  mluviiRetryAfterMaxMs: number;
+  /** List items larger than this go to etl.rejects (MLUVII_MAX_ITEM_BYTES). */
+  mluviiMaxItemBytes: number;
+  /** A window that needs more list pages than this fails (MLUVII_MAX_PAGES). */
+  mluviiMaxPages: number;
   /** Where `run` starts when nothing was loaded yet (a date is its midnight in REPORT_TZ); undefined = the start of the day 30 days ago. */
   etlStart: Date | undefined;
   etlWindowMs: number;
@@ -76,6 +84,17 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
+/** The password of a connection string (decoded), to be scrubbed from every message; undefined without one. */
+export function databasePassword(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  try {
+    const password = new URL(raw).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Hides the password of a connection string, for messages and logs. */
 export function redactUrl(raw: string): string {
   return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
@@ -122,6 +141,10 @@ export function loadConfig(env: Env = process.env): Config {
     mluviiRps: positiveNumber(env, 'MLUVII_RPS', 5),
     mluviiConcurrency: positiveNumber(env, 'MLUVII_CONCURRENCY', 4, true),
     mluviiPageSize: positiveNumber(env, 'MLUVII_PAGE_SIZE', 200, true),
+    mluviiRequestTimeoutMs: duration(env, 'MLUVII_REQUEST_TIMEOUT', '30s'),
+    mluviiRetryAfterMaxMs: duration(env, 'MLUVII_RETRY_AFTER_MAX', '10m'),
+    mluviiMaxItemBytes: positiveNumber(env, 'MLUVII_MAX_ITEM_BYTES', 20_000_000, true),
+    mluviiMaxPages: positiveNumber(env, 'MLUVII_MAX_PAGES', 10_000, true),
     etlStart,
     etlWindowMs: duration(env, 'ETL_WINDOW', '1d'),
     etlSettleMs: duration(env, 'ETL_SETTLE', '30m'),

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { scrubSecrets } from '../log.js';
+import { sanitizeText } from '../transform/sanitize-text.js';
 import { isCovered, subtractRanges } from './coverage.js';
 import { countCommittedWindow } from './runs.js';
 import type { TimeWindow } from './windows.js';
@@ -46,7 +48,9 @@ export async function uncoveredParts(knex: Knex, w: TimeWindow): Promise<TimeWin
   return subtractRanges(w, await doneRangesOverlapping(knex, w));
 }
 
-export async function markWindowFailed(knex: Knex, w: TimeWindow, runId: number, error: string): Promise<void> {
+export async function markWindowFailed(knex: Knex, w: TimeWindow, runId: number, reason: string): Promise<void> {
+  // Stored for people to read: never a secret, never a character Postgres refuses.
+  const error = sanitizeText(scrubSecrets(reason));
   await knex.raw(
     `INSERT INTO etl.windows (window_start, window_end, status, run_id, error, finished_at)
      VALUES (?, ?, 'failed', ?, ?, now())

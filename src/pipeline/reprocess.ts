@@ -54,13 +54,14 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts, p
       payload: unknown;
       routing_history: unknown;
       completion_given_up_at: Date | null;
+      text_sanitized: boolean;
       facts_hash: string | null;
     };
     const readBatch = async (after: { created: string; id: number } | undefined) =>
       (
         await knex.raw(
           `${where(`SELECT session_id, created_at::text AS created_key, ${PAYLOAD_WITHOUT_TRANSCRIPT} AS payload, routing_history,
-                           completion_given_up_at, (SELECT c.facts_hash FROM core.sessions c WHERE c.session_id = r.session_id) AS facts_hash
+                           completion_given_up_at, text_sanitized, (SELECT c.facts_hash FROM core.sessions c WHERE c.session_id = r.session_id) AS facts_hash
                       FROM raw.sessions r`)}
              AND (?::timestamptz IS NULL OR (created_at, session_id) > (?::timestamptz, ?::bigint))
            ORDER BY created_at, session_id LIMIT ${BATCH}`,
@@ -79,7 +80,12 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts, p
         await knex.transaction(async (trx) => {
           const r = await loadBatch(
             trx,
-            rows.map((row) => ({ payload: row.payload, routingHistory: row.routing_history, neverCompleted: row.completion_given_up_at !== null })),
+            rows.map((row) => ({
+              payload: row.payload,
+              routingHistory: row.routing_history,
+              neverCompleted: row.completion_given_up_at !== null,
+              textSanitized: row.text_sanitized,
+            })),
             {
               campaignMode: campaigns.lookup,
               writeRaw: false,

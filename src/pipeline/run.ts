@@ -1,6 +1,7 @@
 import type { CommandHandler } from '../cli.js';
 import { CampaignModes } from './campaign-modes.js';
 import { clientFromConfig } from './client-from-config.js';
+import { reresolveUnknownCampaigns } from './campaign-reresolve.js';
 import { extractWindows } from './extract-windows.js';
 import { refreshOperatorNames } from './operators.js';
 import { refetchIncompleteSessions } from './refetch-incomplete.js';
@@ -15,14 +16,18 @@ import { runWriterJob } from './writer-job.js';
 export const runCommand: CommandHandler = async ({ config, logger, print }) => {
   const client = clientFromConfig(config, logger);
   const now = new Date();
-  return runWriterJob({ config, logger, print, client }, 'run', {}, async ({ knex, runId, counts, logger: log }) => {
+  return runWriterJob({ config, logger, print, client }, 'run', {}, async ({ knex, runId, counts, logger: log, signal }) => {
     const plan = await planNextRun(knex, config, now);
     const windows = splitWindows(plan, config.etlWindowMs, config.reportTz);
     log.info({ from: plan.from.toISOString(), to: plan.to.toISOString(), because: plan.because, windows: windows.length }, 'extracting');
     counts.operatorNames = await refreshOperatorNames(knex, client, log);
-    const campaigns = CampaignModes.fresh();
+    const campaigns = CampaignModes.fresh(log);
     const deps = { knex, client, campaigns, runId, counts, logger: log, batchSize: config.mluviiPageSize };
-    const failures = await extractWindows({ ...deps, label: 'run' }, windows, false);
+    const { failures, stopped } = await extractWindows({ ...deps, label: 'run', signal }, windows, false);
+    // When the API is down (or the lock lost) the rest would fail the same way: one clear failure.
+    if (stopped) return { failures };
+    await reresolveUnknownCampaigns(deps);
+    signal.throwIfAborted();
     await refetchIncompleteSessions(deps, { now, maxAgeMs: config.etlIncompleteMaxAgeMs });
     return { failures };
   });

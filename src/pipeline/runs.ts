@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
+import { scrubSecrets } from '../log.js';
+import { sanitizeText } from '../transform/sanitize-text.js';
 
 export type RunKind = 'run' | 'backfill' | 'reprocess';
 
@@ -54,7 +56,7 @@ export async function finishRun(knex: Knex, runId: number, status: 'succeeded' |
       api_rate_limited: counts.apiRateLimited,
       api_retries: counts.apiRetries,
       operator_names: counts.operatorNames ?? null,
-      error: error ?? null,
+      error: error === undefined ? null : sanitizeText(scrubSecrets(error)),
     });
 }
 

@@ -6,8 +6,10 @@ import { migrateLatest } from '../db/migrations.js';
 import { LockBusyError } from '../errors.js';
 import { syncReportingSettings } from '../load/reporting-settings.js';
 import { rebuildAllReportingSummaries } from '../load/reporting-summaries.js';
-import { scrubSecrets, type Logger } from '../log.js';
+import { registerSecrets, scrubSecrets, type Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
+import { databasePassword } from '../config.js';
+import { describeError } from './describe-error.js';
 import { closeAbandonedRuns, emptyCounts, finishRun, startRun, type RunCounts, type RunKind } from './runs.js';
 import { acquireWriterLock } from './writer-lock.js';
 
@@ -16,7 +18,12 @@ export interface WriterJobContext {
   runId: number;
   counts: RunCounts;
   logger: Logger;
+  /** Aborted when the run must stop at once (the writer lock's connection was lost); its reason says why. */
+  signal: AbortSignal;
 }
+
+/** How long a stopped job may take to reach its next check of `signal` before the process goes on without it. */
+const SETTLE_MS = 30_000;
 
 /** What a job reports back: failures are listed, so the run can end as failed after finishing the rest. */
 export interface JobOutcome {
@@ -60,6 +67,7 @@ export async function runWriterJob(
   const { config, logger, print, client } = host;
   const started = Date.now();
   const databaseUrl = requireDatabaseUrl(config);
+  registerSecrets(config.mluviiClientSecret, databasePassword(databaseUrl));
   const knex = createKnex(databaseUrl, { max: 4 });
   const secrets = [config.mluviiClientSecret, databaseUrl];
   try {
@@ -85,7 +93,26 @@ export async function runWriterJob(
       runId = await startRun(knex, kind, args);
       const log = logger.child({ runId, kind });
       log.info({ args }, `${kind} started`);
-      const outcome = await work({ knex, runId, counts, logger: log });
+      const controller = new AbortController();
+      void lock.lost.then((err) => {
+        const why = `lost the writer lock: ${describeError(err)}; stopped so that no other writer overlaps this one (the next run proceeds)`;
+        log.error(why);
+        controller.abort(new Error(why));
+      });
+      const working = work({ knex, runId, counts, logger: log, signal: controller.signal });
+      const aborted = new Promise<never>((_, reject) =>
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true }),
+      );
+      aborted.catch(() => undefined);
+      let outcome: JobOutcome;
+      try {
+        outcome = await Promise.race([working, aborted]);
+      } catch (err) {
+        if (!controller.signal.aborted) throw err;
+        // Give the job a moment to reach its next check and roll back, then record why we stopped.
+        await Promise.race([working.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, SETTLE_MS).unref())]);
+        outcome = { failures: [(controller.signal.reason as Error).message] };
+      }
       const error = outcome.failures.length ? outcome.failures.join('; ') : undefined;
       takeApiCounters(counts, client);
       await finishRun(knex, runId, error ? 'failed' : 'succeeded', counts, error && scrubSecrets(error, secrets));
@@ -94,7 +121,7 @@ export async function runWriterJob(
       print(summaryLine(kind, error ? 'failed' : 'succeeded', counts, (Date.now() - started) / 1000, runId));
       return error ? 1 : 0;
     } catch (err) {
-      const message = scrubSecrets(err instanceof Error ? err.message : String(err), secrets);
+      const message = scrubSecrets(describeError(err), secrets);
       takeApiCounters(counts, client);
       if (runId !== undefined) {
         await finishRun(knex, runId, 'failed', counts, message).catch(() => {});
