@@ -99,6 +99,8 @@ describe('status: what on-call sees', () => {
     expect(r.code).toBe(1);
     const check = await runCli(['status', '--check'], env);
     expect(check.code).toBe(1);
-    expect(check.stdout).toMatch(/^FAIL: the last run \(run 4, started .*\) failed: /);
+    // The window's line carries the reason; the run's own error would repeat it.
+    expect(check.stdout).toMatch(/^FAIL: the last run \(run 4, started .*\) failed; 1 failed window\(s\), .*refused the API credentials/);
+    expect(check.stdout.trim().split('\n')).toHaveLength(1);
   }, 120_000);
 });
