@@ -20,10 +20,10 @@ export type CommandHandler = (ctx: CommandContext) => Promise<number>;
 const COMMANDS: Array<{ name: string; summary: string; options?: Option[] }> = [
   { name: 'doctor', summary: 'check the tenant and the warehouse before the first night (read-only, a few dozen requests)' },
   { name: 'migrate', summary: 'apply the database migrations (idempotent)' },
-  { name: 'run', summary: 'the nightly job: every window since the last done one up to now − ETL_SETTLE, then re-fetch incomplete sessions' },
+  { name: 'run', summary: 'the nightly job: from where the last runs stopped (status shows where) up to now − ETL_SETTLE, then re-fetch incomplete sessions' },
   {
     name: 'backfill',
-    summary: 'load the half-open range [from, to), window by window; windows already done are skipped',
+    summary: 'load the half-open range [from, to), window by window; what done windows already cover is skipped',
     options: [
       new Option('--from <when>', 'start: a day in REPORT_TZ (2026-01-31) or an ISO instant').makeOptionMandatory(),
       new Option('--to <when>', 'end (exclusive): a day in REPORT_TZ or an ISO instant').makeOptionMandatory(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 
-const ALL_COMMANDS = ['migrate', 'run', 'backfill', 'reprocess', 'status', 'simulator', 'demo'];
+const ALL_COMMANDS = ['doctor', 'migrate', 'run', 'backfill', 'reprocess', 'status', 'simulator', 'demo'];
 
 function cli(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ['bin/mluvii-etl.js', ...args], {
