@@ -33,7 +33,7 @@ export async function apiChecks({ probe, yesterday, pageSize }: ApiCheckInput): 
   const t = await probe.fetchToken();
   if (t.status !== 200) {
     checks.push(
-      fail('token', `the token endpoint answered ${answered(t)}`, t.status === 400 || t.status === 401 ? 'check MLUVII_CLIENT_ID and MLUVII_CLIENT_SECRET (the API user of mluvii administration)' : 'check MLUVII_TOKEN_URL / MLUVII_BASE_URL and that the host is reachable'),
+      fail('token', `the token endpoint answered ${answered(t)}${isItem(t.json) && typeof t.json.error === 'string' ? ` (${t.json.error})` : ''}`, t.status === 400 || t.status === 401 ? 'check MLUVII_CLIENT_ID and MLUVII_CLIENT_SECRET (the API user of mluvii administration)' : 'check MLUVII_TOKEN_URL / MLUVII_BASE_URL and that the host is reachable'),
     );
     return checks;
   }

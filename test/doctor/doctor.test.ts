@@ -105,7 +105,7 @@ describe('doctor', () => {
       const r = await runCli(['doctor'], { ...env, DATABASE_URL: u.toString(), MLUVII_CLIENT_SECRET: 'wrong' });
       expect(r.code).toBe(1);
       const l = lines(r.stdout);
-      expect(l.token).toMatch(/^FAIL .*answered HTTP (400|401) — check MLUVII_CLIENT_ID and MLUVII_CLIENT_SECRET/);
+      expect(l.token).toMatch(/^FAIL .*answered HTTP (400|401)( \(\w+\))? — check MLUVII_CLIENT_ID and MLUVII_CLIENT_SECRET/);
       expect(l.migrated).toMatch(/^warn .*no mluvii-etl tables yet/);
       expect(l.privileges).toMatch(new RegExp(`^FAIL .*${etlUser}: CREATEROLE no, CREATE on the database no`));
       expect(r.stdout).not.toContain(`pw-${suffix}`);
