@@ -57,6 +57,15 @@ describe('operating the CLI', () => {
     expect(r.stderr).toMatch(/^mluvii-etl: ETL_START must be a date \(2026-01-31, a day in Europe\/Prague\) or an ISO instant with an offset/);
   }, 60_000);
 
+  it('status on a database not migrated yet: says so (exit 0); --check fails with one line (exit 1)', async () => {
+    const r = await runCli(['status'], { DATABASE_URL: db.url });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/no mluvii-etl tables yet: run `npx mluvii-etl migrate`/);
+    const c = await runCli(['status', '--check'], { DATABASE_URL: db.url });
+    expect(c.code).toBe(1);
+    expect(c.stdout).toBe('FAIL: the database is not migrated (run `npx mluvii-etl migrate`)\n');
+  }, 60_000);
+
   it('migrate says its result once, on a terminal too', async () => {
     const first = await runCliOnTerminal(['migrate'], { DATABASE_URL: db.url });
     expect(first.code).toBe(0);
