@@ -62,7 +62,7 @@ export interface Misbehaviour {
   throttle?: { retryAfter: string; times?: number };
   /** The token endpoint accepts the connection and never answers. */
   tokenHangs?: boolean;
-  /** List calls answer 400 with a body that echoes the request's `Authorization` header (the bearer token). */
+  /** List calls answer 400 with a body that echoes the bearer token (the `Authorization` header, and the bare token in its message). */
   echoTokenOn400?: boolean;
   /** Every API call answers 200 with an HTML page (a proxy's maintenance page), not JSON. */
   htmlPage?: boolean;

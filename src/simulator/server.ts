@@ -356,7 +356,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     switch (r.endpoint) {
       case 'sessions':
         if (misbehaviour.echoTokenOn400) {
-          return send(res, 'sessions', 400, { message: 'The request is invalid.', request: { path: url.pathname, authorization: req.headers.authorization ?? null } });
+          // As some gateways do: the token in the header AND bare in the message.
+          const bare = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+          return send(res, 'sessions', 400, {
+            message: `The request is invalid for token ${bare}.`,
+            request: { path: url.pathname, authorization: req.headers.authorization ?? null },
+          });
         }
         return listSessions(res, url, now);
       case 'session': {
