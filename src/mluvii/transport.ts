@@ -102,6 +102,8 @@ export class Transport {
           throw fail(`the mluvii API is unavailable: ${where} failed after ${attempts} attempts: ${what}`, kind, undefined, err, 'certain');
         }
         const delay = retryDelay({ attempt: failures, baseMs: opts.retryBaseMs, maxMs: opts.retryMaxMs });
+        // A timeout is a long silent wait already: said at info, so a stalled run is never silent.
+        if (kind === 'timeout') opts.logger.info({ endpoint, attempt: attempts }, `no answer within MLUVII_REQUEST_TIMEOUT from ${endpoint}; retrying`);
         opts.logger.debug({ endpoint, attempt: attempts, error: describeNetworkError(err), delayMs: delay }, 'mluvii request failed, retrying');
         await wait(delay, kind === 'timeout' ? 'the request timed out' : `the request failed (${describeNetworkError(err)})`);
         continue;

@@ -64,6 +64,36 @@ describe('losing the writer-lock connection', () => {
   }, 240_000);
 });
 
+describe('a load connection ended by an administrator mid-window', () => {
+  it('the window fails saying so (not only "ROLLBACK"), the other windows load, and the next run proceeds', async () => {
+    const db = await database();
+    const sim = await simulator({ seed: 4, sessionsPerDay: 100, misbehaviour: { slowRate: 1, slowMs: 150 } });
+    const env = pipelineEnv(db, sim, { REPORT_TZ: 'UTC', LOG_LEVEL: 'info', MLUVII_RPS: '200', MLUVII_CONCURRENCY: '4' });
+    const range = ['--from', '2026-06-01T00:00:00Z', '--to', '2026-06-04T00:00:00Z'];
+    const running = cli(['backfill', ...range], env);
+    let killed = 0;
+    for (let i = 0; i < 600 && killed === 0; i++) {
+      const r = await db.knex.raw(
+        `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+          WHERE datname = ? AND application_name = 'mluvii-etl' AND state = 'idle in transaction' AND pid <> pg_backend_pid()
+            AND now() - xact_start > interval '300 milliseconds'`,
+        [dbName(db)],
+      );
+      killed = r.rows.length;
+      if (killed === 0) await sleep(100);
+    }
+    expect(killed).toBeGreaterThan(0);
+    const r = await running;
+    expect(r.code).toBe(1);
+    const failed = await db.knex('etl.windows').where({ status: 'failed' }).select('error');
+    expect({ failed: failed.length, err: failed.length === 1 ? '' : r.err }).toEqual({ failed: 1, err: '' });
+    expect(failed[0].error).toMatch(/the database connection was (terminated by an administrator|lost)/);
+    expect(Number((await db.knex('etl.windows').where({ status: 'done' }).count({ n: '*' }))[0].n)).toBe(2);
+    sim.setMisbehaviour({});
+    expect((await cli(['backfill', ...range], env)).code).toBe(0);
+  }, 240_000);
+});
+
 describe('two warehouses on one Postgres server', () => {
   it("the lock query sees only the current database's holder", async () => {
     const a = await database();
