@@ -41,8 +41,8 @@ export interface TransportOptions {
 
 /** What getJson can report besides the body. */
 export interface GetJsonOptions {
-  /** Called with the size of the answer's body (UTF-16 code units, ~bytes for JSON) before it is parsed. */
-  onBodySize?: (chars: number) => void;
+  /** Called with the answer's body text before it is parsed (its size, a scan for characters Postgres refuses). */
+  onBody?: (text: string) => void;
 }
 
 export const NOT_FOUND = Symbol('not found');
@@ -137,7 +137,7 @@ export class Transport {
         );
       }
       if (status >= 200 && status < 300) {
-        extra.onBodySize?.(body.length);
+        extra.onBody?.(body);
         try {
           return JSON.parse(body) as unknown;
         } catch (err) {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
-import type { ListedSession, MluviiClient } from '../mluvii/client.js';
+import type { BodyMeta, ListedSession, MluviiClient } from '../mluvii/client.js';
 import { routingUnavailable } from '../transform/index.js';
 import type { CampaignModes } from './campaign-modes.js';
 import { markWindowDone } from './checkpoints.js';
@@ -52,14 +52,25 @@ export async function withRoutingHistories(client: MluviiClient, items: ListedSe
         return { payload: undefined, routingHistory: undefined, setAside: { sessionId: item.id ?? null, reason: `oversized: the list item is ${bytes} bytes, more than MLUVII_MAX_ITEM_BYTES; its first KB is kept`, rawText: head } };
       }
       let payload = item.payload;
+      let payloadChecked = item.textChecked === true;
       const id = numericId(payload);
       if (id === undefined) return { payload, routingHistory: undefined };
+      const detailMeta: BodyMeta = {};
+      const routingMeta: BodyMeta = {};
       const [detail, routingHistory] = await Promise.all([
-        isThinListItem(payload) ? client.getSession(id) : Promise.resolve(undefined),
-        client.getRoutingHistory(id),
+        isThinListItem(payload) ? client.getSession(id, detailMeta) : Promise.resolve(undefined),
+        client.getRoutingHistory(id, routingMeta),
       ]);
-      if (detail !== undefined) payload = detail;
-      return { payload, routingHistory: routingHistory === undefined ? routingUnavailable('HTTP 404') : routingHistory };
+      if (detail !== undefined) {
+        payload = detail;
+        payloadChecked = detailMeta.textChecked === true;
+      }
+      return {
+        payload,
+        routingHistory: routingHistory === undefined ? routingUnavailable('HTTP 404') : routingHistory,
+        // The transform skips its walk over every string only when every text it reads was scanned clean.
+        textChecked: payloadChecked && (routingHistory === undefined || routingMeta.textChecked === true),
+      };
     }),
   );
 }
