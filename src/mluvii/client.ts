@@ -12,7 +12,8 @@ import { TokenSource } from './auth.js';
 import { MluviiApiError } from './errors.js';
 import { RateLimiter } from './rate-limiter.js';
 import { listItems, pageThrough, type ListedSession } from './session-pages.js';
-import { NOT_FOUND, Transport } from './transport.js';
+import { NOT_FOUND, Transport, type GetJsonOptions } from './transport.js';
+import { jsonTextMayNeedSanitizing } from '../transform/sanitize-text.js';
 import type { CampaignModel, UserModel } from './types.js';
 
 export { MluviiApiError } from './errors.js';
@@ -146,19 +147,25 @@ export class MluviiClient {
         // design.md: half-open window on created, sent as UTC with Z; always send limit.
         const query = new URLSearchParams({ 'Created.Min': from, 'Created.Max': to, limit: String(this.pageSize), offset: String(offset) });
         let size = 0;
-        const body = await this.transport.getJson(path, query, context(offset), { onBodySize: (n) => (size = n) });
+        let badText = false;
+        const body = await this.transport.getJson(path, query, context(offset), {
+          onBody: (text) => {
+            size = text.length;
+            badText = jsonTextMayNeedSanitizing(text);
+          },
+        });
         // A 404 here means a wrong base URL, not an empty window: never let it pass as "no sessions".
         if (body === NOT_FOUND) throw notFound(path, context(offset));
-        return { body, mayHoldOversized: size > this.maxItemBytes };
+        return { body, mayHoldOversized: size > this.maxItemBytes, mayHoldBadText: badText };
       },
       (offset) => ({ endpoint: `GET ${path}`, context: context(offset) }),
       { maxItemBytes: this.maxItemBytes, maxPages: this.maxPages },
     );
   }
 
-  /** One session as received; undefined on 404. */
-  async getSession(id: number): Promise<unknown | undefined> {
-    const body = await this.transport.getJson(`${API}/Sessions/${encodeId(id)}`);
+  /** One session as received; undefined on 404. `meta.textChecked` says whether its text is free of NUL and lone surrogates. */
+  async getSession(id: number, meta?: BodyMeta): Promise<unknown | undefined> {
+    const body = await this.transport.getJson(`${API}/Sessions/${encodeId(id)}`, undefined, undefined, checkText(meta));
     return body === NOT_FOUND ? undefined : body;
   }
 
@@ -166,8 +173,8 @@ export class MluviiClient {
    * A session's routing history as received (a bare array, or an object wrapping one); undefined
    * on 404 — the API user may not read it, or it is gone: never the same as "no routing".
    */
-  async getRoutingHistory(id: number): Promise<unknown> {
-    const body = await this.transport.getJson(`${API}/Sessions/${encodeId(id)}/routingHistory`);
+  async getRoutingHistory(id: number, meta?: BodyMeta): Promise<unknown> {
+    const body = await this.transport.getJson(`${API}/Sessions/${encodeId(id)}/routingHistory`, undefined, undefined, checkText(meta));
     return body === NOT_FOUND ? undefined : body;
   }
 
@@ -205,6 +212,16 @@ export class MluviiClient {
     if (!items) throw new MluviiApiError(`GET ${path} did not answer a JSON array`, { endpoint: `GET ${path}`, status: 200, attempts: 1, kind: 'payload' });
     return items.filter((u): u is UserModel => u !== null && typeof u === 'object' && !Array.isArray(u));
   }
+}
+
+/** What the client learnt about an answer's text while it had it (filled in by the call). */
+export interface BodyMeta {
+  /** true when the JSON text held no escaped NUL or surrogate: the transform may skip its check. */
+  textChecked?: boolean;
+}
+
+function checkText(meta: BodyMeta | undefined): GetJsonOptions {
+  return meta ? { onBody: (text) => (meta.textChecked = !jsonTextMayNeedSanitizing(text)) } : {};
 }
 
 function notFound(path: string, context?: string): MluviiApiError {

@@ -15,6 +15,8 @@ export interface ListedSession {
   payload: unknown;
   /** The item's id, for an oversized item. */
   id?: number;
+  /** No string of it holds U+0000 or a lone surrogate (its page's JSON text was scanned). */
+  textChecked?: boolean;
   /** Set when the item's JSON is larger than the item bound (MLUVII_MAX_ITEM_BYTES): its size in bytes and its first KB. */
   oversized?: { bytes: number; head: string };
 }
@@ -23,6 +25,8 @@ export interface ListedSession {
 export interface ListPage {
   body: unknown;
   mayHoldOversized: boolean;
+  /** The page's JSON text held an escaped NUL or surrogate: its items' text must be checked. */
+  mayHoldBadText?: boolean;
 }
 
 /** The session id of a payload, when it is an object with a safe-integer `id`. */
@@ -64,7 +68,7 @@ export async function* pageThrough(
         { endpoint, status: 200, attempts: 1, kind: 'payload' },
       );
     }
-    const { body, mayHoldOversized } = await fetchPage(offset);
+    const { body, mayHoldOversized, mayHoldBadText } = await fetchPage(offset);
     const items = listItems(body);
     if (!items) {
       const { endpoint, context } = describe(offset);
@@ -92,7 +96,7 @@ export async function* pageThrough(
           continue;
         }
       }
-      yield { payload };
+      yield mayHoldBadText === false ? { payload, textChecked: true } : { payload };
     }
     stale = fresh === 0 && known > 0 ? stale + 1 : 0;
     if (stale >= MAX_STALE_PAGES) {

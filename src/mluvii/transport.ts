@@ -41,8 +41,8 @@ export interface TransportOptions {
 
 /** What getJson can report besides the body. */
 export interface GetJsonOptions {
-  /** Called with the size of the answer's body (UTF-16 code units, ~bytes for JSON) before it is parsed. */
-  onBodySize?: (chars: number) => void;
+  /** Called with the answer's body text before it is parsed (its size, a scan for characters Postgres refuses). */
+  onBody?: (text: string) => void;
 }
 
 export const NOT_FOUND = Symbol('not found');
@@ -105,6 +105,8 @@ export class Transport {
           throw fail(`the mluvii API is unavailable: ${where} failed after ${attempts} attempts: ${what}`, kind, undefined, err, 'certain');
         }
         const delay = retryDelay({ attempt: failures, baseMs: opts.retryBaseMs, maxMs: opts.retryMaxMs });
+        // A timeout is a long silent wait already: said at info, so a stalled run is never silent.
+        if (kind === 'timeout') opts.logger.info({ endpoint, attempt: attempts }, `no answer within MLUVII_REQUEST_TIMEOUT from ${endpoint}; retrying`);
         opts.logger.debug({ endpoint, attempt: attempts, error: describeNetworkError(err), delayMs: delay }, 'mluvii request failed, retrying');
         this.retryCount += 1;
         await wait(delay, kind === 'timeout' ? 'the request timed out' : `the request failed (${describeNetworkError(err)})`);
@@ -139,7 +141,7 @@ export class Transport {
         );
       }
       if (status >= 200 && status < 300) {
-        extra.onBodySize?.(body.length);
+        extra.onBody?.(body);
         try {
           return JSON.parse(body) as unknown;
         } catch (err) {

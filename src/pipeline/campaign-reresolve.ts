@@ -56,6 +56,7 @@ export async function reresolveUnknownCampaigns(deps: {
           routingHistory: row.routing_history,
           neverCompleted: row.completion_given_up_at !== null,
           textSanitized: row.text_sanitized,
+          textChecked: true, // jsonb cannot hold NUL or lone surrogates
         })),
         { campaignMode: campaigns.lookup, writeRaw: false, rejectContext: { runId: deps.runId } },
       );

@@ -16,7 +16,7 @@ export function describeError(err: unknown): string {
   if (/terminating connection due to administrator command/i.test(message)) {
     return `the database connection was terminated by an administrator (pg_terminate_backend or a server shutdown): ${message}`;
   }
-  if (/Connection terminated unexpectedly|Connection terminated/i.test(message)) {
+  if (/Connection terminated|encountered a connection error and is not queryable/i.test(message)) {
     return `the database connection was lost (terminated by the server, an administrator or the network): ${message}`;
   }
   return message;

@@ -14,6 +14,8 @@ export interface ExtractedSession {
   neverCompleted?: boolean;
   /** Read back from raw that was sanitized when received (text_sanitized). */
   textSanitized?: boolean;
+  /** No string of it can hold U+0000 or a lone surrogate (its JSON text was scanned, or it comes from jsonb). */
+  textChecked?: boolean;
   /** Not transformed: goes straight to etl.rejects (e.g. an item over MLUVII_MAX_ITEM_BYTES). */
   setAside?: { sessionId: number | null; reason: string; rawText: string };
 }
@@ -45,7 +47,7 @@ export async function loadBatch(
     }
     const result = transformSession(
       { payload: item.payload, routingHistory: item.routingHistory, campaignMode: opts.campaignMode },
-      { neverCompleted: item.neverCompleted, textSanitized: item.textSanitized },
+      { neverCompleted: item.neverCompleted, textSanitized: item.textSanitized, textChecked: item.textChecked },
     );
     if (result.kind === 'reject') {
       rejects.push(result);

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { markCompletionGivenUp } from '../load/raw-sessions.js';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
-import type { MluviiClient } from '../mluvii/client.js';
+import type { BodyMeta, MluviiClient } from '../mluvii/client.js';
 import type { Logger } from '../log.js';
 import type { CampaignModes } from './campaign-modes.js';
 import { loadBatch, type ExtractedSession } from './load-batch.js';
@@ -32,13 +32,16 @@ export async function refetchIncompleteSessions(
     const slice = pending.slice(i, i + deps.batchSize);
     const fetched = await Promise.all(
       slice.map(async ({ session_id, created_at }) => {
-        const [payload, routingHistory] = await Promise.all([client.getSession(session_id), client.getRoutingHistory(session_id)]);
+        const payloadMeta: BodyMeta = {};
+        const routingMeta: BodyMeta = {};
+        const [payload, routingHistory] = await Promise.all([client.getSession(session_id, payloadMeta), client.getRoutingHistory(session_id, routingMeta)]);
         return {
           session_id,
           created_at,
           payload,
           routingHistory: (routingHistory === undefined ? routingUnavailable('HTTP 404') : routingHistory) as unknown,
           textSanitized: false,
+          textChecked: payloadMeta.textChecked === true && (routingHistory === undefined || routingMeta.textChecked === true),
         };
       }),
     );
@@ -56,7 +59,14 @@ export async function refetchIncompleteSessions(
         text_sanitized: boolean;
       }>;
       for (const s of stored) {
-        found.push({ session_id: Number(s.session_id), created_at: giveUpBefore, payload: s.payload, routingHistory: s.routing_history, textSanitized: s.text_sanitized });
+        found.push({
+          session_id: Number(s.session_id),
+          created_at: giveUpBefore,
+          payload: s.payload,
+          routingHistory: s.routing_history,
+          textSanitized: s.text_sanitized,
+          textChecked: true, // from jsonb
+        });
       }
     }
     await campaigns.ensure(
@@ -72,6 +82,7 @@ export async function refetchIncompleteSessions(
         routingHistory: f.routingHistory,
         neverCompleted: tooOld.has(f.session_id),
         textSanitized: f.textSanitized,
+        textChecked: f.textChecked,
       }));
       const r = await loadBatch(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
       const state = (

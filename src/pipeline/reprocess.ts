@@ -85,6 +85,7 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts, p
               routingHistory: row.routing_history,
               neverCompleted: row.completion_given_up_at !== null,
               textSanitized: row.text_sanitized,
+              textChecked: true, // jsonb cannot hold NUL or lone surrogates
             })),
             {
               campaignMode: campaigns.lookup,

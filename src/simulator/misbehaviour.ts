@@ -49,7 +49,7 @@ export interface Misbehaviour {
   oversizedRate?: number;
   /** Size (bytes of JSON) of an oversized item; default 2 MB. */
   oversizedBytes?: number;
-  /** The list endpoint never ends: past the last item it keeps answering full pages, cycling through the window. */
+  /** The list endpoint never ends: past the last item it keeps answering full pages, cycling through the window with fresh ids. */
   endlessPages?: boolean;
   /** Every list call orders the window differently (a fresh shuffle per call): two reads of one window disagree on the order. */
   unstableOrder?: boolean;
@@ -62,7 +62,7 @@ export interface Misbehaviour {
   throttle?: { retryAfter: string; times?: number };
   /** The token endpoint accepts the connection and never answers. */
   tokenHangs?: boolean;
-  /** List calls answer 400 with a body that echoes the request's `Authorization` header (the bearer token). */
+  /** List calls answer 400 with a body that echoes the bearer token (the `Authorization` header, and the bare token in its message). */
   echoTokenOn400?: boolean;
   /** Every API call answers 200 with an HTML page (a proxy's maintenance page), not JSON. */
   htmlPage?: boolean;
@@ -177,7 +177,7 @@ export function spoilSession(
     if (kind === 'ended-before-created' && !session.ended) kind = 'department-negative';
     if (kind === 'department-fraction') session.departmentId = Number(session.departmentId) + 0.5;
     else if (kind === 'department-negative') session.departmentId = -Number(session.departmentId);
-    else if (kind === 'department-huge') session.departmentId = 2 ** 40 + Number(session.departmentId);
+    else if (kind === 'department-huge') session.departmentId = 2 ** 64; // beyond any exact id (and Postgres bigint)
     else if (kind === 'operator-id-string') (session.operators as Array<Record<string, unknown>>)[0].userId = `u${String(session.operators?.[0].userId)}`;
     else session.ended = new Date(Date.parse(String(session.created)) - 3_600_000).toISOString();
   }

@@ -76,9 +76,13 @@ export interface RunningSimulator {
    * `routingHistory` is undefined when the routing switches make it unreadable for this session.
    */
   sessionDetail(id: number): { session: SessionModel; routingHistory: RoutingTimeLine[] | undefined } | undefined;
+  /** Every access token issued so far (to check that none leaks into logs or stored errors). */
+  issuedTokens(): string[];
 }
 
 const HOUR_MS = 3_600_000;
+/** `endlessPages`: the n-th pass over a window shows its sessions again with ids n × this higher. */
+const ENDLESS_ID_STEP = 1e12;
 const DEFAULT_LIMIT = 100;
 const BUCKET_CACHE_SIZE = 1500;
 const LOGIN_PATH = '/login/Account/Login';
@@ -352,7 +356,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     switch (r.endpoint) {
       case 'sessions':
         if (misbehaviour.echoTokenOn400) {
-          return send(res, 'sessions', 400, { message: 'The request is invalid.', request: { path: url.pathname, authorization: req.headers.authorization ?? null } });
+          // As some gateways do: the token in the header AND bare in the message.
+          const bare = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+          return send(res, 'sessions', 400, {
+            message: `The request is invalid for token ${bare}.`,
+            request: { path: url.pathname, authorization: req.headers.authorization ?? null },
+          });
         }
         return listSessions(res, url, now);
       case 'session': {
@@ -455,8 +464,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     }
     let page: unknown[];
     if (misbehaviour.endlessPages && entries.length > 0) {
-      // Past the end it keeps going: full pages, cycling through the window, forever.
-      page = Array.from({ length: size }, (_, i) => render(entries[(offset + i) % entries.length], now));
+      // Past the end it keeps going: full pages, cycling through the window with ids never seen before, forever.
+      page = Array.from({ length: size }, (_, i) => {
+        const round = Math.floor((offset + i) / entries.length);
+        const item = render(entries[(offset + i) % entries.length], now);
+        return round === 0 || !item || typeof item !== 'object' ? item : { ...item, id: Number((item as { id?: unknown }).id) + round * ENDLESS_ID_STEP };
+      });
     } else if (!filtered) {
       // Only the page is rendered: a long window is paged many times.
       page = entries.slice(offset, offset + size).map((e) => render(e, now));
@@ -561,6 +574,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     },
     expireTokens() {
       for (const t of tokens.keys()) tokens.set(t, 0);
+    },
+    issuedTokens() {
+      return [...tokens.keys()];
     },
     sessionDetail(id) {
       const d = findDraft(id);

@@ -37,7 +37,7 @@ export { sessionDurations, type SessionDurations, type SessionInstants } from '.
 export { campaignContext, type CampaignContext, type RingPolicy } from './campaign-mode.js';
 export { isComplete, isTerminalStatus } from './completeness.js';
 export { QualityFlags } from './quality-flags.js';
-export { sanitizeJson, sanitizeText, needsSanitizing } from './sanitize-text.js';
+export { sanitizeJson, sanitizeText, needsSanitizing, jsonTextMayNeedSanitizing } from './sanitize-text.js';
 export { routingUnavailable, ROUTING_UNAVAILABLE_KEY } from './routing.js';
 export type * from './types.js';
 export { STATES } from './types.js';
@@ -57,8 +57,9 @@ export function transformSession(input: TransformInput, opts?: TransformOptions)
 
 function transformValid(input: TransformInput, opts: TransformOptions | undefined): TransformResult {
   // Text Postgres cannot store is replaced first, so the rows and the stored raw agree (sanitize-text.ts).
-  const cleanPayload = sanitizeJson(input.payload);
-  const cleanRouting = sanitizeJson(input.routingHistory);
+  const checked = opts?.textChecked === true;
+  const cleanPayload = checked ? { value: input.payload, changed: false } : sanitizeJson(input.payload);
+  const cleanRouting = checked ? { value: input.routingHistory, changed: false } : sanitizeJson(input.routingHistory);
   const valid = validatePayload(cleanPayload.value);
   if (valid.kind === 'reject') return valid;
   const { payload, id, createdMicros } = valid;

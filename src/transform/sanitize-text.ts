@@ -14,6 +14,16 @@ export const REPLACEMENT = '\ufffd';
 /** NUL, a high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const BAD = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/**
+ * Whether a JSON text may hold such characters once parsed: in JSON text a NUL can only be written
+ * escaped (`\u0000`), and a lone surrogate only escaped too (UTF-8 cannot carry one; a decoder turns
+ * invalid bytes into U+FFFD). One regex scan of the HTTP body, far cheaper than walking the parsed
+ * value; false positives (an escaped well-formed pair) only cost the walk.
+ */
+export function jsonTextMayNeedSanitizing(text: string): boolean {
+  return /\\u(?:0000|[dD][89a-fA-F])/.test(text);
+}
+
 /** Whether `s` holds a NUL or a lone surrogate. */
 export function needsSanitizing(s: string): boolean {
   if (!SUSPECT.test(s)) return false;

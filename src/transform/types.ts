@@ -127,4 +127,10 @@ export interface TransformOptions {
   neverCompleted?: boolean;
   /** The stored raw was sanitized when it was received (raw.sessions.text_sanitized): keep the flag `text_sanitized`. */
   textSanitized?: boolean;
+  /**
+   * The caller has made sure no string of the payload or routing history holds U+0000 or a lone
+   * surrogate (it scanned the JSON text they were parsed from, or they come from jsonb, which
+   * cannot hold them): the walk over every string is skipped. Without it the transform checks.
+   */
+  textChecked?: boolean;
 }
