@@ -1,8 +1,9 @@
 import 'dotenv/config';
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig, type Config } from './config.js';
+import { databasePassword, loadConfig, redactUrl, type Config } from './config.js';
+import { databaseUnavailableReason } from './db/connection-errors.js';
 import { UsageError } from './errors.js';
-import { createLogger, scrubSecrets, type Logger } from './log.js';
+import { createLogger, registerSecrets, scrubSecrets, type Logger } from './log.js';
 import { commandHandlers } from './commands.js';
 import { packageVersion } from './version.js';
 
@@ -18,11 +19,12 @@ export interface CommandContext {
 export type CommandHandler = (ctx: CommandContext) => Promise<number>;
 
 const COMMANDS: Array<{ name: string; summary: string; options?: Option[] }> = [
+  { name: 'doctor', summary: 'check the tenant and the warehouse before the first night (read-only, a few dozen requests)' },
   { name: 'migrate', summary: 'apply the database migrations (idempotent)' },
-  { name: 'run', summary: 'the nightly job: every window since the last done one up to now − ETL_SETTLE, then re-fetch incomplete sessions' },
+  { name: 'run', summary: 'the nightly job: from where the last runs stopped (status shows where) up to now − ETL_SETTLE, then re-fetch incomplete sessions' },
   {
     name: 'backfill',
-    summary: 'load the half-open range [from, to), window by window; windows already done are skipped',
+    summary: 'load the half-open range [from, to), window by window; what done windows already cover is skipped',
     options: [
       new Option('--from <when>', 'start: a day in REPORT_TZ (2026-01-31) or an ISO instant').makeOptionMandatory(),
       new Option('--to <when>', 'end (exclusive): a day in REPORT_TZ or an ISO instant').makeOptionMandatory(),
@@ -35,7 +37,14 @@ const COMMANDS: Array<{ name: string; summary: string; options?: Option[] }> = [
     summary: 'rebuild core facts from the stored raw payloads, with no API calls',
     options: [new Option('--from <when>', 'only sessions created at or after'), new Option('--to <when>', 'only sessions created before')],
   },
-  { name: 'status', summary: 'last runs, windows done/failed, watermark, incomplete sessions, rejects' },
+  {
+    name: 'status',
+    summary: 'what is loaded (with gaps), the last run of each kind, failed windows, quality flags, rejects, where the next run starts',
+    options: [
+      new Option('--json', 'the same as JSON, for monitoring'),
+      new Option('--check', 'one line; exit 1 when the last run failed, a window is failed, or nothing succeeded in 36 h'),
+    ],
+  },
   {
     name: 'simulator',
     summary: 'serve a fake mluvii API on localhost (for demos and tests)',
@@ -43,14 +52,16 @@ const COMMANDS: Array<{ name: string; summary: string; options?: Option[] }> = [
       new Option('--port <n>', 'port to listen on').default('8080'),
       new Option('--seed <n>', 'seed of the simulated contact center').default('1'),
       new Option('--misbehave', 'switch on 429s, 5xx, slow answers, a page-size cap and malformed items'),
+      new Option('--misbehaviour <json>', 'misbehaviour switches as JSON, e.g. \'{"usersAnswer":403,"unstableOrder":true}\' (src/simulator/misbehaviour.ts)'),
     ],
   },
   {
     name: 'demo',
-    summary: 'simulator + (embedded) Postgres + migrate + a week of simulated sessions + KPIs',
+    summary: 'simulator + its own embedded Postgres + migrate + a week of simulated sessions + KPIs (never touches DATABASE_URL)',
     options: [
       new Option('--days <n>', 'how many simulated days to load').default('7'),
       new Option('--keep-running', 'stay up until Ctrl-C so you can query it'),
+      new Option('--database-url <url>', 'load into this database instead of the demo\'s own embedded Postgres (DATABASE_URL is never used)'),
     ],
   },
 ];
@@ -78,6 +89,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let config: Config | undefined;
   const program = buildProgram(async (name, opts) => {
     config = loadConfig(env);
+    registerSecrets(config.mluviiClientSecret, databasePassword(config.databaseUrl));
     logger = createLogger({ level: config.logLevel });
     const handler = commandHandlers[name];
     exitCode = await handler({ config, logger, opts, print: (line) => process.stdout.write(line + '\n') });
@@ -97,6 +109,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const secrets = [config?.mluviiClientSecret, config?.databaseUrl];
     if (err instanceof UsageError) {
       process.stderr.write(`mluvii-etl: ${scrubSecrets(err.message, secrets)}\n`);
+      return 2;
+    }
+    const dbReason = databaseUnavailableReason(err);
+    if (dbReason !== undefined) {
+      // A setting to fix, not a failed run: exit 2, one line, no log line before it.
+      const where = config?.databaseUrl ? `DATABASE_URL=${redactUrl(config.databaseUrl)}` : 'the database';
+      process.stderr.write(`mluvii-etl: cannot use the database at ${where}: ${scrubSecrets(dbReason, secrets)}\n`);
       return 2;
     }
     const message = err instanceof Error ? err.message : String(err);

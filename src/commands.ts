@@ -1,7 +1,10 @@
 import type { CommandHandler } from './cli.js';
-import { requireDatabaseUrl } from './config.js';
+import type { Knex } from 'knex';
+import { requireDatabaseUrl, type Config } from './config.js';
+import type { Logger } from './log.js';
 import { createKnex } from './db/knex.js';
 import { migrateLatest } from './db/migrations.js';
+import { doctorCommand } from './doctor/command.js';
 import { ensureReaderRole } from './load/reader-role.js';
 import { syncReportingSettings } from './load/reporting-settings.js';
 import { backfillCommand } from './pipeline/backfill.js';
@@ -11,13 +14,40 @@ import { runCommand } from './pipeline/run.js';
 import { statusCommand } from './pipeline/status.js';
 import { simulatorCommand } from './simulator/command.js';
 
+/** SQLSTATE insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+/**
+ * The reader role is optional: a database owner without CREATEROLE cannot create it or set its
+ * password. Then migrate still finishes, and says the one statement an admin must run (after
+ * which migrate, run again, grants the role its rights).
+ */
+async function ensureReaderRoleOrWarn(knex: Knex, config: Config, logger: Logger, print: (line: string) => void): Promise<void> {
+  try {
+    await ensureReaderRole(knex, config.reportingRole, config.reportingRolePassword);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== INSUFFICIENT_PRIVILEGE) throw err;
+    const role = config.reportingRole;
+    const exists = (await knex.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [role])).rows.length > 0;
+    const login = config.reportingRolePassword ? `LOGIN PASSWORD '<REPORTING_ROLE_PASSWORD>'` : 'NOLOGIN';
+    // An existing role can still get its grants (no role management needed); only the password cannot be set.
+    if (exists && config.reportingRolePassword) await ensureReaderRole(knex, role, undefined);
+    const statement = exists ? `ALTER ROLE ${role} ${login};` : `CREATE ROLE ${role} ${login};`;
+    const user = (await knex.raw('SELECT current_user AS u')).rows[0].u as string;
+    const message = `the BI role ${role} is not set up: ${user} may not manage roles (${(err as Error).message}). An admin must run: ${statement} — then run migrate again to grant it the reporting views`;
+    logger.warn({ role, statement }, message);
+    print(`warning: ${message}`);
+  }
+}
+
 const migrate: CommandHandler = async ({ config, logger, print }) => {
   const knex = createKnex(requireDatabaseUrl(config), { max: 1 });
   try {
     const applied = await migrateLatest(knex);
     await syncReportingSettings(knex, config);
-    await ensureReaderRole(knex, config.reportingRole, config.reportingRolePassword);
-    logger.info({ applied }, applied.length ? 'migrations applied' : 'database already up to date');
+    await ensureReaderRoleOrWarn(knex, config, logger, print);
+    // Said once, on stdout (a log line saying the same would print it twice on a terminal).
+    logger.debug({ applied }, applied.length ? 'migrations applied' : 'database already up to date');
     print(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'database already up to date');
     print(`reporting settings: REPORT_TZ=${config.reportTz}, SERVICE_LEVEL_SECONDS=${config.serviceLevelSeconds}; BI role: ${config.reportingRole}`);
     return 0;
@@ -35,4 +65,5 @@ export const commandHandlers: Record<string, CommandHandler> = {
   status: statusCommand,
   simulator: simulatorCommand,
   demo: demoCommand,
+  doctor: doctorCommand,
 };

@@ -1,4 +1,6 @@
 import { ConfigError } from './errors.js';
+import { UsageError } from './errors.js';
+import { parseTimeArgument } from './pipeline/windows.js';
 import { parseSettingDuration } from './util/setting-duration.js';
 
 /** Every setting of design.md "Configuration", validated. */
@@ -11,8 +13,16 @@ export interface Config {
   mluviiRps: number;
   mluviiConcurrency: number;
   mluviiPageSize: number;
-  /** ISO instant where `run` starts when nothing was loaded yet; undefined = 30 days before now. */
-  etlStart: string | undefined;
+  /** Per request attempt (API and token endpoint), MLUVII_REQUEST_TIMEOUT. */
+  mluviiRequestTimeoutMs: number;
+  /** A Retry-After longer than this fails at once instead of stalling the run (MLUVII_RETRY_AFTER_MAX). */
+  mluviiRetryAfterMaxMs: number;
+  /** List items larger than this go to etl.rejects (MLUVII_MAX_ITEM_BYTES). */
+  mluviiMaxItemBytes: number;
+  /** A window that needs more list pages than this fails (MLUVII_MAX_PAGES). */
+  mluviiMaxPages: number;
+  /** Where `run` starts when nothing was loaded yet (a date is its midnight in REPORT_TZ); undefined = the start of the day 30 days ago. */
+  etlStart: Date | undefined;
   etlWindowMs: number;
   etlSettleMs: number;
   etlIncompleteMaxAgeMs: number;
@@ -86,6 +96,17 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
+/** The password of a connection string (decoded), to be scrubbed from every message; undefined without one. */
+export function databasePassword(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  try {
+    const password = new URL(raw).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Hides the password of a connection string, for messages and logs. */
 export function redactUrl(raw: string): string {
   return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
@@ -100,13 +121,20 @@ export function loadConfig(env: Env = process.env): Config {
   const mluviiBaseUrl = url(env, 'MLUVII_BASE_URL', 'https://app.mluvii.com') as string;
   const mluviiTokenUrl = url(env, 'MLUVII_TOKEN_URL', `${mluviiBaseUrl}/login/connect/token`) as string;
 
-  const etlStart = value(env, 'ETL_START');
-  if (etlStart !== undefined && Number.isNaN(Date.parse(etlStart))) {
-    throw new ConfigError('ETL_START', `ETL_START must be a date (2026-01-31) or an ISO instant, got "${etlStart}"`);
-  }
   const reportTz = value(env, 'REPORT_TZ') ?? 'Europe/Prague';
   if (!isValidTimeZone(reportTz)) {
     throw new ConfigError('REPORT_TZ', `REPORT_TZ must be an IANA time zone such as Europe/Prague, got "${reportTz}"`);
+  }
+  // Read exactly as `run` uses it (a date is its midnight in REPORT_TZ), so a value run would refuse never loads.
+  const etlStartRaw = value(env, 'ETL_START');
+  let etlStart: Date | undefined;
+  if (etlStartRaw !== undefined) {
+    try {
+      etlStart = parseTimeArgument(etlStartRaw, 'ETL_START', reportTz);
+    } catch (err) {
+      if (err instanceof UsageError) throw new ConfigError('ETL_START', err.message);
+      throw err;
+    }
   }
   const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -125,6 +153,10 @@ export function loadConfig(env: Env = process.env): Config {
     mluviiRps: positiveNumber(env, 'MLUVII_RPS', 5),
     mluviiConcurrency: positiveNumber(env, 'MLUVII_CONCURRENCY', 4, true),
     mluviiPageSize: positiveNumber(env, 'MLUVII_PAGE_SIZE', 200, true),
+    mluviiRequestTimeoutMs: duration(env, 'MLUVII_REQUEST_TIMEOUT', '30s'),
+    mluviiRetryAfterMaxMs: duration(env, 'MLUVII_RETRY_AFTER_MAX', '10m'),
+    mluviiMaxItemBytes: positiveNumber(env, 'MLUVII_MAX_ITEM_BYTES', 20_000_000, true),
+    mluviiMaxPages: positiveNumber(env, 'MLUVII_MAX_PAGES', 10_000, true),
     etlStart,
     etlWindowMs: duration(env, 'ETL_WINDOW', '1d'),
     etlSettleMs: duration(env, 'ETL_SETTLE', '30m'),

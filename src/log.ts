@@ -22,10 +22,44 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
+/**
+ * Every secret this process has held: the client secret, each bearer token the client was issued,
+ * the database password. Registered where they enter the program; `scrubSecrets` and every logger
+ * remove them wherever in a text they appear (an API that echoes a token in an error body, a
+ * driver that quotes a connection string).
+ */
+const heldSecrets = new Set<string>();
+
+/** Adds secrets (ignores empty and very short values, which would blank out ordinary words). */
+export function registerSecrets(...secrets: Array<string | undefined | null>): void {
+  for (const s of secrets) if (s && s.length >= 4) heldSecrets.add(s);
+}
+
+/** Every string in a log object scrubbed (depth-bounded: log objects are small). */
+function scrubDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (value === null || typeof value !== 'object' || depth > 6) return value;
+  if (value instanceof Error) return { type: value.name, message: scrubSecrets(value.message) };
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, depth + 1);
+  return out;
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? 'info';
   const pretty = opts.pretty ?? (Boolean(process.stderr.isTTY) && !opts.destination);
-  const base = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined };
+  const base = {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: undefined,
+    hooks: {
+      // Secrets are removed from the message and every string of the object, wherever they appear.
+      logMethod(this: pino.Logger, args: unknown[], method: pino.LogFn) {
+        return method.apply(this, args.map((a) => scrubDeep(a)) as Parameters<pino.LogFn>);
+      },
+    },
+  };
   const prettyStream = pretty ? loadPinoPretty() : undefined;
   if (prettyStream) {
     // Synchronous, in this thread: lines then never cut through the progress bar drawn on the same terminal.
@@ -58,5 +92,6 @@ export function scrubSecrets(text: string, secrets: Array<string | undefined> = 
     .replace(/(access_token["']?\s*[:=]\s*["']?)[^"'&\s]+/gi, '$1[redacted]')
     .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1[redacted]@');
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  for (const s of heldSecrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
   return out;
 }

@@ -1,14 +1,22 @@
 import type { Knex } from 'knex';
 import type { CampaignModel, UserModel } from '../mluvii/types.js';
+import { sanitizeJson, sanitizeText } from '../transform/sanitize-text.js';
 import type { SessionFacts } from '../transform/types.js';
 
 type Db = Knex | Knex.Transaction;
 
-/** Operators from GET /api/v1/Users: the authoritative names. Unchanged rows are not written. */
+/** A name as Postgres can store it: null unless a string; NUL and lone surrogates replaced (sanitize-text.ts). */
+const nameOrNull = (value: unknown): string | null => (typeof value === 'string' ? sanitizeText(value) : null);
+
+/**
+ * Operators from GET /api/v1/Users: the authoritative names. Unchanged rows are not written.
+ * One bad record never costs the others: a record without a usable id is skipped, and a name with
+ * characters Postgres refuses is stored with them replaced.
+ */
 export async function upsertOperators(db: Db, users: UserModel[]): Promise<number> {
   const rows = users
-    .filter((u) => typeof u.id === 'number')
-    .map((u) => ({ user_id: u.id, user_name: u.username ?? null, first_name: u.firstName ?? null, last_name: u.lastName ?? null }));
+    .filter((u) => typeof u.id === 'number' && Number.isSafeInteger(u.id) && u.id >= 1)
+    .map((u) => ({ user_id: u.id, user_name: nameOrNull(u.username), first_name: nameOrNull(u.firstName), last_name: nameOrNull(u.lastName) }));
   if (rows.length === 0) return 0;
   const r = await db.raw(
     `INSERT INTO core.operators AS o (user_id, user_name, first_name, last_name)
@@ -62,13 +70,20 @@ export async function upsertDimensionsFromFacts(db: Db, facts: SessionFacts[]): 
   }
 }
 
-/** What GET /api/v1/Campaigns/{id} said: the model, or undefined for a 404/unreadable campaign. */
-export async function upsertCampaign(db: Db, campaignId: number, campaign: CampaignModel | undefined): Promise<void> {
-  const status = campaign ? 200 : 404;
+/**
+ * What GET /api/v1/Campaigns/{id} said: the model, or undefined when it could not be read, with
+ * the HTTP status that said so (404 deleted, 403 forbidden, 5xx; 0 no answer: timeout/network).
+ */
+export async function upsertCampaign(db: Db, campaignId: number, read: CampaignModel | undefined, failedStatus = 404): Promise<void> {
+  const campaign = read === undefined ? undefined : (sanitizeJson(read).value as CampaignModel);
+  const status = campaign ? 200 : failedStatus;
+  // A deleted campaign (404) replaces what was stored; a failure to read (403, 5xx, no answer)
+  // never replaces a campaign read before: its mode is still the best knowledge there is.
   await db.raw(
     `INSERT INTO raw.campaigns AS c (campaign_id, payload, http_status) VALUES (?, ?::jsonb, ?)
      ON CONFLICT (campaign_id) DO UPDATE SET payload = EXCLUDED.payload, http_status = EXCLUDED.http_status, fetched_at = now()
-      WHERE (c.payload, c.http_status) IS DISTINCT FROM (EXCLUDED.payload, EXCLUDED.http_status)`,
+      WHERE (c.payload, c.http_status) IS DISTINCT FROM (EXCLUDED.payload, EXCLUDED.http_status)
+        AND (EXCLUDED.http_status IN (200, 404) OR c.http_status <> 200)`,
     [campaignId, campaign ? JSON.stringify(campaign) : null, status],
   );
   if (campaign) {
@@ -81,9 +96,11 @@ export async function upsertCampaign(db: Db, campaignId: number, campaign: Campa
   }
 }
 
-/** Campaign modes as stored: a mode string, or 'unknown' where the campaign could not be read. */
-export async function storedCampaignModes(db: Db): Promise<Map<number, string>> {
-  const r = await db.raw(`SELECT campaign_id, http_status, payload->>'mode' AS mode FROM raw.campaigns`);
+/** Campaign modes as stored (all, or of `ids`): a mode string, or 'unknown' where the campaign could not be read. */
+export async function storedCampaignModes(db: Db, ids?: number[]): Promise<Map<number, string>> {
+  const r = ids
+    ? await db.raw(`SELECT campaign_id, http_status, payload->>'mode' AS mode FROM raw.campaigns WHERE campaign_id = ANY(?::bigint[])`, [ids])
+    : await db.raw(`SELECT campaign_id, http_status, payload->>'mode' AS mode FROM raw.campaigns`);
   const modes = new Map<number, string>();
   for (const row of r.rows as Array<{ campaign_id: number; http_status: number; mode: string | null }>) {
     modes.set(Number(row.campaign_id), row.http_status === 200 && row.mode ? row.mode : 'unknown');

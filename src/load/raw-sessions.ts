@@ -8,6 +8,8 @@ export interface RawSession {
   createdAt: string;
   payload: unknown;
   routingHistory: unknown;
+  /** Text was replaced before storing (sanitize-text.ts); reprocess keeps the flag from this. */
+  textSanitized?: boolean;
 }
 
 export const rawSessionHash = (s: RawSession): string => contentHash([s.payload, s.routingHistory ?? null]);
@@ -24,15 +26,16 @@ export async function upsertRawSessions(db: Knex | Knex.Transaction, sessions: R
     payload: s.payload,
     routing_history: s.routingHistory ?? null,
     content_hash: rawSessionHash(s),
+    text_sanitized: s.textSanitized === true,
   }));
   const result = await db.raw(
-    `INSERT INTO raw.sessions AS r (session_id, created_at, payload, routing_history, content_hash)
-     SELECT session_id, created_at, payload, routing_history, content_hash
+    `INSERT INTO raw.sessions AS r (session_id, created_at, payload, routing_history, content_hash, text_sanitized)
+     SELECT session_id, created_at, payload, routing_history, content_hash, text_sanitized
        FROM jsonb_to_recordset(?::jsonb)
-         AS x(session_id bigint, created_at timestamptz, payload jsonb, routing_history jsonb, content_hash text)
+         AS x(session_id bigint, created_at timestamptz, payload jsonb, routing_history jsonb, content_hash text, text_sanitized boolean)
      ON CONFLICT (session_id) DO UPDATE
         SET created_at = EXCLUDED.created_at, payload = EXCLUDED.payload, routing_history = EXCLUDED.routing_history,
-            content_hash = EXCLUDED.content_hash, fetched_at = now()
+            content_hash = EXCLUDED.content_hash, text_sanitized = EXCLUDED.text_sanitized, fetched_at = now()
       WHERE r.content_hash IS DISTINCT FROM EXCLUDED.content_hash
      RETURNING session_id`,
     [JSON.stringify(rows)],

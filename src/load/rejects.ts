@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Reject } from '../transform/types.js';
+import { sanitizeText } from '../transform/sanitize-text.js';
 import { contentHash } from './content-hash.js';
 
 export interface RejectContext {
@@ -10,11 +11,12 @@ export interface RejectContext {
 /** Sets bad payloads aside with their reason. The same reject seen again is stored once. */
 export async function insertRejects(db: Knex | Knex.Transaction, rejects: Reject[], ctx: RejectContext): Promise<number> {
   if (rejects.length === 0) return 0;
+  // A reject must never fail its window: text Postgres cannot store is replaced (sanitize-text.ts).
   const rows = rejects.map((r) => ({
     reject_key: contentHash([r.reason, r.raw_text]),
     session_id: r.session_id,
-    reason: r.reason,
-    raw_text: r.raw_text,
+    reason: sanitizeText(r.reason),
+    raw_text: sanitizeText(r.raw_text),
     window_start: ctx.window?.from.toISOString() ?? null,
     window_end: ctx.window?.to.toISOString() ?? null,
     run_id: ctx.runId,

@@ -14,7 +14,7 @@
  */
 import type { Got } from 'got';
 import type { Logger } from '../log.js';
-import { scrubSecrets } from '../log.js';
+import { registerSecrets, scrubSecrets } from '../log.js';
 import { MluviiApiError } from './errors.js';
 import { describeNetworkError, isTimeoutError } from './network-errors.js';
 import { parseRetryAfter, retryDelay } from './retry-delay.js';
@@ -28,7 +28,18 @@ export interface TokenSourceOptions {
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** A Retry-After longer than this fails at once (MLUVII_RETRY_AFTER_MAX). */
+  retryAfterMaxMs: number;
 }
+
+/**
+ * A token endpoint that does not answer within the request timeout is tried this many times, not
+ * maxAttempts: an identity server that hangs rarely recovers within seconds, and every API call
+ * of the run waits behind it.
+ */
+export const TOKEN_TIMEOUT_ATTEMPTS = 2;
+/** Waits at least this long are logged at info with their reason, so a stalled run is never silent. */
+export const LONG_WAIT_MS = 5_000;
 
 const DEFAULT_LIFETIME_SEC = 3600; // mluvii-api.md §1.1: "The token is valid for 1 hour"
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -76,10 +87,11 @@ export class TokenSource {
       } catch (err) {
         failures += 1;
         const kind = isTimeoutError(err) ? 'timeout' : 'network';
-        if (failures >= opts.maxAttempts) {
-          throw this.error(`could not get an API token from ${this.endpoint} after ${attempt} attempts: ${describeNetworkError(err)}`, { kind, attempts: attempt, cause: err });
+        if (failures >= (kind === 'timeout' ? Math.min(TOKEN_TIMEOUT_ATTEMPTS, opts.maxAttempts) : opts.maxAttempts)) {
+          const what = kind === 'timeout' ? 'did not answer in time (MLUVII_REQUEST_TIMEOUT)' : `failed: ${describeNetworkError(err)}`;
+          throw this.error(`the token endpoint is unavailable: ${this.endpoint} ${what}, ${attempt} attempts`, { kind, attempts: attempt, cause: err, outage: 'certain' });
         }
-        await sleep(this.backoff(failures));
+        await this.wait(this.backoff(failures), kind === 'timeout' ? 'the token endpoint did not answer in time' : `the token endpoint failed (${describeNetworkError(err)})`);
         continue;
       }
       if (status === 200) {
@@ -87,6 +99,7 @@ export class TokenSource {
         if (!parsed) throw this.error(`${this.endpoint} answered 200 without an access_token`, { kind: 'payload', status, attempts: attempt });
         const lifetimeMs = parsed.expiresIn * 1000;
         const margin = Math.min(60_000, lifetimeMs / 5);
+        registerSecrets(parsed.token); // scrubbed from every message and log from now on
         this.current = { value: parsed.token, renewAt: sentAt + lifetimeMs - margin };
         opts.logger.debug({ expiresInSec: parsed.expiresIn }, 'mluvii API token obtained');
         return parsed.token;
@@ -110,9 +123,16 @@ export class TokenSource {
       if (status === 429 || status === 408 || status >= 500) {
         failures += 1;
         if (failures >= opts.maxAttempts) {
-          throw this.error(`could not get an API token: ${this.endpoint} still answered HTTP ${status} after ${attempt} attempts`, { kind: 'http', status, attempts: attempt });
+          throw this.error(`the token endpoint is unavailable: ${this.endpoint} still answered HTTP ${status} after ${attempt} attempts`, { kind: 'http', status, attempts: attempt, outage: 'certain' });
         }
-        await sleep(this.backoff(failures, parseRetryAfter(headers['retry-after'])));
+        const retryAfterMs = parseRetryAfter(headers['retry-after']);
+        if (retryAfterMs !== undefined && retryAfterMs > opts.retryAfterMaxMs) {
+          throw this.error(
+            `${this.endpoint} answered HTTP ${status}: the server asked to wait ${Math.ceil(retryAfterMs / 1000)} s, longer than MLUVII_RETRY_AFTER_MAX (${Math.round(opts.retryAfterMaxMs / 1000)} s)`,
+            { kind: 'http', status, attempts: attempt, outage: 'certain' },
+          );
+        }
+        await this.wait(this.backoff(failures, retryAfterMs), `the token endpoint answered HTTP ${status}${retryAfterMs !== undefined ? ' with Retry-After' : ''}`);
         continue;
       }
       throw this.error(`${this.endpoint} answered HTTP ${status}`, { kind: 'http', status, attempts: attempt });
@@ -123,7 +143,15 @@ export class TokenSource {
     return retryDelay({ attempt: failures, baseMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs, retryAfterMs });
   }
 
-  private error(message: string, details: { kind: MluviiApiError['kind']; status?: number; attempts: number; cause?: unknown }): MluviiApiError {
+  private async wait(ms: number, reason: string): Promise<void> {
+    if (ms >= LONG_WAIT_MS) this.opts.logger.info({ endpoint: this.endpoint, waitS: Math.round(ms / 100) / 10, reason }, `waiting ${Math.round(ms / 1000)} s: ${reason}`);
+    await sleep(ms);
+  }
+
+  private error(
+    message: string,
+    details: { kind: MluviiApiError['kind']; status?: number; attempts: number; cause?: unknown; outage?: MluviiApiError['outage'] },
+  ): MluviiApiError {
     return new MluviiApiError(scrubSecrets(message, [this.opts.clientSecret]), { endpoint: this.endpoint, ...details });
   }
 }

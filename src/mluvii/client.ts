@@ -7,12 +7,13 @@
  * received: parsing is the transform's job, and lenient there.
  */
 import got, { type Got } from 'got';
-import type { Logger } from '../log.js';
+import { registerSecrets, type Logger } from '../log.js';
 import { TokenSource } from './auth.js';
 import { MluviiApiError } from './errors.js';
 import { RateLimiter } from './rate-limiter.js';
 import { listItems, pageThrough, type ListedSession } from './session-pages.js';
-import { NOT_FOUND, Transport } from './transport.js';
+import { NOT_FOUND, Transport, type GetJsonOptions } from './transport.js';
+import { jsonTextMayNeedSanitizing } from '../transform/sanitize-text.js';
 import type { CampaignModel, UserModel } from './types.js';
 
 export { MluviiApiError } from './errors.js';
@@ -35,10 +36,20 @@ export interface MluviiClientOptions {
   maxAttempts?: number;
   /** Per attempt; default 30000. */
   requestTimeoutMs?: number;
-  /** Backoff (full jitter) base and cap; defaults 500 / 30000. The cap also caps Retry-After. */
+  /** Backoff (full jitter) base and cap; defaults 500 / 30000. A Retry-After is honoured in full, not capped. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** A Retry-After longer than this fails the call at once (MLUVII_RETRY_AFTER_MAX); default 10 minutes. */
+  retryAfterMaxMs?: number;
+  /** Items of a list answer larger than this are set aside (MLUVII_MAX_ITEM_BYTES); default 20 MB. */
+  maxItemBytes?: number;
+  /** A window that needs more list pages than this fails (MLUVII_MAX_PAGES); default 10000. */
+  maxPages?: number;
 }
+
+export const DEFAULT_MAX_ITEM_BYTES = 20_000_000;
+export const DEFAULT_MAX_PAGES = 10_000;
+export const DEFAULT_RETRY_AFTER_MAX_MS = 600_000;
 
 const API = '/api/v1';
 
@@ -48,6 +59,8 @@ export class MluviiClient {
   private readonly pageSize: number;
   private readonly logger: Logger;
   private warnedCampaign403 = false;
+  private readonly maxItemBytes: number;
+  private readonly maxPages: number;
 
   constructor(opts: MluviiClientOptions) {
     if (!(Number.isInteger(opts.pageSize) && opts.pageSize >= 1)) throw new RangeError(`pageSize must be a whole number from 1, got ${opts.pageSize}`);
@@ -55,8 +68,12 @@ export class MluviiClient {
     const retryBaseMs = opts.retryBaseMs ?? 500;
     const retryMaxMs = opts.retryMaxMs ?? 30_000;
     const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    const retryAfterMaxMs = opts.retryAfterMaxMs ?? DEFAULT_RETRY_AFTER_MAX_MS;
     this.pageSize = opts.pageSize;
     this.logger = opts.logger;
+    this.maxItemBytes = opts.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES;
+    this.maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
+    registerSecrets(opts.clientSecret);
     const http: Got = got.extend({
       // Status codes are handled by the transport and the token source, one attempt at a time.
       throwHttpErrors: false,
@@ -78,6 +95,7 @@ export class MluviiClient {
       maxAttempts,
       retryBaseMs,
       retryMaxMs,
+      retryAfterMaxMs,
     });
     this.transport = new Transport({
       baseUrl: opts.baseUrl,
@@ -88,6 +106,7 @@ export class MluviiClient {
       maxAttempts,
       retryBaseMs,
       retryMaxMs,
+      retryAfterMaxMs,
       secrets: [opts.clientSecret],
     });
   }
@@ -97,6 +116,16 @@ export class MluviiClient {
     return this.transport.requestCount;
   }
 
+  /** API answers HTTP 429 so far. */
+  get rateLimitedCount(): number {
+    return this.transport.rateLimitedCount;
+  }
+
+  /** API attempts retried so far (429, 408, 5xx, network errors, timeouts). */
+  get retryCount(): number {
+    return this.transport.retryCount;
+  }
+
   /** Requests sent to the token endpoint, including retries. */
   get tokenRequestCount(): number {
     return this.tokens.requestCount;
@@ -104,8 +133,9 @@ export class MluviiClient {
 
   /**
    * Every session created in [from, to), page by page, never holding the window in memory.
-   * Pages until an EMPTY page; dedupes by numeric id within the call; yields malformed items
-   * (no numeric id, not an object) unchanged so the pipeline can reject them.
+   * Pages until an EMPTY page, at most `maxPages` pages; a session listed again is yielded again
+   * (the copy fetched last wins); yields malformed items (no numeric id, not an object) unchanged so
+   * the pipeline can reject them, and marks items larger than `maxItemBytes` with their size.
    */
   listSessions(window: { from: Date; to: Date }): AsyncIterable<ListedSession> {
     const from = window.from.toISOString();
@@ -113,29 +143,39 @@ export class MluviiClient {
     const path = `${API}/Sessions`;
     const context = (offset: number) => `Created ${from} – ${to}, offset ${offset}`;
     return pageThrough(
-      (offset) => {
+      async (offset) => {
         // design.md: half-open window on created, sent as UTC with Z; always send limit.
         const query = new URLSearchParams({ 'Created.Min': from, 'Created.Max': to, limit: String(this.pageSize), offset: String(offset) });
-        return this.transport.getJson(path, query, context(offset)).then((body) => {
-          // A 404 here means a wrong base URL, not an empty window: never let it pass as "no sessions".
-          if (body === NOT_FOUND) throw notFound(path, context(offset));
-          return body;
+        let size = 0;
+        let badText = false;
+        const body = await this.transport.getJson(path, query, context(offset), {
+          onBody: (text) => {
+            size = text.length;
+            badText = jsonTextMayNeedSanitizing(text);
+          },
         });
+        // A 404 here means a wrong base URL, not an empty window: never let it pass as "no sessions".
+        if (body === NOT_FOUND) throw notFound(path, context(offset));
+        return { body, mayHoldOversized: size > this.maxItemBytes, mayHoldBadText: badText };
       },
       (offset) => ({ endpoint: `GET ${path}`, context: context(offset) }),
+      { maxItemBytes: this.maxItemBytes, maxPages: this.maxPages },
     );
   }
 
-  /** One session as received; undefined on 404. */
-  async getSession(id: number): Promise<unknown | undefined> {
-    const body = await this.transport.getJson(`${API}/Sessions/${encodeId(id)}`);
+  /** One session as received; undefined on 404. `meta.textChecked` says whether its text is free of NUL and lone surrogates. */
+  async getSession(id: number, meta?: BodyMeta): Promise<unknown | undefined> {
+    const body = await this.transport.getJson(`${API}/Sessions/${encodeId(id)}`, undefined, undefined, checkText(meta));
     return body === NOT_FOUND ? undefined : body;
   }
 
-  /** A session's routing history as received (a bare array, or an object wrapping one); [] on 404. */
-  async getRoutingHistory(id: number): Promise<unknown> {
-    const body = await this.transport.getJson(`${API}/Sessions/${encodeId(id)}/routingHistory`);
-    return body === NOT_FOUND ? [] : body;
+  /**
+   * A session's routing history as received (a bare array, or an object wrapping one); undefined
+   * on 404 — the API user may not read it, or it is gone: never the same as "no routing".
+   */
+  async getRoutingHistory(id: number, meta?: BodyMeta): Promise<unknown> {
+    const body = await this.transport.getJson(`${API}/Sessions/${encodeId(id)}/routingHistory`, undefined, undefined, checkText(meta));
+    return body === NOT_FOUND ? undefined : body;
   }
 
   /**
@@ -172,6 +212,16 @@ export class MluviiClient {
     if (!items) throw new MluviiApiError(`GET ${path} did not answer a JSON array`, { endpoint: `GET ${path}`, status: 200, attempts: 1, kind: 'payload' });
     return items.filter((u): u is UserModel => u !== null && typeof u === 'object' && !Array.isArray(u));
   }
+}
+
+/** What the client learnt about an answer's text while it had it (filled in by the call). */
+export interface BodyMeta {
+  /** true when the JSON text held no escaped NUL or surrogate: the transform may skip its check. */
+  textChecked?: boolean;
+}
+
+function checkText(meta: BodyMeta | undefined): GetJsonOptions {
+  return meta ? { onBody: (text) => (meta.textChecked = !jsonTextMayNeedSanitizing(text)) } : {};
 }
 
 function notFound(path: string, context?: string): MluviiApiError {

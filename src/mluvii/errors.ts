@@ -11,7 +11,16 @@ export interface MluviiApiErrorDetails {
   attempts: number;
   kind: MluviiApiErrorKind;
   cause?: unknown;
+  outage?: MluviiOutage;
 }
+
+/**
+ * Whether the failure says the API (or its token endpoint) cannot serve anyone now, so every
+ * later window would fail the same way: `certain` (a hanging or failing token endpoint, no
+ * connection, timeouts, a Retry-After longer than MLUVII_RETRY_AFTER_MAX, an HTML page instead of
+ * JSON) or `possible` (5xx or 429 until the retries ran out: maybe only this range or item).
+ */
+export type MluviiOutage = 'certain' | 'possible';
 
 export class MluviiApiError extends Error {
   override name = 'MluviiApiError';
@@ -27,10 +36,13 @@ export class MluviiApiError extends Error {
    * payload: the answer was not the JSON expected.
    */
   kind: MluviiApiErrorKind;
+  /** Set when the failure says the API itself is unavailable (see MluviiOutage). */
+  outage?: MluviiOutage;
 
   constructor(message: string, details: MluviiApiErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.endpoint = details.endpoint;
+    if (details.outage !== undefined) this.outage = details.outage;
     if (details.status !== undefined) this.status = details.status;
     this.attempts = details.attempts;
     this.kind = details.kind;

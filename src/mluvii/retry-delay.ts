@@ -1,7 +1,9 @@
 /**
  * How long to wait before the next attempt (design.md "Extraction rules"): exponential backoff
  * with full jitter, or the server's Retry-After when it sends one — with a floor, so
- * `Retry-After: 0` does not become a tight loop, and a cap, so a huge value does not stall a run.
+ * `Retry-After: 0` does not become a tight loop. A Retry-After is never cut short (sending
+ * earlier only earns another refusal); the transport refuses to wait at all when it is longer
+ * than MLUVII_RETRY_AFTER_MAX.
  */
 
 /** Below this a Retry-After is raised to it, whatever the backoff base: a server that says "0" while refusing is not to be hammered. */
@@ -32,16 +34,17 @@ export interface RetryDelayInput {
 
 /**
  * Full jitter (AWS architecture blog): uniform in [0, min(max, base·2^(attempt−1))], so many
- * clients failing together do not retry together. With a Retry-After: that value clamped to
- * [max(MIN_RETRY_AFTER_MS, base), max], plus up to 10 % jitter for the same reason.
+ * clients failing together do not retry together. With a Retry-After: at least that value and at
+ * least max(MIN_RETRY_AFTER_MS, base) (itself at most `max`), plus up to 10 % jitter for the same
+ * reason — never less than the server asked for.
  */
 export function retryDelay(input: RetryDelayInput): number {
   const random = input.random ?? Math.random;
   const max = Math.max(0, input.maxMs);
   if (input.retryAfterMs !== undefined) {
     const floor = Math.min(max, Math.max(MIN_RETRY_AFTER_MS, input.baseMs));
-    const wait = Math.min(max, Math.max(floor, input.retryAfterMs));
-    return Math.min(max, Math.round(wait * (1 + 0.1 * random())));
+    const wait = Math.max(floor, input.retryAfterMs);
+    return Math.ceil(wait * (1 + 0.1 * random()));
   }
   const ceiling = Math.min(max, input.baseMs * 2 ** Math.max(0, input.attempt - 1));
   return Math.round(random() * ceiling);

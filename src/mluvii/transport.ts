@@ -18,8 +18,8 @@
 import type { Got } from 'got';
 import type { Logger } from '../log.js';
 import { scrubSecrets } from '../log.js';
-import type { TokenSource } from './auth.js';
-import { MluviiApiError, type MluviiApiErrorKind } from './errors.js';
+import { LONG_WAIT_MS, type TokenSource } from './auth.js';
+import { MluviiApiError, type MluviiApiErrorKind, type MluviiOutage } from './errors.js';
 import { describeNetworkError, isTimeoutError } from './network-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { parseRetryAfter, retryDelay } from './retry-delay.js';
@@ -33,8 +33,16 @@ export interface TransportOptions {
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
-  /** Scrubbed from every error message. */
+  /** A Retry-After longer than this fails the call at once (MLUVII_RETRY_AFTER_MAX). */
+  retryAfterMaxMs: number;
+  /** Scrubbed from every error message (besides every token held, see log.ts registerSecrets). */
   secrets: string[];
+}
+
+/** What getJson can report besides the body. */
+export interface GetJsonOptions {
+  /** Called with the answer's body text before it is parsed (its size, a scan for characters Postgres refuses). */
+  onBody?: (text: string) => void;
 }
 
 export const NOT_FOUND = Symbol('not found');
@@ -53,6 +61,9 @@ const LOGIN_PAGE = /login|account|signin|connect\/authorize/i;
 export class Transport {
   /** API requests sent, including retries (not token requests). */
   requestCount = 0;
+  /** Answers HTTP 429, and attempts that were retried (any reason): recorded per run in etl.runs. */
+  rateLimitedCount = 0;
+  retryCount = 0;
   private readonly base: string;
 
   constructor(private readonly opts: TransportOptions) {
@@ -63,7 +74,7 @@ export class Transport {
    * GETs `path` (e.g. `/api/v1/Sessions/12`) and returns the parsed JSON, or NOT_FOUND on a 404.
    * `context` (e.g. the window and offset) is added to error messages.
    */
-  async getJson(path: string, query?: URLSearchParams, context?: string): Promise<unknown | typeof NOT_FOUND> {
+  async getJson(path: string, query?: URLSearchParams, context?: string, extra: GetJsonOptions = {}): Promise<unknown | typeof NOT_FOUND> {
     const { opts } = this;
     const endpoint = `GET ${path}`;
     const where = context ? `${endpoint} (${context})` : endpoint;
@@ -72,8 +83,12 @@ export class Transport {
     let failures = 0;
     let rateLimited = 0;
     let renewed = false;
-    const fail = (message: string, kind: MluviiApiErrorKind, status?: number, cause?: unknown) =>
-      new MluviiApiError(scrubSecrets(message, opts.secrets), { endpoint, status, attempts, kind, cause });
+    const fail = (message: string, kind: MluviiApiErrorKind, status?: number, cause?: unknown, outage?: MluviiOutage) =>
+      new MluviiApiError(scrubSecrets(message, opts.secrets), { endpoint, status, attempts, kind, cause, outage });
+    const wait = async (ms: number, reason: string) => {
+      if (ms >= LONG_WAIT_MS) opts.logger.info({ endpoint, waitS: Math.round(ms / 100) / 10, reason }, `waiting ${Math.round(ms / 1000)} s before retrying: ${reason}`);
+      await sleep(ms);
+    };
 
     for (;;) {
       attempts += 1;
@@ -86,11 +101,15 @@ export class Transport {
         failures += 1;
         const kind = isTimeoutError(err) ? 'timeout' : 'network';
         if (failures >= opts.maxAttempts) {
-          throw fail(`${where} failed after ${attempts} attempts: ${kind === 'timeout' ? 'timed out' : describeNetworkError(err)}`, kind, undefined, err);
+          const what = kind === 'timeout' ? 'no answer within MLUVII_REQUEST_TIMEOUT' : describeNetworkError(err);
+          throw fail(`the mluvii API is unavailable: ${where} failed after ${attempts} attempts: ${what}`, kind, undefined, err, 'certain');
         }
         const delay = retryDelay({ attempt: failures, baseMs: opts.retryBaseMs, maxMs: opts.retryMaxMs });
+        // A timeout is a long silent wait already: said at info, so a stalled run is never silent.
+        if (kind === 'timeout') opts.logger.info({ endpoint, attempt: attempts }, `no answer within MLUVII_REQUEST_TIMEOUT from ${endpoint}; retrying`);
         opts.logger.debug({ endpoint, attempt: attempts, error: describeNetworkError(err), delayMs: delay }, 'mluvii request failed, retrying');
-        await sleep(delay);
+        this.retryCount += 1;
+        await wait(delay, kind === 'timeout' ? 'the request timed out' : `the request failed (${describeNetworkError(err)})`);
         continue;
       }
 
@@ -104,6 +123,17 @@ export class Transport {
           opts.logger.debug({ endpoint, status }, 'mluvii rejected the token, renewing it once');
           continue;
         }
+        if (status >= 200 && status < 300) {
+          // Not a redirect: an HTML page with a 2xx status is a proxy's, a maintenance or an error page.
+          const title = /<title[^>]*>([^<]{0,120})<\/title>/i.exec(body)?.[1]?.trim();
+          throw fail(
+            `${where} answered HTTP ${status} with an HTML page${title ? ` ("${title}")` : ''} instead of JSON, even with a freshly issued token: a maintenance or proxy page, or MLUVII_BASE_URL is not the API host`,
+            'payload',
+            status,
+            undefined,
+            'certain',
+          );
+        }
         throw fail(
           `mluvii refused the API credentials: ${where} answered HTTP ${status}${status === 401 ? '' : ' (a redirect to the login page)'} even with a freshly issued token — check MLUVII_CLIENT_ID, MLUVII_CLIENT_SECRET and the API user's permissions`,
           'auth',
@@ -111,6 +141,7 @@ export class Transport {
         );
       }
       if (status >= 200 && status < 300) {
+        extra.onBody?.(body);
         try {
           return JSON.parse(body) as unknown;
         } catch (err) {
@@ -125,16 +156,30 @@ export class Transport {
         throw fail(`${where} answered HTTP 403: the API user may not read this (check its permissions in mluvii administration)`, 'auth', status);
       }
       if (status === 429 || status === 408 || status >= 500) {
-        if (status === 429) rateLimited += 1;
-        else failures += 1;
+        if (status === 429) {
+          rateLimited += 1;
+          this.rateLimitedCount += 1;
+        } else failures += 1;
         if (failures >= opts.maxAttempts || rateLimited >= opts.maxAttempts * RATE_LIMITED_BUDGET) {
-          throw fail(`${where} still answered HTTP ${status} after ${attempts} attempts`, 'http', status);
+          throw fail(`${where} still answered HTTP ${status} after ${attempts} attempts`, 'http', status, undefined, 'possible');
         }
         const retryAfterMs = parseRetryAfter(headers['retry-after']);
+        if (retryAfterMs !== undefined && retryAfterMs > opts.retryAfterMaxMs) {
+          // Waiting that long would stall the run for nothing; sending earlier would only be refused.
+          throw fail(
+            `${where} answered HTTP ${status}: the server asked to wait ${Math.ceil(retryAfterMs / 1000)} s, longer than MLUVII_RETRY_AFTER_MAX (${Math.round(opts.retryAfterMaxMs / 1000)} s)`,
+            'http',
+            status,
+            undefined,
+            'certain',
+          );
+        }
         const delay = retryDelay({ attempt: Math.max(failures, rateLimited), baseMs: opts.retryBaseMs, maxMs: opts.retryMaxMs, retryAfterMs });
+        // Nobody sends before the server's Retry-After has passed: the whole limiter waits.
         if (status === 429 || retryAfterMs !== undefined) opts.limiter.holdFor(delay);
         opts.logger.debug({ endpoint, status, attempt: attempts, delayMs: delay }, 'mluvii answered with a retryable status, retrying');
-        await sleep(delay);
+        this.retryCount += 1;
+        await wait(delay, `the server answered HTTP ${status}${retryAfterMs !== undefined ? ` with Retry-After ${Math.ceil(retryAfterMs / 1000)} s` : ''}`);
         continue;
       }
       throw fail(`${where} answered HTTP ${status}${html ? '' : `: ${snippet(body)}`}`, 'http', status);

@@ -3,13 +3,14 @@ import { UsageError } from '../errors.js';
 import { parseSettingDuration } from '../util/setting-duration.js';
 import { CampaignModes } from './campaign-modes.js';
 import { clientFromConfig } from './client-from-config.js';
+import { reresolveUnknownCampaigns } from './campaign-reresolve.js';
 import { extractWindows } from './extract-windows.js';
 import { refreshOperatorNames } from './operators.js';
 import { parseTimeArgument, splitWindows } from './windows.js';
 import { runWriterJob } from './writer-job.js';
 
 /** `backfill --from --to [--force] [--window]`: the half-open range, window by window, resumable. */
-export const backfillCommand: CommandHandler = async ({ config, logger, opts }) => {
+export const backfillCommand: CommandHandler = async ({ config, logger, opts, print }) => {
   const from = parseTimeArgument(String(opts.from), '--from', config.reportTz);
   const to = parseTimeArgument(String(opts.to), '--to', config.reportTz);
   if (!(to > from)) throw new UsageError(`--to (${to.toISOString()}) must be later than --from (${from.toISOString()})`);
@@ -22,13 +23,15 @@ export const backfillCommand: CommandHandler = async ({ config, logger, opts }) 
   const client = clientFromConfig(config, logger);
   const windows = splitWindows({ from, to }, windowMs, config.reportTz);
   const args = { from: from.toISOString(), to: to.toISOString(), force: Boolean(opts.force), windowMs };
-  return runWriterJob(config, logger, 'backfill', args, async ({ knex, runId, counts, logger: log }) => {
-    await refreshOperatorNames(knex, client, log);
-    const failures = await extractWindows(
-      { knex, client, campaigns: CampaignModes.fresh(), runId, counts, logger: log, batchSize: config.mluviiPageSize, label: 'backfill' },
+  return runWriterJob({ config, logger, print, client }, 'backfill', args, async ({ knex, runId, counts, logger: log, signal }) => {
+    counts.operatorNames = await refreshOperatorNames(knex, client, log);
+    const campaigns = CampaignModes.fresh(log);
+    const { failures, stopped } = await extractWindows(
+      { knex, client, campaigns, runId, counts, logger: log, batchSize: config.mluviiPageSize, label: 'backfill', signal },
       windows,
       Boolean(opts.force),
     );
+    if (!stopped) await reresolveUnknownCampaigns({ knex, client, campaigns, runId, counts, logger: log });
     return { failures };
   });
 };

@@ -1,29 +1,62 @@
 import type { Knex } from 'knex';
-import type { MluviiClient } from '../mluvii/client.js';
+import type { Logger } from '../log.js';
+import { MluviiApiError, type MluviiClient } from '../mluvii/client.js';
 import { storedCampaignModes, upsertCampaign } from '../load/dimensions.js';
 
 /**
  * Campaign modes for M-RING, fetched once per run and cached: a mode string, or 'unknown' when
- * GET /Campaigns/{id} could not tell (404).
+ * GET /Campaigns/{id} could not tell. A campaign that cannot be read (403, 404, 5xx after the
+ * retries, a timeout, an answer that is no campaign) never fails a window: its sessions load with
+ * ring_s NULL and the flag `unknown_campaign_mode`, and the next run asks again
+ * (campaign-reresolve.ts then fixes the sessions already loaded).
  */
 export class CampaignModes {
-  private constructor(private readonly modes: Map<number, string>) {}
+  private readonly warned = new Set<number>();
+
+  private constructor(
+    private readonly modes: Map<number, string>,
+    private readonly logger?: Logger,
+  ) {}
 
   static async fromDatabase(knex: Knex): Promise<CampaignModes> {
     return new CampaignModes(await storedCampaignModes(knex));
   }
 
-  static fresh(): CampaignModes {
-    return new CampaignModes(new Map());
+  static fresh(logger?: Logger): CampaignModes {
+    return new CampaignModes(new Map(), logger);
   }
 
   /** Fetches the campaigns not seen yet in this run and stores what the API said. */
   async ensure(ids: Iterable<number>, client: MluviiClient, db: Knex | Knex.Transaction): Promise<void> {
-    const missing = [...new Set(ids)].filter((id) => !this.modes.has(id));
-    const fetched = await Promise.all(missing.map(async (id) => [id, await client.getCampaign(id)] as const));
+    const missing = [...new Set(ids)].filter((id) => !this.modes.has(id) && Number.isSafeInteger(id) && id >= 1);
+    if (missing.length === 0) return;
+    const fetched = await Promise.all(
+      missing.map(async (id) => {
+        try {
+          return { id, campaign: await client.getCampaign(id), status: 200 };
+        } catch (err) {
+          // No answer (timeout, network) is stored as status 0.
+          const status = err instanceof MluviiApiError ? (err.status ?? 0) : 0;
+          if (!this.warned.has(id)) {
+            this.warned.add(id);
+            this.logger?.warn({ campaignId: id, error: err instanceof Error ? err.message : String(err) }, 'campaign cannot be read: its sessions get ring_s NULL (unknown_campaign_mode) until a later run can read it');
+          }
+          return { id, campaign: undefined, status };
+        }
+      }),
+    );
+    // A campaign read before keeps its mode when it cannot be read now (modes do not change).
+    const failedIds = fetched.filter((f) => f.status !== 200).map((f) => f.id);
+    const known = failedIds.length ? await storedCampaignModes(db, failedIds) : new Map<number, string>();
     // One connection (a transaction) runs one query at a time: write one after another.
-    for (const [id, campaign] of fetched) {
-      this.modes.set(id, campaign?.mode ? String(campaign.mode) : 'unknown');
+    for (const { id, campaign, status } of fetched) {
+      if (status !== 200) {
+        this.modes.set(id, known.get(id) ?? 'unknown');
+        await upsertCampaign(db, id, undefined, status);
+        continue;
+      }
+      // An answer without a mode ("not a campaign") says no more than a 404.
+      this.modes.set(id, typeof campaign?.mode === 'string' && campaign.mode ? campaign.mode : 'unknown');
       await upsertCampaign(db, id, campaign);
     }
   }

@@ -1,4 +1,8 @@
 import type { Knex } from 'knex';
+import { scrubSecrets } from '../log.js';
+import { sanitizeText } from '../transform/sanitize-text.js';
+import { isCovered, subtractRanges } from './coverage.js';
+import { countCommittedWindow } from './runs.js';
 import type { TimeWindow } from './windows.js';
 
 /** The window's "done" mark; written in the same transaction as its data (design.md). */
@@ -17,13 +21,36 @@ export async function markWindowDone(
             attempts = etl.windows.attempts + 1`,
     [w.from.toISOString(), w.to.toISOString(), counts.sessions, counts.sessionsChanged, counts.rejects, runId],
   );
-  // A failed window that this one covers (cut differently, e.g. by another ETL_WINDOW) is now loaded.
-  await trx.raw(`DELETE FROM etl.windows WHERE status = 'failed' AND window_start >= ? AND window_end <= ? AND (window_start, window_end) <> (?, ?)`, [
-    w.from.toISOString(), w.to.toISOString(), w.from.toISOString(), w.to.toISOString(),
-  ]);
+  await countCommittedWindow(trx, runId, counts);
+  // A failed window that done windows now cover together (cut differently: another ETL_WINDOW,
+  // a run's partial day, a backfill's whole day) is loaded: it must no longer send `run` back.
+  const failed = (
+    await trx.raw(`SELECT window_start, window_end FROM etl.windows WHERE status = 'failed' AND window_start < ? AND window_end > ?`, [w.to.toISOString(), w.from.toISOString()])
+  ).rows as Array<{ window_start: Date; window_end: Date }>;
+  for (const f of failed) {
+    const range = { from: f.window_start, to: f.window_end };
+    if (isCovered(range, await doneRangesOverlapping(trx, range))) {
+      await trx.raw(`DELETE FROM etl.windows WHERE status = 'failed' AND window_start = ? AND window_end = ?`, [f.window_start.toISOString(), f.window_end.toISOString()]);
+    }
+  }
 }
 
-export async function markWindowFailed(knex: Knex, w: TimeWindow, runId: number, error: string): Promise<void> {
+/** Done windows that overlap `range`, whichever command loaded them. */
+export async function doneRangesOverlapping(knex: Knex, range: TimeWindow): Promise<TimeWindow[]> {
+  const r = await knex.raw(`SELECT window_start, window_end FROM etl.windows WHERE status = 'done' AND window_start < ? AND window_end > ? ORDER BY window_start`, [
+    range.to.toISOString(), range.from.toISOString(),
+  ]);
+  return (r.rows as Array<{ window_start: Date; window_end: Date }>).map((x) => ({ from: x.window_start, to: x.window_end }));
+}
+
+/** The parts of `w` no done window covers yet: only these are extracted (empty = skip the window). */
+export async function uncoveredParts(knex: Knex, w: TimeWindow): Promise<TimeWindow[]> {
+  return subtractRanges(w, await doneRangesOverlapping(knex, w));
+}
+
+export async function markWindowFailed(knex: Knex, w: TimeWindow, runId: number, reason: string): Promise<void> {
+  // Stored for people to read: never a secret, never a character Postgres refuses.
+  const error = sanitizeText(scrubSecrets(reason));
   await knex.raw(
     `INSERT INTO etl.windows (window_start, window_end, status, run_id, error, finished_at)
      VALUES (?, ?, 'failed', ?, ?, now())
@@ -35,13 +62,9 @@ export async function markWindowFailed(knex: Knex, w: TimeWindow, runId: number,
   );
 }
 
-/** Windows already loaded: exactly this range, or inside one done window. */
+/** Windows already loaded: done windows together cover all of it. */
 export async function isWindowDone(knex: Knex, w: TimeWindow): Promise<boolean> {
-  const r = await knex.raw(
-    `SELECT 1 FROM etl.windows WHERE status = 'done' AND window_start <= ? AND window_end >= ? LIMIT 1`,
-    [w.from.toISOString(), w.to.toISOString()],
-  );
-  return r.rows.length > 0;
+  return (await uncoveredParts(knex, w)).length === 0;
 }
 
 /**

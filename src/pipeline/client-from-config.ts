@@ -12,6 +12,10 @@ export function clientFromConfig(config: Config, logger: Logger): MluviiClient {
     rps: config.mluviiRps,
     concurrency: config.mluviiConcurrency,
     pageSize: config.mluviiPageSize,
+    requestTimeoutMs: config.mluviiRequestTimeoutMs,
+    retryAfterMaxMs: config.mluviiRetryAfterMaxMs,
+    maxItemBytes: config.mluviiMaxItemBytes,
+    maxPages: config.mluviiMaxPages,
     logger,
   });
 }

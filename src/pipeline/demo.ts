@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { CommandHandler } from '../cli.js';
 import { redactUrl } from '../config.js';
 import { createKnex } from '../db/knex.js';
+import { ensureReaderRole } from '../load/reader-role.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
 import { UsageError } from '../errors.js';
 import { startSimulator } from '../simulator/server.js';
@@ -17,9 +18,14 @@ dayjs.extend(timezone);
 /** Where the demo's embedded Postgres keeps its data (git-ignored), so a second demo is instant. */
 export const DEMO_DATA_DIR = resolve('.data', 'demo-postgres');
 
+/** The reader role's password in the demo's own embedded database when REPORTING_ROLE_PASSWORD is not set. */
+export const DEMO_READER_PASSWORD = 'demo-reader';
+
 /**
- * `demo`: one command for a newcomer. Starts the simulator and (without DATABASE_URL) an embedded
- * Postgres, backfills the last N full days, and prints what was loaded and a few KPIs read back
+ * `demo`: one command for a newcomer. Starts the simulator and its OWN embedded Postgres (or the
+ * database named by --database-url; never DATABASE_URL, which may be a real warehouse: simulated
+ * sessions and "done" days there would make a later real backfill skip those days), backfills the
+ * last N full days, creates the reader role, and prints what was loaded and a few KPIs read back
  * from the reporting views.
  */
 export const demoCommand: CommandHandler = async (ctx) => {
@@ -29,11 +35,17 @@ export const demoCommand: CommandHandler = async (ctx) => {
   const started = Date.now();
 
   let embedded: EmbeddedDatabase | undefined;
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    print(`Starting an embedded Postgres (data in ${DEMO_DATA_DIR}) ...`);
+  let databaseUrl: string;
+  if (opts.databaseUrl !== undefined) {
+    databaseUrl = String(opts.databaseUrl);
+    if (!/^postgres(ql)?:\/\//i.test(databaseUrl)) throw new UsageError(`--database-url must be a postgres:// connection string, got "${redactUrl(databaseUrl)}"`);
+    print(`Using the database given with --database-url: ${redactUrl(databaseUrl)}`);
+  } else {
+    if (config.databaseUrl) print(`DATABASE_URL (${redactUrl(config.databaseUrl)}) is ignored: the demo never writes simulated sessions into a warehouse.`);
+    print(`Starting the demo's own embedded Postgres (data in ${DEMO_DATA_DIR}) ...`);
     embedded = await startEmbeddedPostgres(DEMO_DATA_DIR, { database: 'mluvii' });
     databaseUrl = embedded.url;
+    print(`Using the embedded Postgres at ${redactUrl(databaseUrl)}`);
   }
   const simulator = await startSimulator({ seed: 1 });
   print(`Simulated mluvii API at ${simulator.url}`);
@@ -56,7 +68,16 @@ export const demoCommand: CommandHandler = async (ctx) => {
     if (code !== 0) return code;
 
     const knex = createKnex(databaseUrl, { max: 1 });
+    // The BI role, as `migrate` creates it, so docs/metabase.md works against `demo --keep-running`.
+    // Roles are cluster-wide: on a server the demo does not own, a password is set only when asked for.
+    const readerPassword = config.reportingRolePassword ?? (embedded ? DEMO_READER_PASSWORD : undefined);
     try {
+      try {
+        await ensureReaderRole(knex, config.reportingRole, readerPassword);
+      } catch (err) {
+        // A --database-url whose user may not create roles: the demo still shows its KPIs.
+        logger.warn({ error: err instanceof Error ? err.message : String(err) }, `could not create the reader role ${config.reportingRole}; Metabase cannot log in as it`);
+      }
       const loaded = (
         await knex.raw(`SELECT (SELECT count(*) FROM core.sessions) AS sessions, (SELECT count(*) FROM core.session_operators) AS operator_rows,
                                (SELECT count(*) FROM core.routing_events) AS routing_events, (SELECT count(*) FROM etl.rejects) AS rejects,
@@ -88,16 +109,27 @@ export const demoCommand: CommandHandler = async (ctx) => {
       await knex.destroy();
     }
     print('');
-    print(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Query it yourself:`);
-    print(`  psql "${embedded ? databaseUrl : redactUrl(databaseUrl)}" -c "SELECT * FROM reporting.daily_kpis ORDER BY day DESC LIMIT 10"`);
+    print(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    // A connection command only for a database that stays up: the embedded one stops when we return.
+    if (opts.keepRunning || !embedded) {
+      const u = new URL(databaseUrl);
+      print('Query it yourself:');
+      print(`  psql "${embedded ? databaseUrl : redactUrl(databaseUrl)}" -c "SELECT * FROM reporting.daily_kpis ORDER BY day DESC LIMIT 10"`);
+      print(
+        `  Metabase (docs/metabase.md): host ${u.hostname}, port ${u.port || 5432}, database ${u.pathname.slice(1)}, user ${config.reportingRole}, ` +
+          (readerPassword ? `password ${config.reportingRolePassword ? '(REPORTING_ROLE_PASSWORD)' : readerPassword}` : 'no password (set REPORTING_ROLE_PASSWORD)') +
+          ', schema reporting',
+      );
+    }
     if (opts.keepRunning) {
       print('Staying up (simulator and database) until Ctrl-C ...');
       await new Promise<void>((res) => {
         process.once('SIGINT', res);
         process.once('SIGTERM', res);
       });
+      if (embedded) print('Stopping the embedded Postgres (its data stays for the next demo).');
     } else if (embedded) {
-      print('(add --keep-running to keep the embedded database up for psql or Metabase)');
+      print('The embedded Postgres stops now (its data stays). Add --keep-running to query it with psql or Metabase while the demo runs.');
     }
     return 0;
   } finally {

@@ -12,6 +12,12 @@ export interface ExtractedSession {
   routingHistory: unknown;
   /** run has stopped waiting for it to complete (M-DONE never_completed). */
   neverCompleted?: boolean;
+  /** Read back from raw that was sanitized when received (text_sanitized). */
+  textSanitized?: boolean;
+  /** No string of it can hold U+0000 or a lone surrogate (its JSON text was scanned, or it comes from jsonb). */
+  textChecked?: boolean;
+  /** Not transformed: goes straight to etl.rejects (e.g. an item over MLUVII_MAX_ITEM_BYTES). */
+  setAside?: { sessionId: number | null; reason: string; rawText: string };
 }
 
 export interface BatchResult {
@@ -35,9 +41,13 @@ export async function loadBatch(
   const raws: RawSession[] = [];
   const rejects: Reject[] = [];
   for (const item of batch) {
+    if (item.setAside) {
+      rejects.push({ kind: 'reject', session_id: item.setAside.sessionId, reason: item.setAside.reason, raw_text: item.setAside.rawText });
+      continue;
+    }
     const result = transformSession(
       { payload: item.payload, routingHistory: item.routingHistory, campaignMode: opts.campaignMode },
-      { neverCompleted: item.neverCompleted },
+      { neverCompleted: item.neverCompleted, textSanitized: item.textSanitized, textChecked: item.textChecked },
     );
     if (result.kind === 'reject') {
       rejects.push(result);
@@ -45,7 +55,15 @@ export async function loadBatch(
     }
     facts.push(result.facts);
     if (opts.writeRaw) {
-      raws.push({ sessionId: result.facts.session.session_id, createdAt: result.facts.session.created_at, payload: item.payload, routingHistory: item.routingHistory ?? null });
+      // What Postgres can store: the sanitized copy when the transform had to replace text.
+      const stored = result.sanitized ?? { payload: item.payload, routingHistory: item.routingHistory };
+      raws.push({
+        sessionId: result.facts.session.session_id,
+        createdAt: result.facts.session.created_at,
+        payload: stored.payload,
+        routingHistory: stored.routingHistory ?? null,
+        textSanitized: result.sanitized !== undefined,
+      });
     }
   }
   if (opts.writeRaw) await upsertRawSessions(trx, raws);

@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
 import { markCompletionGivenUp } from '../load/raw-sessions.js';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
-import type { MluviiClient } from '../mluvii/client.js';
+import type { BodyMeta, MluviiClient } from '../mluvii/client.js';
 import type { Logger } from '../log.js';
 import type { CampaignModes } from './campaign-modes.js';
 import { loadBatch, type ExtractedSession } from './load-batch.js';
 import type { RunCounts } from './runs.js';
+import { routingUnavailable } from '../transform/index.js';
 import { campaignIdOf } from './window-job.js';
 
 /**
@@ -31,8 +32,17 @@ export async function refetchIncompleteSessions(
     const slice = pending.slice(i, i + deps.batchSize);
     const fetched = await Promise.all(
       slice.map(async ({ session_id, created_at }) => {
-        const [payload, routingHistory] = await Promise.all([client.getSession(session_id), client.getRoutingHistory(session_id)]);
-        return { session_id, created_at, payload, routingHistory };
+        const payloadMeta: BodyMeta = {};
+        const routingMeta: BodyMeta = {};
+        const [payload, routingHistory] = await Promise.all([client.getSession(session_id, payloadMeta), client.getRoutingHistory(session_id, routingMeta)]);
+        return {
+          session_id,
+          created_at,
+          payload,
+          routingHistory: (routingHistory === undefined ? routingUnavailable('HTTP 404') : routingHistory) as unknown,
+          textSanitized: false,
+          textChecked: payloadMeta.textChecked === true && (routingHistory === undefined || routingMeta.textChecked === true),
+        };
       }),
     );
     // A session the API no longer knows (404) keeps its last stored version until it is too old.
@@ -40,12 +50,24 @@ export async function refetchIncompleteSessions(
     const tooOld = new Set(fetched.filter((f) => f.created_at < giveUpBefore).map((f) => f.session_id));
     const lost = fetched.filter((f) => f.payload === undefined && tooOld.has(f.session_id)).map((f) => f.session_id);
     if (lost.length) {
-      const stored = (await knex.raw(`SELECT session_id, payload, routing_history FROM raw.sessions WHERE session_id = ANY(?::bigint[])`, [lost])).rows as Array<{
+      const stored = (
+        await knex.raw(`SELECT session_id, payload, routing_history, text_sanitized FROM raw.sessions WHERE session_id = ANY(?::bigint[])`, [lost])
+      ).rows as Array<{
         session_id: number;
         payload: unknown;
         routing_history: unknown;
+        text_sanitized: boolean;
       }>;
-      for (const s of stored) found.push({ session_id: Number(s.session_id), created_at: giveUpBefore, payload: s.payload, routingHistory: s.routing_history });
+      for (const s of stored) {
+        found.push({
+          session_id: Number(s.session_id),
+          created_at: giveUpBefore,
+          payload: s.payload,
+          routingHistory: s.routing_history,
+          textSanitized: s.text_sanitized,
+          textChecked: true, // from jsonb
+        });
+      }
     }
     await campaigns.ensure(
       found.map((f) => campaignIdOf(f.payload)).filter((id): id is number => id !== undefined),
@@ -55,7 +77,13 @@ export async function refetchIncompleteSessions(
     await knex.transaction(async (trx) => {
       // Too old and still running: transformed once, with never_completed (the transform adds
       // the flag only when the session is in fact incomplete).
-      const sessions: ExtractedSession[] = found.map((f) => ({ payload: f.payload, routingHistory: f.routingHistory, neverCompleted: tooOld.has(f.session_id) }));
+      const sessions: ExtractedSession[] = found.map((f) => ({
+        payload: f.payload,
+        routingHistory: f.routingHistory,
+        neverCompleted: tooOld.has(f.session_id),
+        textSanitized: f.textSanitized,
+        textChecked: f.textChecked,
+      }));
       const r = await loadBatch(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
       const state = (
         await trx.raw(`SELECT session_id, is_complete FROM core.sessions WHERE session_id = ANY(?::bigint[])`, [found.map((f) => f.session_id)])

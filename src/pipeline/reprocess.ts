@@ -34,11 +34,11 @@ async function startOfReportDay(db: Knex.Transaction, instant: string): Promise<
   return r.rows[0].day_start as string;
 }
 
-export const reprocessCommand: CommandHandler = async ({ config, logger, opts }) => {
+export const reprocessCommand: CommandHandler = async ({ config, logger, opts, print }) => {
   const from = opts.from !== undefined ? parseTimeArgument(String(opts.from), '--from', config.reportTz) : undefined;
   const to = opts.to !== undefined ? parseTimeArgument(String(opts.to), '--to', config.reportTz) : undefined;
   const args = { from: from?.toISOString(), to: to?.toISOString() };
-  return runWriterJob(config, logger, 'reprocess', args, async ({ knex, runId, counts, logger: log }) => {
+  return runWriterJob({ config, logger, print }, 'reprocess', args, async ({ knex, runId, counts, logger: log }) => {
     const campaigns = await CampaignModes.fromDatabase(knex);
     const where = (q: string) =>
       `${q} WHERE (?::timestamptz IS NULL OR created_at >= ?::timestamptz) AND (?::timestamptz IS NULL OR created_at < ?::timestamptz)`;
@@ -54,13 +54,14 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts })
       payload: unknown;
       routing_history: unknown;
       completion_given_up_at: Date | null;
+      text_sanitized: boolean;
       facts_hash: string | null;
     };
     const readBatch = async (after: { created: string; id: number } | undefined) =>
       (
         await knex.raw(
           `${where(`SELECT session_id, created_at::text AS created_key, ${PAYLOAD_WITHOUT_TRANSCRIPT} AS payload, routing_history,
-                           completion_given_up_at, (SELECT c.facts_hash FROM core.sessions c WHERE c.session_id = r.session_id) AS facts_hash
+                           completion_given_up_at, text_sanitized, (SELECT c.facts_hash FROM core.sessions c WHERE c.session_id = r.session_id) AS facts_hash
                       FROM raw.sessions r`)}
              AND (?::timestamptz IS NULL OR (created_at, session_id) > (?::timestamptz, ?::bigint))
            ORDER BY created_at, session_id LIMIT ${BATCH}`,
@@ -79,7 +80,13 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts })
         await knex.transaction(async (trx) => {
           const r = await loadBatch(
             trx,
-            rows.map((row) => ({ payload: row.payload, routingHistory: row.routing_history, neverCompleted: row.completion_given_up_at !== null })),
+            rows.map((row) => ({
+              payload: row.payload,
+              routingHistory: row.routing_history,
+              neverCompleted: row.completion_given_up_at !== null,
+              textSanitized: row.text_sanitized,
+              textChecked: true, // jsonb cannot hold NUL or lone surrogates
+            })),
             {
               campaignMode: campaigns.lookup,
               writeRaw: false,

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
+import { scrubSecrets } from '../log.js';
+import { sanitizeText } from '../transform/sanitize-text.js';
 
 export type RunKind = 'run' | 'backfill' | 'reprocess';
 
@@ -12,6 +14,11 @@ export interface RunCounts {
   sessionsChanged: number;
   rejects: number;
   apiRequests: number;
+  /** API answers HTTP 429, and retried attempts. */
+  apiRateLimited: number;
+  apiRetries: number;
+  /** Where operator names came from, e.g. "/Users (12 users)". */
+  operatorNames?: string;
 }
 
 export const emptyCounts = (): RunCounts => ({
@@ -22,6 +29,8 @@ export const emptyCounts = (): RunCounts => ({
   sessionsChanged: 0,
   rejects: 0,
   apiRequests: 0,
+  apiRateLimited: 0,
+  apiRetries: 0,
 });
 
 export async function startRun(knex: Knex, kind: RunKind, args: Record<string, unknown>): Promise<number> {
@@ -44,8 +53,23 @@ export async function finishRun(knex: Knex, runId: number, status: 'succeeded' |
       sessions_changed: counts.sessionsChanged,
       rejects: counts.rejects,
       api_requests: counts.apiRequests,
-      error: error ?? null,
+      api_rate_limited: counts.apiRateLimited,
+      api_retries: counts.apiRetries,
+      operator_names: counts.operatorNames ?? null,
+      error: error === undefined ? null : sanitizeText(scrubSecrets(error)),
     });
+}
+
+/**
+ * Adds a committed window to its run's row, in the window's own transaction: a run killed later
+ * still shows the windows it had committed (its other counters are written when it ends).
+ */
+export async function countCommittedWindow(trx: Knex.Transaction, runId: number, w: { sessions: number; sessionsChanged: number; rejects: number }): Promise<void> {
+  await trx.raw(
+    `UPDATE etl.runs SET windows_done = windows_done + 1, sessions_seen = sessions_seen + ?, sessions_changed = sessions_changed + ?, rejects = rejects + ?
+      WHERE run_id = ?`,
+    [w.sessions, w.sessionsChanged, w.rejects, runId],
+  );
 }
 
 /**

@@ -1,7 +1,18 @@
+import type { Knex } from 'knex';
 import type { CommandHandler } from '../cli.js';
-import { requireDatabaseUrl } from '../config.js';
+import { type Config, redactUrl, requireDatabaseUrl } from '../config.js';
 import { createKnex } from '../db/knex.js';
+import { mergeRanges, subtractRanges } from './coverage.js';
+import { planNextRun } from './next-run.js';
+import type { RunKind } from './runs.js';
+import { localDayStart, type TimeWindow } from './windows.js';
 import { isWriterLockHeld } from './writer-lock.js';
+import dayjs from 'dayjs';
+import timezone from 'dayjs/plugin/timezone.js';
+import utc from 'dayjs/plugin/utc.js';
+
+dayjs.extend(utc);
+dayjs.extend(timezone);
 
 const fmt = (v: unknown): string => (v instanceof Date ? v.toISOString().replace('.000Z', 'Z') : v === null || v === undefined ? '—' : String(v));
 
@@ -13,53 +24,292 @@ export function table(headers: string[], rows: unknown[][]): string {
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-/** `status`: last runs, windows, watermark, incomplete sessions, rejects. Read-only. */
-export const statusCommand: CommandHandler = async ({ config, print }) => {
-  const knex = createKnex(requireDatabaseUrl(config), { max: 1 });
-  try {
-    const migrated = (await knex.raw(`SELECT to_regclass('etl.runs') IS NOT NULL AS ok`)).rows[0].ok;
-    if (!migrated) {
-      print('The database has no mluvii-etl tables yet: run `npx mluvii-etl migrate` (or `run`/`backfill`, which migrate first).');
-      return 0;
-    }
-    const runs = (
-      await knex.raw(`SELECT run_id, kind, status, started_at, round(extract(epoch FROM finished_at - started_at)::numeric, 1) || ' s' AS took, windows_done, windows_failed,
-                             windows_skipped, sessions_seen, sessions_changed, rejects, api_requests, error
-                        FROM etl.runs ORDER BY run_id DESC LIMIT 10`)
-    ).rows;
-    // A 'running' row whose process died keeps that status until the next writer closes it.
-    const lockHeld = await isWriterLockHeld(knex);
-    print('Last runs');
-    print(
+/** No successful run/backfill for this long fails `status --check`. */
+export const STALE_AFTER_HOURS = 36;
+const RUN_KINDS: RunKind[] = ['run', 'backfill', 'reprocess'];
+
+/** A range in REPORT_TZ: local wall-clock bounds for people, ISO instants for machines. */
+export interface LocalRange {
+  from: string;
+  to: string;
+  fromInstant: string;
+  toInstant: string;
+  days: number;
+}
+
+export interface RunSummary {
+  runId: number;
+  kind: RunKind;
+  /** 'died' = still marked running but no process holds the writer lock (killed; closed by the next writer). */
+  status: 'running' | 'succeeded' | 'failed' | 'died';
+  startedAt: string;
+  finishedAt: string | null;
+  durationSeconds: number | null;
+  windowsDone: number;
+  windowsFailed: number;
+  windowsSkipped: number;
+  sessions: number;
+  sessionsChanged: number;
+  rejects: number;
+  apiRequests: number;
+  apiRateLimited: number;
+  apiRetries: number;
+  operatorNames: string | null;
+  error: string | null;
+}
+
+export interface StatusReport {
+  database: string;
+  reportTz: string;
+  migrated: boolean;
+  coverage: LocalRange[];
+  gaps: LocalRange[];
+  lastRuns: Partial<Record<RunKind, RunSummary>>;
+  recentRuns: RunSummary[];
+  failedWindows: Array<{ from: string; to: string; fromInstant: string; toInstant: string; attempts: number; runId: number | null; failedAt: string; reason: string }>;
+  qualityFlagsLast7Days: Record<string, number>;
+  sessionsLast7Days: number;
+  rejectsByReason: Array<{ reason: string; count: number; lastSeen: string }>;
+  incomplete: { count: number; oldestCreated: string | null; givenUp: number };
+  operatorNames: { source: string | null; fromRun: number | null; operators: number; withName: number };
+  nextRun: { from: string; fromInstant: string; to: string; toInstant: string; because: string };
+  check: { ok: boolean; problems: string[]; lastSuccess: string | null };
+}
+
+const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+function localRange(r: TimeWindow, tz: string): LocalRange {
+  return {
+    from: localClock(r.from, tz),
+    to: localClock(r.to, tz),
+    fromInstant: r.from.toISOString(),
+    toInstant: r.to.toISOString(),
+    days: Math.round(((r.to.getTime() - r.from.getTime()) / 86_400_000) * 10) / 10,
+  };
+}
+
+/** "2026-10-24" at a local midnight, else "2026-10-24 13:55". */
+function localClock(d: Date, tz: string): string {
+  const local = dayjs(d).tz(tz);
+  return local.format('HH:mm:ss.SSS') === '00:00:00.000' ? local.format('YYYY-MM-DD') : local.format(local.second() || local.millisecond() ? 'YYYY-MM-DD HH:mm:ss' : 'YYYY-MM-DD HH:mm');
+}
+
+function runSummary(r: Record<string, any>, lockHeld: boolean): RunSummary {
+  return {
+    runId: Number(r.run_id),
+    kind: r.kind,
+    status: r.status === 'running' && !lockHeld ? 'died' : r.status,
+    startedAt: r.started_at.toISOString(),
+    finishedAt: iso(r.finished_at),
+    durationSeconds: r.finished_at ? Math.round((r.finished_at.getTime() - r.started_at.getTime()) / 100) / 10 : null,
+    windowsDone: r.windows_done,
+    windowsFailed: r.windows_failed,
+    windowsSkipped: r.windows_skipped,
+    sessions: r.sessions_seen,
+    sessionsChanged: r.sessions_changed,
+    rejects: r.rejects,
+    apiRequests: r.api_requests,
+    apiRateLimited: r.api_rate_limited ?? 0,
+    apiRetries: r.api_retries ?? 0,
+    operatorNames: r.operator_names ?? null,
+    error: r.error,
+  };
+}
+
+/** Everything `status` shows, read-only, as data (`status --json` prints exactly this). */
+export async function collectStatus(knex: Knex, config: Config, now: Date): Promise<StatusReport> {
+  const tz = config.reportTz;
+  const base = { database: redactUrl(config.databaseUrl ?? ''), reportTz: tz };
+  const migrated = (await knex.raw(`SELECT to_regclass('etl.runs') IS NOT NULL AND to_regclass('etl.windows') IS NOT NULL AS ok`)).rows[0].ok as boolean;
+  const plan0 = { from: '', fromInstant: '', to: '', toInstant: '', because: '' };
+  if (!migrated) {
+    return {
+      ...base, migrated, coverage: [], gaps: [], lastRuns: {}, recentRuns: [], failedWindows: [], qualityFlagsLast7Days: {}, sessionsLast7Days: 0,
+      rejectsByReason: [], incomplete: { count: 0, oldestCreated: null, givenUp: 0 }, operatorNames: { source: null, fromRun: null, operators: 0, withName: 0 },
+      nextRun: plan0, check: { ok: false, problems: ['the database is not migrated (run `npx mluvii-etl migrate`)'], lastSuccess: null },
+    };
+  }
+  const hasNewCounters = (await knex.raw(`SELECT 1 FROM information_schema.columns WHERE table_schema = 'etl' AND table_name = 'runs' AND column_name = 'api_retries'`)).rows.length > 0;
+  const lockHeld = await isWriterLockHeld(knex);
+
+  const done = (await knex.raw(`SELECT window_start, window_end FROM etl.windows WHERE status = 'done' ORDER BY window_start`)).rows as Array<{ window_start: Date; window_end: Date }>;
+  const covered = mergeRanges(done.map((w) => ({ from: w.window_start, to: w.window_end })));
+  const gaps = covered.length > 1 ? subtractRanges({ from: covered[0].to, to: covered[covered.length - 1].from }, covered) : [];
+
+  const recent = (await knex.raw(`SELECT * FROM etl.runs ORDER BY run_id DESC LIMIT 10`)).rows.map((r: Record<string, unknown>) => runSummary(r, lockHeld));
+  const lastRuns: Partial<Record<RunKind, RunSummary>> = {};
+  for (const kind of RUN_KINDS) {
+    const r = (await knex.raw(`SELECT * FROM etl.runs WHERE kind = ? ORDER BY run_id DESC LIMIT 1`, [kind])).rows[0];
+    if (r) lastRuns[kind] = runSummary(r, lockHeld);
+  }
+
+  const failedWindows = (
+    await knex.raw(`SELECT window_start, window_end, attempts, run_id, finished_at, error FROM etl.windows WHERE status = 'failed' ORDER BY window_start`)
+  ).rows.map((w: Record<string, any>) => ({
+    ...(({ from, to, fromInstant, toInstant }) => ({ from, to, fromInstant, toInstant }))(localRange({ from: w.window_start, to: w.window_end }, tz)),
+    attempts: w.attempts,
+    runId: w.run_id === null ? null : Number(w.run_id),
+    failedAt: w.finished_at.toISOString(),
+    reason: w.error ?? '(no reason recorded)',
+  }));
+
+  const weekStart = localDayStart(now, -7, tz);
+  const flags = (
+    await knex.raw(`SELECT f AS flag, count(*) AS n FROM core.sessions, unnest(quality_flags) AS f WHERE created_at >= ? GROUP BY f ORDER BY 2 DESC, 1`, [weekStart.toISOString()])
+  ).rows as Array<{ flag: string; n: number }>;
+  const sessionsLast7Days = Number((await knex.raw(`SELECT count(*) AS n FROM core.sessions WHERE created_at >= ?`, [weekStart.toISOString()])).rows[0].n);
+
+  const rejectsByReason = (
+    await knex.raw(`SELECT split_part(reason, ':', 1) AS reason, count(*) AS n, max(rejected_at) AS last FROM etl.rejects GROUP BY 1 ORDER BY 2 DESC, 1`)
+  ).rows.map((r: { reason: string; n: number; last: Date }) => ({ reason: r.reason, count: Number(r.n), lastSeen: r.last.toISOString() }));
+
+  const inc = (
+    await knex.raw(`SELECT count(*) FILTER (WHERE NOT s.is_complete AND r.completion_given_up_at IS NULL) AS pending,
+                           min(s.created_at) FILTER (WHERE NOT s.is_complete AND r.completion_given_up_at IS NULL) AS oldest,
+                           count(*) FILTER (WHERE r.completion_given_up_at IS NOT NULL AND NOT s.is_complete) AS given_up
+                      FROM core.sessions s JOIN raw.sessions r USING (session_id)`)
+  ).rows[0];
+
+  const names = hasNewCounters
+    ? (await knex.raw(`SELECT run_id, operator_names FROM etl.runs WHERE operator_names IS NOT NULL ORDER BY run_id DESC LIMIT 1`)).rows[0]
+    : undefined;
+  const ops = (await knex.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE coalesce(first_name, last_name, user_name) IS NOT NULL) AS named FROM core.operators`)).rows[0];
+
+  const plan = await planNextRun(knex, config, now);
+
+  // --check: what a monitor pages on.
+  const problems: string[] = [];
+  const latest = recent.find((r: RunSummary) => r.status !== 'running');
+  if (latest && (latest.status === 'failed' || latest.status === 'died')) {
+    // When windows failed, their line below gives the reason; the run's own error would repeat it.
+    const why = latest.error && !(latest.windowsFailed > 0 && failedWindows.length > 0) ? `: ${clip(oneLine(latest.error))}` : '';
+    problems.push(`the last ${latest.kind} (run ${latest.runId}, started ${latest.startedAt}) ${latest.status === 'died' ? 'died without finishing' : 'failed'}${why}`);
+  }
+  if (failedWindows.length) {
+    const f = failedWindows[0];
+    problems.push(`${failedWindows.length} failed window(s), the first [${f.from}, ${f.to}) ${tz}: ${clip(oneLine(f.reason))}`);
+  }
+  const success = (
+    await knex.raw(`SELECT max(finished_at) AS at FROM etl.runs WHERE status = 'succeeded' AND kind IN ('run', 'backfill')`)
+  ).rows[0].at as Date | null;
+  if (!success || now.getTime() - success.getTime() > STALE_AFTER_HOURS * 3_600_000) {
+    problems.push(success ? `no run or backfill has succeeded for ${Math.floor((now.getTime() - success.getTime()) / 3_600_000)} h (last ${success.toISOString()}; limit ${STALE_AFTER_HOURS} h)` : 'no run or backfill has ever succeeded');
+  }
+
+  return {
+    ...base,
+    migrated,
+    coverage: covered.map((r) => localRange(r, tz)),
+    gaps: gaps.map((r) => localRange(r, tz)),
+    lastRuns,
+    recentRuns: recent,
+    failedWindows,
+    qualityFlagsLast7Days: Object.fromEntries(flags.map((f) => [f.flag, Number(f.n)])),
+    sessionsLast7Days,
+    rejectsByReason,
+    incomplete: { count: Number(inc.pending), oldestCreated: iso(inc.oldest), givenUp: Number(inc.given_up) },
+    operatorNames: { source: names?.operator_names ?? null, fromRun: names ? Number(names.run_id) : null, operators: Number(ops.n), withName: Number(ops.named) },
+    nextRun: { from: localClock(plan.from, tz), fromInstant: plan.from.toISOString(), to: localClock(plan.to, tz), toInstant: plan.to.toISOString(), because: plan.because },
+    check: { ok: problems.length === 0, problems, lastSuccess: iso(success) },
+  };
+}
+
+const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
+/** A backfill argument: the local date when the bound is a midnight, else the exact instant. */
+const argOf = (local: string, instant: string) => (/^\d{4}-\d{2}-\d{2}$/.test(local) ? local : instant);
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+/** --check is one line for a pager: long reasons are cut (`status` shows them whole). */
+const clip = (s: string, max = 240) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/** The report as a person reads it. */
+export function renderStatus(s: StatusReport): string[] {
+  const out: string[] = [];
+  const tz = s.reportTz;
+  out.push(`Database ${s.database}; days in ${tz}`);
+  out.push('');
+  if (s.coverage.length === 0) out.push('Loaded: nothing yet');
+  else {
+    out.push(`Loaded (done windows, ${tz}; ends exclusive):`);
+    for (const r of s.coverage) out.push(`  ${r.from} → ${r.to}  (${days(r.days)})`);
+  }
+  if (s.gaps.length) {
+    out.push('Gaps (not loaded, or failed; a backfill fills one):');
+    for (const g of s.gaps) out.push(`  ${g.from} → ${g.to}  (${days(g.days)})  npx mluvii-etl backfill --from ${argOf(g.from, g.fromInstant)} --to ${argOf(g.to, g.toInstant)}`);
+  } else if (s.coverage.length) out.push('Gaps: none');
+  out.push(`Next \`run\` starts at ${s.nextRun.from} (${s.nextRun.because}) and would end at ${s.nextRun.to} (now − ETL_SETTLE)`);
+
+  out.push('');
+  out.push('Last run of each kind');
+  const kinds = (['run', 'backfill', 'reprocess'] as RunKind[]).filter((k) => s.lastRuns[k]);
+  if (kinds.length === 0) out.push('  none yet');
+  else {
+    out.push(
       table(
-        ['run', 'kind', 'status', 'started', 'took', 'windows done/failed/skipped', 'sessions', 'changed', 'rejects', 'requests', 'error'],
-        runs.map((r: Record<string, unknown>) => [
-          r.run_id, r.kind, r.status === 'running' && !lockHeld ? 'died (closed by the next run)' : r.status, r.started_at, r.took,
-          `${r.windows_done}/${r.windows_failed}/${r.windows_skipped}`, r.sessions_seen, r.sessions_changed, r.rejects, r.api_requests, r.error,
-        ]),
+        ['kind', 'run', 'status', 'started', 'took s', 'windows done/failed/skipped', 'sessions', 'changed', 'rejects', 'API requests', '429s', 'retries'],
+        kinds.map((k) => {
+          const r = s.lastRuns[k] as RunSummary;
+          return [k, r.runId, r.status === 'died' ? 'died (killed; closed by the next writer)' : r.status, r.startedAt, r.durationSeconds, `${r.windowsDone}/${r.windowsFailed}/${r.windowsSkipped}`, r.sessions, r.sessionsChanged, r.rejects, r.apiRequests, r.apiRateLimited, r.apiRetries];
+        }),
       ),
     );
-    const w = (
-      await knex.raw(`SELECT count(*) FILTER (WHERE status = 'done') AS done, count(*) FILTER (WHERE status = 'failed') AS failed,
-                             max(window_end) FILTER (WHERE status = 'done') AS watermark, min(window_start) AS first
-                        FROM etl.windows`)
-    ).rows[0];
-    print('');
-    print(`Windows: ${w.done} done, ${w.failed} failed; loaded from ${fmt(w.first)}; watermark (run continues from) ${fmt(w.watermark)}`);
-    const failed = (await knex.raw(`SELECT window_start, window_end, attempts, error FROM etl.windows WHERE status = 'failed' ORDER BY window_start LIMIT 10`)).rows;
-    if (failed.length) print(table(['failed window start', 'end', 'attempts', 'error'], failed.map((r: Record<string, unknown>) => [r.window_start, r.window_end, r.attempts, r.error])));
-    const s = (
-      await knex.raw(`SELECT count(*) AS sessions, count(*) FILTER (WHERE NOT is_complete) AS incomplete,
-                             count(*) FILTER (WHERE 'never_completed' = ANY(quality_flags)) AS never_completed,
-                             min(created_at) AS first, max(created_at) AS last FROM core.sessions`)
-    ).rows[0];
-    print('');
-    print(`Sessions: ${s.sessions} (created ${fmt(s.first)} … ${fmt(s.last)}); incomplete ${s.incomplete}, of which given up (never_completed) ${s.never_completed}`);
-    const rej = (await knex.raw(`SELECT split_part(reason, ':', 1) AS reason, count(*) AS n, max(rejected_at) AS last FROM etl.rejects GROUP BY 1 ORDER BY 2 DESC`)).rows;
-    print('');
-    print(rej.length ? 'Rejected payloads (etl.rejects)' : 'Rejected payloads: none');
-    if (rej.length) print(table(['reason', 'count', 'last seen'], rej.map((r: Record<string, unknown>) => [r.reason, r.n, r.last])));
-    return 0;
+    for (const k of kinds) {
+      const r = s.lastRuns[k] as RunSummary;
+      if (r.error) out.push(`  ${k} ${r.runId} error: ${r.error}`);
+    }
+  }
+
+  out.push('');
+  if (s.failedWindows.length === 0) out.push('Failed windows: none');
+  else {
+    out.push(`Failed windows (${s.failedWindows.length}; the next \`run\` retries from the first):`);
+    for (const f of s.failedWindows) out.push(`  ${f.from} → ${f.to} (${f.fromInstant} – ${f.toInstant}), ${f.attempts} attempt(s), last by run ${f.runId ?? '—'} at ${f.failedAt}:\n      ${f.reason}`);
+  }
+
+  out.push('');
+  const flags = Object.entries(s.qualityFlagsLast7Days);
+  out.push(`Quality flags, sessions created in the last 7 days (${s.sessionsLast7Days} sessions): ${flags.length ? flags.map(([f, n]) => `${f} ${n}`).join(', ') : 'none'}`);
+  out.push(`Incomplete sessions (re-fetched by each run): ${s.incomplete.count}${s.incomplete.oldestCreated ? `, oldest created ${s.incomplete.oldestCreated}` : ''}; given up (never_completed): ${s.incomplete.givenUp}`);
+  out.push(
+    `Operator names: ${s.operatorNames.source ? `from ${s.operatorNames.source} (run ${s.operatorNames.fromRun})` : 'no run has recorded a source yet'}; ${s.operatorNames.operators} operators known, ${s.operatorNames.withName} with a name`,
+  );
+  if (s.rejectsByReason.length === 0) out.push('Rejected payloads: none');
+  else {
+    out.push('Rejected payloads (etl.rejects), by reason:');
+    out.push(table(['reason', 'count', 'last seen'], s.rejectsByReason.map((r) => [r.reason, r.count, r.lastSeen])));
+  }
+
+  out.push('');
+  out.push('Recent runs');
+  out.push(
+    table(
+      ['run', 'kind', 'status', 'started', 'took s', 'windows d/f/s', 'sessions', 'requests'],
+      s.recentRuns.map((r) => [r.runId, r.kind, r.status, r.startedAt, r.durationSeconds, `${r.windowsDone}/${r.windowsFailed}/${r.windowsSkipped}`, r.sessions, r.apiRequests]),
+    ),
+  );
+  out.push('');
+  out.push(checkLine(s));
+  return out;
+}
+
+/** The one line of `status --check`. */
+export function checkLine(s: StatusReport): string {
+  if (s.check.ok) return `OK: last successful run/backfill ${s.check.lastSuccess}; no failed windows`;
+  return `FAIL: ${s.check.problems.join('; ')}`;
+}
+
+/**
+ * `status [--json] [--check]`: read-only. `--check` prints one line and exits 1 when the last run
+ * failed, a window is failed, or no run/backfill succeeded in the last 36 hours (for monitors).
+ */
+export const statusCommand: CommandHandler = async ({ config, opts, print }) => {
+  const knex = createKnex(requireDatabaseUrl(config), { max: 1 });
+  try {
+    const report = await collectStatus(knex, config, new Date());
+    if (opts.json) print(JSON.stringify(report, null, 2));
+    else if (opts.check) print(checkLine(report));
+    else if (!report.migrated) print('The database has no mluvii-etl tables yet: run `npx mluvii-etl migrate` (or `run`/`backfill`, which migrate first).');
+    else for (const line of renderStatus(report)) print(line);
+    return opts.check && !report.check.ok ? 1 : 0;
   } finally {
     await knex.destroy();
   }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
-import type { MluviiClient } from '../mluvii/client.js';
+import type { BodyMeta, ListedSession, MluviiClient } from '../mluvii/client.js';
+import { routingUnavailable } from '../transform/index.js';
 import type { CampaignModes } from './campaign-modes.js';
 import { markWindowDone } from './checkpoints.js';
 import { loadBatch, mergeRange, type BatchResult, type ExtractedSession } from './load-batch.js';
@@ -14,6 +15,8 @@ export interface WindowJobDeps {
   /** Sessions per batch: routing histories of one batch are fetched concurrently. */
   batchSize: number;
   onSessions?: (n: number) => void;
+  /** Aborted when the run must stop (the writer lock was lost): checked between batches. */
+  signal?: AbortSignal;
 }
 
 const numericId = (payload: unknown): number | undefined => {
@@ -26,14 +29,64 @@ export const campaignIdOf = (payload: unknown): number | undefined => {
   return typeof id === 'number' ? id : undefined;
 };
 
-/** Routing histories of a batch, fetched concurrently (the client's limiter bounds the rate). */
-async function withRoutingHistories(client: MluviiClient, payloads: unknown[]): Promise<ExtractedSession[]> {
+/**
+ * An ended session whose list item lacks `operators` or `activities`: the list is not documented
+ * to carry them in full, so the detail (GET /Sessions/{id}) is fetched for it.
+ */
+export function isThinListItem(payload: unknown): boolean {
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return false;
+  const p = payload as { ended?: unknown; operators?: unknown; activities?: unknown };
+  return p.ended !== null && p.ended !== undefined && (!Array.isArray(p.operators) || !Array.isArray(p.activities));
+}
+
+/**
+ * Routing histories of a batch (and the detail of thin list items), fetched concurrently: the
+ * client's limiter bounds the rate. A routing history that answers 404 is stored as
+ * "unavailable", so the session gets the flag `routing_unavailable` (not "never routed").
+ */
+export async function withRoutingHistories(client: MluviiClient, items: ListedSession[]): Promise<ExtractedSession[]> {
   return Promise.all(
-    payloads.map(async (payload) => {
+    items.map(async (item): Promise<ExtractedSession> => {
+      if (item.oversized) {
+        const { bytes, head } = item.oversized;
+        return { payload: undefined, routingHistory: undefined, setAside: { sessionId: item.id ?? null, reason: `oversized: the list item is ${bytes} bytes, more than MLUVII_MAX_ITEM_BYTES; its first KB is kept`, rawText: head } };
+      }
+      let payload = item.payload;
+      let payloadChecked = item.textChecked === true;
       const id = numericId(payload);
-      return { payload, routingHistory: id === undefined ? undefined : await client.getRoutingHistory(id) };
+      if (id === undefined) return { payload, routingHistory: undefined };
+      const detailMeta: BodyMeta = {};
+      const routingMeta: BodyMeta = {};
+      const [detail, routingHistory] = await Promise.all([
+        isThinListItem(payload) ? client.getSession(id, detailMeta) : Promise.resolve(undefined),
+        client.getRoutingHistory(id, routingMeta),
+      ]);
+      if (detail !== undefined) {
+        payload = detail;
+        payloadChecked = detailMeta.textChecked === true;
+      }
+      return {
+        payload,
+        routingHistory: routingHistory === undefined ? routingUnavailable('HTTP 404') : routingHistory,
+        // The transform skips its walk over every string only when every text it reads was scanned clean.
+        textChecked: payloadChecked && (routingHistory === undefined || routingMeta.textChecked === true),
+      };
     }),
   );
+}
+
+/** The copy fetched last of each session listed more than once in a batch (one upsert may not touch a row twice). */
+function lastCopies(items: ListedSession[]): ListedSession[] {
+  const lastIndex = new Map<number, number>();
+  items.forEach((item, i) => {
+    const id = numericId(item.payload);
+    if (id !== undefined) lastIndex.set(id, i);
+  });
+  if (lastIndex.size === items.length) return items;
+  return items.filter((item, i) => {
+    const id = numericId(item.payload);
+    return id === undefined || lastIndex.get(id) === i;
+  });
 }
 
 /**
@@ -41,50 +94,69 @@ async function withRoutingHistories(client: MluviiClient, payloads: unknown[]): 
  * leaves either the whole window or none of it. Memory holds two batches at most, never the window.
  */
 export async function loadWindow(deps: WindowJobDeps, window: TimeWindow): Promise<BatchResult> {
+  // When the connection dies mid-window, knex reports the failed ROLLBACK; the first error is the reason.
+  let firstError: unknown;
+  try {
+    return await loadWindowInTransaction(deps, window, (err) => (firstError ??= err));
+  } catch (err) {
+    throw firstError !== undefined && firstError !== err ? firstError : err;
+  }
+}
+
+async function loadWindowInTransaction(deps: WindowJobDeps, window: TimeWindow, noteError: (err: unknown) => void): Promise<BatchResult> {
   const { knex, client, campaigns } = deps;
   return knex.transaction(async (trx) => {
-    const total: BatchResult = { sessions: 0, sessionsChanged: 0, rejects: 0 };
-    const write = async (payloads: unknown[], extracted: Promise<ExtractedSession[]>) => {
-      const sessions = await extracted;
-      await campaigns.ensure(payloads.map(campaignIdOf).filter((id): id is number => id !== undefined), client, trx);
-      const r = await loadBatch(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId, window } });
-      total.sessions += r.sessions;
-      total.sessionsChanged += r.sessionsChanged;
-      total.rejects += r.rejects;
-      total.changedRange = mergeRange(total.changedRange, r.changedRange);
-      deps.onSessions?.(payloads.length);
-    };
-
-    // Two batches overlap: the routing histories of batch N+1 are requested while batch N is
-    // written, and the next list page queues right behind them, so the rate limiter never idles.
-    // Writes stay one after another on the transaction; at most two batches are in memory.
-    let writing: Promise<void> = Promise.resolve();
-    const flush = async (payloads: unknown[]) => {
-      const extracted = withRoutingHistories(client, payloads);
-      extracted.catch(() => undefined); // awaited in write(); this only keeps it from counting as unhandled meanwhile
-      const previous = writing;
-      writing = previous.then(() => write(payloads, extracted));
-      writing.catch(() => undefined); // its failure surfaces at the next await of it, not as an unhandled rejection
-      await previous;
-    };
-
-    let batch: unknown[] = [];
     try {
-      for await (const item of client.listSessions(window)) {
-        batch.push(item.payload);
-        if (batch.length >= deps.batchSize) {
-          await flush(batch);
-          batch = [];
+      const total: BatchResult = { sessions: 0, sessionsChanged: 0, rejects: 0 };
+      const write = async (items: ListedSession[], extracted: Promise<ExtractedSession[]>) => {
+        const sessions = await extracted;
+        deps.signal?.throwIfAborted();
+        await campaigns.ensure(sessions.map((s) => campaignIdOf(s.payload)).filter((id): id is number => id !== undefined), client, trx);
+        const r = await loadBatch(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId, window } });
+        total.sessions += r.sessions;
+        total.sessionsChanged += r.sessionsChanged;
+        total.rejects += r.rejects;
+        total.changedRange = mergeRange(total.changedRange, r.changedRange);
+        deps.onSessions?.(items.length);
+      };
+
+      // Two batches overlap: the routing histories of batch N+1 are requested while batch N is
+      // written, and the next list page queues right behind them, so the rate limiter never idles.
+      // Writes stay one after another on the transaction; at most two batches are in memory.
+      let writing: Promise<void> = Promise.resolve();
+      const flush = async (items: ListedSession[]) => {
+        deps.signal?.throwIfAborted();
+        const unique = lastCopies(items);
+        const extracted = withRoutingHistories(client, unique);
+        extracted.catch(() => undefined); // awaited in write(); this only keeps it from counting as unhandled meanwhile
+        const previous = writing;
+        writing = previous.then(() => write(unique, extracted));
+        writing.catch(() => undefined); // its failure surfaces at the next await of it, not as an unhandled rejection
+        await previous;
+      };
+
+      let batch: ListedSession[] = [];
+      try {
+        for await (const item of client.listSessions(window)) {
+          batch.push(item);
+          if (batch.length >= deps.batchSize) {
+            await flush(batch);
+            batch = [];
+          }
         }
+        if (batch.length) await flush(batch);
+      } finally {
+        // Never leave a write running on the transaction, even when listing failed.
+        await writing.catch(() => undefined);
       }
-      if (batch.length) await flush(batch);
-    } finally {
-      // Never leave a write running on the transaction, even when listing failed.
-      await writing.catch(() => undefined);
+      await writing;
+      deps.signal?.throwIfAborted();
+      if (total.changedRange) await refreshReportingSummaries(trx, total.changedRange);
+      await markWindowDone(trx, window, deps.runId, total);
+      return total;
+    } catch (err) {
+      noteError(err);
+      throw err;
     }
-    await writing;
-    if (total.changedRange) await refreshReportingSummaries(trx, total.changedRange);
-    await markWindowDone(trx, window, deps.runId, total);
-    return total;
   });
 }

@@ -33,9 +33,11 @@ export function parseTimeArgument(raw: string, flag: string, tz: string): Date {
 }
 
 /**
- * Splits [from, to) into windows of `windowMs`. Whole-day lengths step by calendar days in
- * `tz`, so a window is one local day even across a DST change (23 or 25 hours); other lengths
- * step by exact milliseconds. The last window is cut at `to`.
+ * Splits [from, to) into windows of `windowMs`. Whole-day lengths are calendar days in `tz`:
+ * every window boundary is a local midnight, so a window is one local day even across a DST
+ * change (23 or 25 hours), and a range that starts mid-day first runs to the next midnight
+ * (later runs and backfills then cut the same days the same way). Other lengths step by exact
+ * milliseconds. The last window is cut at `to`.
  */
 export function splitWindows(range: TimeWindow, windowMs: number, tz: string): TimeWindow[] {
   if (!(range.to > range.from)) return [];
@@ -43,12 +45,27 @@ export function splitWindows(range: TimeWindow, windowMs: number, tz: string): T
   const byDays = windowMs % DAY_MS === 0;
   let start = range.from;
   while (start < range.to) {
-    const next = byDays ? addLocalDays(start, windowMs / DAY_MS, tz) : new Date(start.getTime() + windowMs);
+    const next = byDays ? addLocalDays(startOfLocalDay(start, tz), windowMs / DAY_MS, tz) : new Date(start.getTime() + windowMs);
     const end = next < range.to ? next : range.to;
     windows.push({ from: start, to: end });
     start = end;
   }
   return windows;
+}
+
+/** Local midnight in `tz` of the day `at` falls on. */
+export function startOfLocalDay(at: Date, tz: string): Date {
+  return dayjs.tz(dayjs(at).tz(tz).format('YYYY-MM-DD'), tz).toDate();
+}
+
+/** Local midnight in `tz`, `days` calendar days after (or before, when negative) the day `at` falls on. */
+export function localDayStart(at: Date, days: number, tz: string): Date {
+  return addLocalDays(startOfLocalDay(at, tz), days, tz);
+}
+
+/** The calendar date (YYYY-MM-DD) in `tz` of an instant. */
+export function localDate(at: Date, tz: string): string {
+  return dayjs(at).tz(tz).format('YYYY-MM-DD');
 }
 
 /**

@@ -6,7 +6,10 @@ import { migrateLatest } from '../db/migrations.js';
 import { LockBusyError } from '../errors.js';
 import { syncReportingSettings } from '../load/reporting-settings.js';
 import { rebuildAllReportingSummaries } from '../load/reporting-summaries.js';
-import { scrubSecrets, type Logger } from '../log.js';
+import { registerSecrets, scrubSecrets, type Logger } from '../log.js';
+import type { MluviiClient } from '../mluvii/client.js';
+import { databasePassword } from '../config.js';
+import { describeError } from './describe-error.js';
 import { closeAbandonedRuns, emptyCounts, finishRun, startRun, type RunCounts, type RunKind } from './runs.js';
 import { acquireWriterLock } from './writer-lock.js';
 
@@ -15,26 +18,56 @@ export interface WriterJobContext {
   runId: number;
   counts: RunCounts;
   logger: Logger;
+  /** Aborted when the run must stop at once (the writer lock's connection was lost); its reason says why. */
+  signal: AbortSignal;
 }
+
+/** How long a stopped job may take to reach its next check of `signal` before the process goes on without it. */
+const SETTLE_MS = 30_000;
 
 /** What a job reports back: failures are listed, so the run can end as failed after finishing the rest. */
 export interface JobOutcome {
   failures: string[];
 }
 
+/** Who runs the job: settings, logger, and where the closing summary line goes (stdout). */
+export interface WriterJobHost {
+  config: Config;
+  logger: Logger;
+  print: (line: string) => void;
+  /** The API client of the job, whose request, 429 and retry counters go to etl.runs. */
+  client?: MluviiClient;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+/** The one line a person (or a cron mail) reads after a writing command, terminal or not. */
+export function summaryLine(kind: RunKind, status: 'succeeded' | 'failed', counts: RunCounts, seconds: number, runId: number): string {
+  const parts: string[] = [];
+  if (kind !== 'reprocess') {
+    parts.push(`windows ${n(counts.windowsDone)} loaded, ${n(counts.windowsSkipped)} already done, ${n(counts.windowsFailed)} failed`);
+  }
+  parts.push(`sessions ${n(counts.sessionsSeen)} (${n(counts.sessionsChanged)} changed), ${n(counts.rejects)} rejected`);
+  if (kind !== 'reprocess') parts.push(`API requests ${n(counts.apiRequests)} (${n(counts.apiRateLimited)} answered 429, ${n(counts.apiRetries)} retried)`);
+  const tail = status === 'failed' ? ' — see `npx mluvii-etl status`' : '';
+  return `${kind} ${status} in ${seconds.toFixed(1)} s (run ${runId}): ${parts.join('; ')}${tail}`;
+}
+
 /**
  * The frame every writing command (run, backfill, reprocess) runs in: migrate, take the
- * one-writer lock, open an etl.runs row, do the work, close the row as succeeded or failed.
- * Returns the exit code (0 or 1).
+ * one-writer lock, open an etl.runs row, do the work, close the row as succeeded or failed,
+ * print one summary line. Returns the exit code (0 or 1).
  */
 export async function runWriterJob(
-  config: Config,
-  logger: Logger,
+  host: WriterJobHost,
   kind: RunKind,
   args: Record<string, unknown>,
   work: (ctx: WriterJobContext) => Promise<JobOutcome>,
 ): Promise<number> {
+  const { config, logger, print, client } = host;
+  const started = Date.now();
   const databaseUrl = requireDatabaseUrl(config);
+  registerSecrets(config.mluviiClientSecret, databasePassword(databaseUrl));
   const knex = createKnex(databaseUrl, { max: 4 });
   const secrets = [config.mluviiClientSecret, databaseUrl];
   try {
@@ -60,15 +93,40 @@ export async function runWriterJob(
       runId = await startRun(knex, kind, args);
       const log = logger.child({ runId, kind });
       log.info({ args }, `${kind} started`);
-      const outcome = await work({ knex, runId, counts, logger: log });
+      const controller = new AbortController();
+      void lock.lost.then((err) => {
+        const why = `lost the writer lock: ${describeError(err)}; stopped so that no other writer overlaps this one (the next run proceeds)`;
+        log.error(why);
+        controller.abort(new Error(why));
+      });
+      const working = work({ knex, runId, counts, logger: log, signal: controller.signal });
+      const aborted = new Promise<never>((_, reject) =>
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true }),
+      );
+      aborted.catch(() => undefined);
+      let outcome: JobOutcome;
+      try {
+        outcome = await Promise.race([working, aborted]);
+      } catch (err) {
+        if (!controller.signal.aborted) throw err;
+        // Give the job a moment to reach its next check and roll back, then record why we stopped.
+        await Promise.race([working.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, SETTLE_MS).unref())]);
+        outcome = { failures: [(controller.signal.reason as Error).message] };
+      }
       const error = outcome.failures.length ? outcome.failures.join('; ') : undefined;
+      takeApiCounters(counts, client);
       await finishRun(knex, runId, error ? 'failed' : 'succeeded', counts, error && scrubSecrets(error, secrets));
       log.info({ ...counts }, error ? `${kind} finished with failures` : `${kind} finished`);
       if (error) process.stderr.write(`mluvii-etl: ${kind} failed: ${scrubSecrets(error, secrets)}\n`);
+      print(summaryLine(kind, error ? 'failed' : 'succeeded', counts, (Date.now() - started) / 1000, runId));
       return error ? 1 : 0;
     } catch (err) {
-      const message = scrubSecrets(err instanceof Error ? err.message : String(err), secrets);
-      if (runId !== undefined) await finishRun(knex, runId, 'failed', counts, message).catch(() => {});
+      const message = scrubSecrets(describeError(err), secrets);
+      takeApiCounters(counts, client);
+      if (runId !== undefined) {
+        await finishRun(knex, runId, 'failed', counts, message).catch(() => {});
+        print(summaryLine(kind, 'failed', counts, (Date.now() - started) / 1000, runId));
+      }
       throw err;
     } finally {
       await lock.release().catch(() => {});
@@ -76,4 +134,12 @@ export async function runWriterJob(
   } finally {
     await knex.destroy();
   }
+}
+
+/** The client counts every request it sent for this command (one client per command). */
+function takeApiCounters(counts: RunCounts, client: MluviiClient | undefined): void {
+  if (!client) return;
+  counts.apiRequests = client.requestCount;
+  counts.apiRateLimited = client.rateLimitedCount;
+  counts.apiRetries = client.retryCount;
 }

@@ -4,7 +4,7 @@
  */
 import type { CommandHandler } from '../cli.js';
 import { UsageError } from '../errors.js';
-import { MISBEHAVE_PRESET } from './misbehaviour.js';
+import { MISBEHAVE_PRESET, type Misbehaviour } from './misbehaviour.js';
 import { startSimulator } from './server.js';
 
 function intFlag(opts: Record<string, unknown>, name: string, min: number, max: number): number {
@@ -14,13 +14,36 @@ function intFlag(opts: Record<string, unknown>, name: string, min: number, max: 
   return n;
 }
 
+const SWITCHES = new Set<string>([
+  'rateLimitRps', 'errorRate', 'slowRate', 'slowMs', 'pageSizeCap', 'malformedRate', 'usersAnswer', 'usersNulName', 'campaignAnswers',
+  'routingNotFoundRate', 'routingServerErrorRate', 'badTextRate', 'thinListRate', 'implausibleRate', 'duplicateRate', 'oversizedRate',
+  'oversizedBytes', 'endlessPages', 'unstableOrder', 'throttle', 'tokenHangs', 'echoTokenOn400', 'htmlPage',
+]);
+
+/** `--misbehaviour '{"usersAnswer":403,"thinListRate":0.2}'`: the switches of misbehaviour.ts as JSON (brokenRange excepted). */
+function misbehaviourFlag(raw: unknown): Misbehaviour | undefined {
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(raw));
+  } catch {
+    throw new UsageError(`--misbehaviour must be a JSON object of switches, got "${String(raw)}"`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--misbehaviour must be a JSON object of switches');
+  const unknown = Object.keys(parsed).filter((k) => !SWITCHES.has(k));
+  if (unknown.length) throw new UsageError(`--misbehaviour: unknown switch ${unknown.join(', ')} (known: ${[...SWITCHES].join(', ')})`);
+  return parsed as Misbehaviour;
+}
+
 export const simulatorCommand: CommandHandler = async ({ opts, logger, print }) => {
   const port = intFlag(opts, 'port', 0, 65_535);
   const seed = intFlag(opts, 'seed', 0, 2 ** 31 - 1);
-  const misbehave = opts.misbehave === true;
-  const sim = await startSimulator({ port, seed, misbehaviour: misbehave ? MISBEHAVE_PRESET : undefined });
+  const switches = misbehaviourFlag(opts.misbehaviour);
+  const misbehave = opts.misbehave === true || switches !== undefined;
+  const misbehaviour: Misbehaviour | undefined = misbehave ? { ...(opts.misbehave === true ? MISBEHAVE_PRESET : {}), ...switches } : undefined;
+  const sim = await startSimulator({ port, seed, misbehaviour });
   print(`Simulated mluvii API listening on ${sim.url} (seed ${seed}${misbehave ? ', misbehaving' : ''})`);
-  if (misbehave) print(`Misbehaviour: ${JSON.stringify(MISBEHAVE_PRESET)}`);
+  if (misbehave) print(`Misbehaviour: ${JSON.stringify(misbehaviour)}`);
   print('Point the ETL at it with:');
   print(`  MLUVII_BASE_URL=${sim.url} MLUVII_CLIENT_ID=${sim.clientId} MLUVII_CLIENT_SECRET=${sim.clientSecret}`);
   print('Press Ctrl-C to stop.');

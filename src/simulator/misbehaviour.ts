@@ -2,7 +2,7 @@
  * What the simulator can do wrong on purpose, so the client's retries, rate limiting, paging and
  * the pipeline's rejects are tested against something that actually misbehaves.
  */
-import { buildSession, type SessionDraft } from './generator.js';
+import { buildSession, type SessionDraft, type SimulatedSession } from './generator.js';
 import { mixSeed, Rng } from './random.js';
 
 export interface Misbehaviour {
@@ -19,10 +19,83 @@ export interface Misbehaviour {
   malformedRate?: number;
   /** List calls whose Created range overlaps this one always answer 503: a window that cannot be loaded. */
   brokenRange?: { from: Date; to: Date };
+
+  // --- single endpoints that cannot be read (a real tenant's API user may lack a permission) ---
+  /** How `GET /api/v1/Users` answers: 403/404/500/503, or `garbage` (200 with truncated JSON). */
+  usersAnswer?: UsersFailure;
+  /** `GET /api/v1/Users` lists one operator (NUL_NAME_USER_ID) whose first name holds a U+0000. */
+  usersNulName?: boolean;
+  /** Per campaign id, how `GET /api/v1/Campaigns/{id}` answers instead of the campaign. */
+  campaignAnswers?: Record<number, CampaignFailure>;
+  /** Share of sessions (a fixed draw per session id) whose routing history always answers 404. */
+  routingNotFoundRate?: number;
+  /** Share of sessions (a fixed draw per session id) whose routing history always answers 503. */
+  routingServerErrorRate?: number;
+
+  // --- payloads that are legal JSON but surprising ---
+  /**
+   * Share of sessions (fixed draw per id) whose strings Postgres cannot store: a U+0000 in the
+   * guest's first chat message / widget and a lone surrogate in a routing-history group name.
+   * The list item, the detail and the routing history carry them alike.
+   */
+  badTextRate?: number;
+  /** Share of ended sessions (fixed draw per id) listed without `operators` and `activities`; the detail endpoint has them. */
+  thinListRate?: number;
+  /** Share of sessions (fixed draw per id) listed with an implausible value (see IMPLAUSIBLE_KINDS); the detail shows the same. */
+  implausibleRate?: number;
+  /** Share of sessions (fixed draw per id) that the list shows twice in one listing (right after themselves). */
+  duplicateRate?: number;
+  /** Share of sessions (fixed draw per id) whose list item and detail are padded to `oversizedBytes`. */
+  oversizedRate?: number;
+  /** Size (bytes of JSON) of an oversized item; default 2 MB. */
+  oversizedBytes?: number;
+  /** The list endpoint never ends: past the last item it keeps answering full pages, cycling through the window with fresh ids. */
+  endlessPages?: boolean;
+  /** Every list call orders the window differently (a fresh shuffle per call): two reads of one window disagree on the order. */
+  unstableOrder?: boolean;
+
+  // --- an API that is down or lies about what happened ---
+  /**
+   * Every API call (not the token endpoint) is answered 429 with this `Retry-After`
+   * (seconds or an HTTP date); `times` limits it to the next that many calls (default: all).
+   */
+  throttle?: { retryAfter: string; times?: number };
+  /** The token endpoint accepts the connection and never answers. */
+  tokenHangs?: boolean;
+  /** List calls answer 400 with a body that echoes the bearer token (the `Authorization` header, and the bare token in its message). */
+  echoTokenOn400?: boolean;
+  /** Every API call answers 200 with an HTML page (a proxy's maintenance page), not JSON. */
+  htmlPage?: boolean;
+}
+
+export type UsersFailure = 403 | 404 | 500 | 503 | 'garbage';
+/** `timeout`: the request is never answered; `not-a-campaign`: 200 with JSON that is no campaign model. */
+export type CampaignFailure = 403 | 404 | 500 | 503 | 'timeout' | 'not-a-campaign';
+
+/** The user `usersNulName` spoils (Jana Dvořáková, an operator of the Podpora group). */
+export const NUL_NAME_USER_ID = 7;
+
+/** What `implausibleRate` does to a session: the kind is a fixed draw per session id. */
+export const IMPLAUSIBLE_KINDS = ['department-fraction', 'department-negative', 'department-huge', 'operator-id-string', 'ended-before-created'] as const;
+export type ImplausibleKind = (typeof IMPLAUSIBLE_KINDS)[number];
+
+const SALTS = { routing404: 0x404, routing503: 0x503, badText: 0x7e47, thin: 0x7417, implausible: 0x1b1, duplicate: 0xd0b, oversized: 0xb16 } as const;
+export type PerSessionSwitch = keyof typeof SALTS;
+
+/** Whether a per-session switch with this rate picks session `id` (deterministic: a fixed draw per seed and id). */
+export function picks(seed: number, id: number, which: PerSessionSwitch, rate: number | undefined): boolean {
+  if (!(rate !== undefined && rate > 0)) return false;
+  return new Rng(mixSeed(seed, id, SALTS[which])).next() < rate;
+}
+
+export function implausibleKindOf(seed: number, id: number): ImplausibleKind {
+  const r = new Rng(mixSeed(seed, id, SALTS.implausible));
+  r.next();
+  return IMPLAUSIBLE_KINDS[r.int(0, IMPLAUSIBLE_KINDS.length - 1)];
 }
 
 /** `npx mluvii-etl simulator --misbehave`: every switch on, tuned so the default client (5 rps) meets all of them. */
-export const MISBEHAVE_PRESET: Required<Omit<Misbehaviour, 'brokenRange'>> = {
+export const MISBEHAVE_PRESET: Required<Pick<Misbehaviour, 'rateLimitRps' | 'errorRate' | 'slowRate' | 'slowMs' | 'pageSizeCap' | 'malformedRate'>> = {
   rateLimitRps: 4,
   errorRate: 0.05,
   slowRate: 0.05,
@@ -74,4 +147,47 @@ export function renderMalformed(item: MalformedItem, anchor: SessionDraft, nowUs
   }
   const created = BAD_CREATED[item.variant % BAD_CREATED.length];
   return { ...session, id: malformedId, enteredQueue: created, created };
+}
+
+/**
+ * A session as the server shows it under `m`: the per-session switches applied to a freshly built
+ * (unshared) payload. `view` is 'list' for a list item (only there are ended sessions thinned),
+ * 'detail' for `GET /Sessions/{id}`; the routing history is spoiled alike in both.
+ */
+export function spoilSession(
+  seed: number,
+  m: Misbehaviour,
+  sim: SimulatedSession,
+  view: 'list' | 'detail',
+): SimulatedSession {
+  const { session, routingHistory } = sim;
+  const id = Number(session.id);
+  if (picks(seed, id, 'badText', m.badTextRate)) {
+    // A NUL where chat text lives and a lone surrogate (half an emoji cut by some middleware).
+    const text = session.activities?.find((a) => typeof a.text === 'string');
+    if (text) text.text = `${text.text as string}\u0000`;
+    else session.widget = `${session.widget ?? ''}\u0000`;
+    session.guestFeedbackText = 'Díky \ud83d';
+    const first = routingHistory[0];
+    if (first) first.phoneNumber = 'nezn\u00e1m\u00e9 \udc00';
+  }
+  if (picks(seed, id, 'implausible', m.implausibleRate)) {
+    let kind = implausibleKindOf(seed, id);
+    if (kind === 'operator-id-string' && !session.operators?.length) kind = 'department-fraction';
+    if (kind === 'ended-before-created' && !session.ended) kind = 'department-negative';
+    if (kind === 'department-fraction') session.departmentId = Number(session.departmentId) + 0.5;
+    else if (kind === 'department-negative') session.departmentId = -Number(session.departmentId);
+    else if (kind === 'department-huge') session.departmentId = 2 ** 64; // beyond any exact id (and Postgres bigint)
+    else if (kind === 'operator-id-string') (session.operators as Array<Record<string, unknown>>)[0].userId = `u${String(session.operators?.[0].userId)}`;
+    else session.ended = new Date(Date.parse(String(session.created)) - 3_600_000).toISOString();
+  }
+  if (picks(seed, id, 'oversized', m.oversizedRate)) {
+    const bytes = m.oversizedBytes ?? 2_000_000;
+    session.guest = { ...session.guest, callParams: { padding: 'x'.repeat(Math.max(0, bytes - JSON.stringify(session).length)) } };
+  }
+  if (view === 'list' && session.ended && picks(seed, id, 'thin', m.thinListRate)) {
+    delete session.operators;
+    delete session.activities;
+  }
+  return { session, routingHistory };
 }

@@ -12,12 +12,15 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RoutingTimeLine, SessionModel } from '../mluvii/types.js';
 import { campaignModel, userModels } from './catalog.js';
 import {
   buildSession, DEFAULT_SESSIONS_PER_DAY, hourOf, hourOfSessionId, IDS_PER_HOUR, MAX_SESSIONS_PER_HOUR, planBucket, type SessionDraft,
 } from './generator.js';
 import { pragueOffsetSeconds } from './iso-format.js';
-import { malformedItemsOfBucket, renderMalformed, type MalformedItem, type Misbehaviour } from './misbehaviour.js';
+import {
+  malformedItemsOfBucket, NUL_NAME_USER_ID, picks, renderMalformed, spoilSession, type MalformedItem, type Misbehaviour,
+} from './misbehaviour.js';
 import { mixSeed, Rng } from './random.js';
 
 export type { Misbehaviour } from './misbehaviour.js';
@@ -67,9 +70,19 @@ export interface RunningSimulator {
   expectedMalformedCount(from: Date, to: Date): number;
   /** Makes every token issued so far expired: the next API call with one gets a 401. */
   expireTokens(): void;
+  /**
+   * What `GET /Sessions/{id}` and `/routingHistory` answer now, with the current misbehaviour
+   * (bad text, implausible values, padding); undefined if the session does not exist yet.
+   * `routingHistory` is undefined when the routing switches make it unreadable for this session.
+   */
+  sessionDetail(id: number): { session: SessionModel; routingHistory: RoutingTimeLine[] | undefined } | undefined;
+  /** Every access token issued so far (to check that none leaks into logs or stored errors). */
+  issuedTokens(): string[];
 }
 
 const HOUR_MS = 3_600_000;
+/** `endlessPages`: the n-th pass over a window shows its sessions again with ids n × this higher. */
+const ENDLESS_ID_STEP = 1e12;
 const DEFAULT_LIMIT = 100;
 const BUCKET_CACHE_SIZE = 1500;
 const LOGIN_PATH = '/login/Account/Login';
@@ -149,6 +162,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   let stats: SimulatorStats = { byEndpoint: {}, total: 0, arrivals: [] };
   const admitted: number[] = []; // arrival times admitted by the server-side rate limit, last second
   let retryAfterTurn = 0;
+  let throttled = 0; // calls answered by `throttle` so far
+  let listCalls = 0; // drives `unstableOrder`'s shuffles
   const timers = new Set<NodeJS.Timeout>();
 
   // --- sessions ---------------------------------------------------------------------------------
@@ -176,7 +191,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   }
 
   /** Everything the list endpoint shows for [from, to) at `now`, in its order (by created, malformed items after their anchor). */
-  function listing(fromMs: number, toMs: number, now: number, rate: number): ListEntry[] {
+  function listing(fromMs: number, toMs: number, now: number, rate: number, withDuplicates = true): ListEntry[] {
     const out: ListEntry[] = [];
     const fromUs = fromMs * 1000;
     const toUs = toMs * 1000;
@@ -188,14 +203,20 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
         const d = drafts[i];
         const inRange = d.created >= fromUs && d.created < toUs && d.created <= now;
         if (inRange) out.push({ draft: d, hour: h, index: i });
+        if (inRange && withDuplicates && picks(seed, d.id, 'duplicate', misbehaviour.duplicateRate)) out.push({ draft: d, hour: h, index: i });
         for (; b < bad.length && bad[b].anchor === i; b++) if (inRange) out.push({ draft: d, hour: h, index: i, malformed: bad[b] });
       }
     }
     return out;
   }
 
+  /** A session as the server shows it now, list item or detail, with the per-session misbehaviour applied. */
+  function shown(d: SessionDraft, now: number, view: 'list' | 'detail') {
+    return spoilSession(seed, misbehaviour, buildSession(d, now), view);
+  }
+
   function render(e: ListEntry, now: number): unknown {
-    if (!e.malformed) return buildSession(e.draft, now).session;
+    if (!e.malformed) return shown(e.draft, now, 'list').session;
     // Ids above MAX_SESSIONS_PER_HOUR in the hour's id range are never used by good sessions.
     const hourBase = e.draft.id - e.index - 1;
     return renderMalformed(e.malformed, e.draft, now, hourBase + MAX_SESSIONS_PER_HOUR + 1 + (e.index % (IDS_PER_HOUR - MAX_SESSIONS_PER_HOUR - 1)));
@@ -209,10 +230,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
 
   function send(res: ServerResponse, endpoint: string, status: number, body: unknown, headers: Record<string, string> = {}): void {
     count(endpoint, String(status));
-    const isText = typeof body === 'string' && (headers['content-type'] ?? '').startsWith('text/');
+    // A string body with a content type is sent as is (text, or deliberately broken JSON).
+    const isText = typeof body === 'string' && headers['content-type'] !== undefined;
     const text = body === undefined ? '' : isText ? (body as string) : JSON.stringify(body);
     res.writeHead(status, {
-      'content-type': isText ? headers['content-type'] : 'application/json; charset=utf-8',
+      'content-type': isText ? (headers['content-type'] as string) : 'application/json; charset=utf-8',
       'content-length': String(Buffer.byteLength(text)),
       ...headers,
     });
@@ -309,27 +331,70 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     return false;
   }
 
-  function handleApi(res: ServerResponse, r: Route, url: URL): void {
+  /** The users as `GET /Users` lists them now (`usersNulName` spoils one name). */
+  function users() {
+    const list = userModels();
+    if (misbehaviour.usersNulName) {
+      const u = list.find((x) => x.id === NUL_NAME_USER_ID);
+      if (u) u.firstName = `${u.firstName ?? ''}\u0000`;
+    }
+    return list;
+  }
+
+  /** The routing-history switches: 404 or 503 for a fixed share of sessions. */
+  function routingFailure(id: number): 404 | 503 | undefined {
+    if (picks(seed, id, 'routing404', misbehaviour.routingNotFoundRate)) return 404;
+    if (picks(seed, id, 'routing503', misbehaviour.routingServerErrorRate)) return 503;
+    return undefined;
+  }
+
+  function handleApi(req: IncomingMessage, res: ServerResponse, r: Route, url: URL): void {
     const now = nowUs();
+    if (misbehaviour.htmlPage) {
+      return send(res, r.endpoint, 200, '<!DOCTYPE html><html><head><title>Maintenance</title></head><body><h1>We will be back soon</h1></body></html>', { 'content-type': 'text/html; charset=utf-8' });
+    }
     switch (r.endpoint) {
       case 'sessions':
+        if (misbehaviour.echoTokenOn400) {
+          // As some gateways do: the token in the header AND bare in the message.
+          const bare = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+          return send(res, 'sessions', 400, {
+            message: `The request is invalid for token ${bare}.`,
+            request: { path: url.pathname, authorization: req.headers.authorization ?? null },
+          });
+        }
         return listSessions(res, url, now);
       case 'session': {
         const d = findDraft(r.id as number);
-        return d ? send(res, 'session', 200, buildSession(d, now).session) : send(res, 'session', 404, 'Session ID not found.', { 'content-type': 'text/plain' });
+        return d ? send(res, 'session', 200, shown(d, now, 'detail').session) : send(res, 'session', 404, 'Session ID not found.', { 'content-type': 'text/plain' });
       }
       case 'routingHistory': {
         const d = findDraft(r.id as number);
-        return d ? send(res, 'routingHistory', 200, buildSession(d, now).routingHistory) : send(res, 'routingHistory', 404, 'Session ID not found.', { 'content-type': 'text/plain' });
+        const failure = d ? routingFailure(d.id) : undefined;
+        if (failure === 404) return send(res, 'routingHistory', 404, 'Session ID not found.', { 'content-type': 'text/plain' });
+        if (failure === 503) return send(res, 'routingHistory', 503, '<html><body>Service Unavailable</body></html>', { 'content-type': 'text/html' });
+        return d ? send(res, 'routingHistory', 200, shown(d, now, 'detail').routingHistory) : send(res, 'routingHistory', 404, 'Session ID not found.', { 'content-type': 'text/plain' });
       }
       case 'campaign': {
+        const failure = misbehaviour.campaignAnswers?.[r.id as number];
+        if (failure === 'timeout') return count('campaign', 'hang'); // never answered: the client's timeout ends it
+        if (failure === 'not-a-campaign') return send(res, 'campaign', 200, { status: 'ok', items: [] });
+        if (failure === 403) return send(res, 'campaign', 403, { message: 'Authorization has been denied for this request.' });
+        if (failure === 404) return send(res, 'campaign', 404, 'Campaign not found.', { 'content-type': 'text/plain' });
+        if (failure !== undefined) return send(res, 'campaign', failure, '<html><body>Service Unavailable</body></html>', { 'content-type': 'text/html' });
         const c = campaignModel(r.id as number);
         return c ? send(res, 'campaign', 200, c) : send(res, 'campaign', 404, 'Campaign not found.', { 'content-type': 'text/plain' });
       }
-      case 'users':
-        return send(res, 'users', 200, userModels());
+      case 'users': {
+        const failure = misbehaviour.usersAnswer;
+        if (failure === 'garbage') return send(res, 'users', 200, '[{"id":4,"firstName":"Pe', { 'content-type': 'application/json; charset=utf-8' });
+        if (failure === 403) return send(res, 'users', 403, { message: 'Authorization has been denied for this request.' });
+        if (failure === 404) return send(res, 'users', 404, undefined);
+        if (failure !== undefined) return send(res, 'users', failure, { message: 'An error has occurred.' });
+        return send(res, 'users', 200, users());
+      }
       case 'user': {
-        const u = userModels().find((x) => x.id === r.id);
+        const u = users().find((x) => x.id === r.id);
         return u ? send(res, 'user', 200, u) : send(res, 'user', 404, 'User not found.', { 'content-type': 'text/plain' });
       }
       default:
@@ -389,13 +454,28 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     }
     const cap = misbehaviour.pageSizeCap;
     const size = cap !== undefined && cap > 0 ? Math.min(limit, cap) : limit;
+    listCalls += 1;
+    if (misbehaviour.unstableOrder) {
+      const r = new Rng(mixSeed(seed, 0x0dd, listCalls));
+      for (let i = entries.length - 1; i > 0; i--) {
+        const j = r.int(0, i);
+        [entries[i], entries[j]] = [entries[j], entries[i]];
+      }
+    }
     let page: unknown[];
-    if (!filtered) {
+    if (misbehaviour.endlessPages && entries.length > 0) {
+      // Past the end it keeps going: full pages, cycling through the window with ids never seen before, forever.
+      page = Array.from({ length: size }, (_, i) => {
+        const round = Math.floor((offset + i) / entries.length);
+        const item = render(entries[(offset + i) % entries.length], now);
+        return round === 0 || !item || typeof item !== 'object' ? item : { ...item, id: Number((item as { id?: unknown }).id) + round * ENDLESS_ID_STEP };
+      });
+    } else if (!filtered) {
       // Only the page is rendered: a long window is paged many times.
       page = entries.slice(offset, offset + size).map((e) => render(e, now));
     } else {
       const kept = entries
-        .map((e) => buildSession(e.draft, now).session)
+        .map((e) => shown(e.draft, now, 'list').session)
         .filter((s) => {
           if (ids.length && !ids.includes(Number(s.id))) return false;
           if (status && !status.includes(String(s.status).toLowerCase())) return false;
@@ -415,6 +495,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     stats.total += 1;
     res.on('error', () => undefined); // a client that timed out and left is not the server's problem
     if (r.endpoint === 'token') {
+      if (misbehaviour.tokenHangs) return count('token', 'hang'); // never answered; stop() closes the socket
       if (injectFailure(req, res, 'token')) return;
       if ((misbehaviour.slowRate ?? 0) > 0 && chaos.next() < (misbehaviour.slowRate ?? 0)) await sleep(misbehaviour.slowMs ?? 1000);
       return handleToken(req, res);
@@ -434,13 +515,18 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       }
       admitted.push(arrival);
     }
+    const throttle = misbehaviour.throttle;
+    if (throttle && (throttle.times === undefined || throttled < throttle.times)) {
+      throttled += 1;
+      return send(res, r.endpoint, 429, { message: 'API calls quota exceeded.' }, { 'retry-after': throttle.retryAfter });
+    }
     if (injectFailure(req, res, r.endpoint)) return;
     if (rejectUnauthenticated(req, res, r.endpoint, url.pathname + url.search)) return;
     if ((misbehaviour.slowRate ?? 0) > 0 && chaos.next() < (misbehaviour.slowRate ?? 0)) {
       await sleep(misbehaviour.slowMs ?? 1000);
       if (res.destroyed || req.socket.destroyed) return count(r.endpoint, 'abandoned');
     }
-    handleApi(res, r, url);
+    handleApi(req, res, r, url);
   }
 
   const server = createServer((req, res) => {
@@ -469,6 +555,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     },
     setMisbehaviour(m) {
       misbehaviour = { ...m };
+      throttled = 0;
     },
     setNow(now) {
       nowFn = now;
@@ -480,13 +567,22 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       stats = { byEndpoint: {}, total: 0, arrivals: [] };
     },
     expectedSessionIds(from, to) {
-      return listing(from.getTime(), to.getTime(), nowUs(), 0).map((e) => e.draft.id);
+      return listing(from.getTime(), to.getTime(), nowUs(), 0, false).map((e) => e.draft.id);
     },
     expectedMalformedCount(from, to) {
       return listing(from.getTime(), to.getTime(), nowUs(), misbehaviour.malformedRate ?? 0).filter((e) => e.malformed).length;
     },
     expireTokens() {
       for (const t of tokens.keys()) tokens.set(t, 0);
+    },
+    issuedTokens() {
+      return [...tokens.keys()];
+    },
+    sessionDetail(id) {
+      const d = findDraft(id);
+      if (!d) return undefined;
+      const { session, routingHistory } = shown(d, nowUs(), 'detail');
+      return { session, routingHistory: routingFailure(id) ? undefined : routingHistory };
     },
   };
 }

@@ -16,6 +16,18 @@ export function intOrNull(value: unknown): number | null {
   return typeof value === 'number' && Number.isSafeInteger(value) ? value : null;
 }
 
+/**
+ * An id the warehouse can trust: a whole number from 1 to 2^53−1. Absent (missing or null) reads
+ * as null with no flag; anything else that is not such a number (a fraction, 0 or negative, too
+ * large to be exact, a string) reads as null AND adds `flag`, so it is never silently dropped.
+ */
+export function plausibleId(value: unknown, flag: string, flags: { add(flag: string): void }): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return value;
+  flags.add(flag);
+  return null;
+}
+
 export function strOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }

@@ -6,7 +6,7 @@
  */
 import { campaignContext } from './campaign-mode.js';
 import { isComplete } from './completeness.js';
-import { boolOrNull, intOrNull, isRecord, strOrNull, type JsonRecord } from './fields.js';
+import { boolOrNull, intOrNull, isRecord, plausibleId, strOrNull, type JsonRecord } from './fields.js';
 import { operatorRows } from './operator-durations.js';
 import { summarizeStints } from './operator-stints.js';
 import { QualityFlags } from './quality-flags.js';
@@ -22,6 +22,7 @@ import {
   type TransformOptions,
   type TransformResult,
 } from './types.js';
+import { sanitizeJson } from './sanitize-text.js';
 import { reject, validatePayload } from './validate.js';
 
 // The building blocks, for tests, the loader and anyone reusing one rule.
@@ -36,6 +37,8 @@ export { sessionDurations, type SessionDurations, type SessionInstants } from '.
 export { campaignContext, type CampaignContext, type RingPolicy } from './campaign-mode.js';
 export { isComplete, isTerminalStatus } from './completeness.js';
 export { QualityFlags } from './quality-flags.js';
+export { sanitizeJson, sanitizeText, needsSanitizing, jsonTextMayNeedSanitizing } from './sanitize-text.js';
+export { routingUnavailable, ROUTING_UNAVAILABLE_KEY } from './routing.js';
 export type * from './types.js';
 export { STATES } from './types.js';
 
@@ -53,18 +56,25 @@ export function transformSession(input: TransformInput, opts?: TransformOptions)
 }
 
 function transformValid(input: TransformInput, opts: TransformOptions | undefined): TransformResult {
-  const valid = validatePayload(input.payload);
+  // Text Postgres cannot store is replaced first, so the rows and the stored raw agree (sanitize-text.ts).
+  const checked = opts?.textChecked === true;
+  const cleanPayload = checked ? { value: input.payload, changed: false } : sanitizeJson(input.payload);
+  const cleanRouting = checked ? { value: input.routingHistory, changed: false } : sanitizeJson(input.routingHistory);
+  const valid = validatePayload(cleanPayload.value);
   if (valid.kind === 'reject') return valid;
   const { payload, id, createdMicros } = valid;
   const flags = new QualityFlags();
+  const sanitized = cleanPayload.changed || cleanRouting.changed;
+  if (sanitized || opts?.textSanitized === true) flags.add('text_sanitized');
 
   const guestJoinedMicros = readInstant(payload.guestJoined, 'bad_guest_joined', flags);
   const startedMicros = readInstant(payload.started, 'bad_started', flags);
   const endedMicros = readInstant(payload.ended, 'bad_ended', flags);
+  if (endedMicros === endedMicros && endedMicros < createdMicros) flags.add('ended_before_created');
   const status = strOrNull(payload.status);
-  const campaignId = intOrNull(payload.campaignId);
+  const campaignId = plausibleId(payload.campaignId, 'implausible_campaign_id', flags);
 
-  const routing = summarizeRouting(id, unwrapRoutingHistory(input.routingHistory, flags), flags);
+  const routing = summarizeRouting(id, unwrapRoutingHistory(cleanRouting.value, flags), flags);
   const stints = summarizeStints(payload.operators, flags);
   const campaign = campaignContext(campaignId, input.campaignMode, flags);
   const durations = sessionDurations(
@@ -83,8 +93,8 @@ function transformValid(input: TransformInput, opts: TransformOptions | undefine
 
   const session: SessionRow = {
     session_id: id,
-    company_id: intOrNull(payload.companyId),
-    department_id: intOrNull(payload.departmentId),
+    company_id: plausibleId(payload.companyId, 'implausible_company_id', flags),
+    department_id: plausibleId(payload.departmentId, 'implausible_department_id', flags),
     channel: strOrNull(payload.channel),
     source: strOrNull(payload.source),
     status,
@@ -114,13 +124,15 @@ function transformValid(input: TransformInput, opts: TransformOptions | undefine
     is_offered: routing.hasCreated, // K-OFFERED
     is_answered: routing.hasAccepted, // K-ANSWERED
     skipped_states: complete ? skippedStates(durations) : null,
-    quality_flags: flags.toArray(),
+    quality_flags: [] as string[], // set below: the flags are complete only once every column is read
     is_complete: complete,
   };
 
+  session.quality_flags = flags.toArray();
   return {
     kind: 'facts',
     facts: { session, states: stateRows(id, durations), operators, routingEvents: routing.events },
+    ...(sanitized ? { sanitized: { payload: cleanPayload.value, routingHistory: cleanRouting.value } } : {}),
   };
 }
 

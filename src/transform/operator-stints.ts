@@ -61,7 +61,9 @@ export function summarizeStints(operators: unknown, flags: QualityFlags): StintS
     if (concluded === concluded && !(concluded <= summary.maxConcludedMicros)) summary.maxConcludedMicros = concluded;
 
     const userId = intOrNull(stint.userId);
-    if (userId === null) {
+    if (userId === null || userId < 1) {
+      // Present but not an id (a fraction, a string, 0 or less): flagged as implausible, not dropped silently.
+      if (isPresent(stint.userId)) flags.add('implausible_operator_id');
       flags.add('operator_without_user_id');
       continue;
     }

@@ -3,7 +3,7 @@
  * unwrapped from whatever container it came in, sorted (M-0.5), numbered, and summarised into the
  * "first X" instants and per-operator counts the duration rules need.
  */
-import { intOrNull, isRecord, strOrNull, type JsonRecord } from './fields.js';
+import { intOrNull, isRecord, plausibleId, strOrNull, type JsonRecord } from './fields.js';
 import { parseIsoInstant } from './iso-instant.js';
 import type { QualityFlags } from './quality-flags.js';
 import type { RoutingEventRow } from './types.js';
@@ -85,8 +85,20 @@ const NO_EVENTS: readonly unknown[] = Object.freeze([]);
  * (undefined/null) means no events. Anything unrecognisable also means no events, flagged
  * `bad_routing_history`.
  */
+/**
+ * What the pipeline stores in raw.routing_history when `GET /Sessions/{id}/routingHistory`
+ * answered 404 for a session that exists: the session loads with the flag `routing_unavailable`
+ * instead of looking like one that was never routed. Kept in raw so `reprocess` says the same.
+ */
+export const ROUTING_UNAVAILABLE_KEY = 'etl_routing_unavailable';
+export const routingUnavailable = (reason: string): Record<string, string> => ({ [ROUTING_UNAVAILABLE_KEY]: reason });
+
 export function unwrapRoutingHistory(raw: unknown, flags: QualityFlags): readonly unknown[] {
   if (raw === null || raw === undefined) return NO_EVENTS;
+  if (isRecord(raw) && typeof raw[ROUTING_UNAVAILABLE_KEY] === 'string') {
+    flags.add('routing_unavailable');
+    return NO_EVENTS;
+  }
   if (Array.isArray(raw)) return raw;
   if (isRecord(raw)) {
     for (const key of WRAPPER_KEYS) {
@@ -133,8 +145,8 @@ function isSorted(times: number[]): boolean {
   return true;
 }
 
-function operatorId(value: unknown): number | null {
-  return isRecord(value) ? intOrNull(value.userId) : null;
+function operatorId(value: unknown, flags: QualityFlags): number | null {
+  return isRecord(value) ? plausibleId(value.userId, 'implausible_operator_id', flags) : null;
 }
 
 /**
@@ -163,11 +175,11 @@ export function summarizeRouting(sessionId: number, items: readonly unknown[], f
       routing_request_id: intOrNull(item.routingRequestId),
       event_at: micros === micros ? (timestamp as string) : null,
       activity_type: strOrNull(item.activityType),
-      group_id: groupRecord === null ? null : intOrNull(groupRecord.id),
+      group_id: groupRecord === null ? null : plausibleId(groupRecord.id, 'implausible_group_id', flags),
       group_name: groupRecord === null ? null : strOrNull(groupRecord.name),
-      operator_user_id: operatorId(item.operator),
-      forwarded_by_user_id: operatorId(item.forwardedByOperator),
-      invited_by_user_id: operatorId(item.invitedByOperator),
+      operator_user_id: operatorId(item.operator, flags),
+      forwarded_by_user_id: operatorId(item.forwardedByOperator, flags),
+      invited_by_user_id: operatorId(item.invitedByOperator, flags),
     });
     sources.push(item);
     times.push(micros);

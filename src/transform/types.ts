@@ -103,7 +103,14 @@ export interface Reject {
   raw_text: string;
 }
 
-export type TransformResult = { kind: 'facts'; facts: SessionFacts } | Reject;
+export type TransformResult =
+  | {
+      kind: 'facts';
+      facts: SessionFacts;
+      /** Present when text had to be replaced (`text_sanitized`): what raw must store instead of the input. */
+      sanitized?: { payload: unknown; routingHistory: unknown };
+    }
+  | Reject;
 
 /** What transformSession reads for one session (everything as received from the API). */
 export interface TransformInput {
@@ -118,4 +125,12 @@ export interface TransformInput {
 export interface TransformOptions {
   /** M-DONE: the pipeline stopped waiting for this session; an incomplete one gets `never_completed`. */
   neverCompleted?: boolean;
+  /** The stored raw was sanitized when it was received (raw.sessions.text_sanitized): keep the flag `text_sanitized`. */
+  textSanitized?: boolean;
+  /**
+   * The caller has made sure no string of the payload or routing history holds U+0000 or a lone
+   * surrogate (it scanned the JSON text they were parsed from, or they come from jsonb, which
+   * cannot hold them): the walk over every string is skipped. Without it the transform checks.
+   */
+  textChecked?: boolean;
 }

@@ -21,8 +21,9 @@ const MAX_QUOTE = 80;
 export function validatePayload(payload: unknown): ValidPayload | Reject {
   if (!isRecord(payload)) return reject(payload, null, 'not_object: payload is not a JSON object');
   const id = payload.id;
-  if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
-    return reject(payload, null, 'missing_id: payload has no numeric id');
+  if (id === null || id === undefined) return reject(payload, null, 'missing_id: payload has no numeric id');
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
+    return reject(payload, null, `bad_id: id ${quote(id)} is not a whole number from 1 to 2^53−1`);
   }
   const created = payload.created;
   if (created === null || created === undefined) return reject(payload, id, 'bad_created: created is missing');

@@ -22,10 +22,21 @@ async function tryContainer(): Promise<{ url: string; stop: Stop } | undefined> 
   return { url: container.getConnectionUri(), stop: async () => void (await container.stop()) };
 }
 
+/** Which Postgres the suite uses, said once before the tests (a red run is then easier to read). */
+function announce(line: string): void {
+  process.stderr.write(`\nTests use ${line}\n`);
+}
+
+const redact = (url: string) => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+
 export default async function globalSetup(): Promise<void> {
-  if (process.env.TEST_DATABASE_URL) return;
+  if (process.env.TEST_DATABASE_URL) {
+    announce(`the given Postgres: TEST_DATABASE_URL=${redact(process.env.TEST_DATABASE_URL)}`);
+    return;
+  }
   const container = process.env.MLUVII_TEST_NO_DOCKER ? undefined : await tryContainer();
   if (container) {
+    announce(`a Postgres container (postgres:16-alpine, testcontainers) at ${redact(container.url)}`);
     process.env.TEST_DATABASE_URL = container.url;
     state.__mluviiTestDbStop = container.stop;
     return;
@@ -38,6 +49,7 @@ export default async function globalSetup(): Promise<void> {
   const { startEmbeddedPostgres } = (await import(embeddedModule)) as typeof import('../../src/db/embedded.js');
   await unregister();
   const db = await startEmbeddedPostgres(dir, { database: 'postgres' });
+  announce(`an embedded Postgres (no TEST_DATABASE_URL, no Docker engine) in ${dir}`);
   process.env.TEST_DATABASE_URL = db.url;
   state.__mluviiTestDbStop = async () => {
     await db.stop();

@@ -3,15 +3,23 @@ import { MluviiApiError } from '../../src/mluvii/errors.js';
 import { listItems, numericSessionId, pageThrough } from '../../src/mluvii/session-pages.js';
 
 /** The paging rules on in-memory pages (the HTTP side is tested against the simulator in client.test.ts). */
-async function collect(pages: unknown[][] | ((offset: number) => unknown)): Promise<{ payloads: unknown[]; offsets: number[] }> {
+async function collect(
+  pages: unknown[][] | ((offset: number) => unknown),
+  bounds?: { maxItemBytes: number; maxPages: number },
+): Promise<{ payloads: unknown[]; offsets: number[]; oversized: Array<number | undefined> }> {
   const offsets: number[] = [];
   const payloads: unknown[] = [];
+  const oversized: Array<number | undefined> = [];
   const fetchPage = async (offset: number) => {
     offsets.push(offset);
-    return typeof pages === 'function' ? pages(offset) : (pages[offsets.length - 1] ?? []);
+    const body = typeof pages === 'function' ? pages(offset) : (pages[offsets.length - 1] ?? []);
+    return { body, mayHoldOversized: JSON.stringify(body).length > (bounds?.maxItemBytes ?? Infinity) };
   };
-  for await (const item of pageThrough(fetchPage, (offset) => ({ endpoint: 'GET /api/v1/Sessions', context: `offset ${offset}` }))) payloads.push(item.payload);
-  return { payloads, offsets };
+  for await (const item of pageThrough(fetchPage, (offset) => ({ endpoint: 'GET /api/v1/Sessions', context: `offset ${offset}` }), bounds)) {
+    payloads.push(item.payload);
+    oversized.push(item.oversized?.bytes);
+  }
+  return { payloads, offsets, oversized };
 }
 
 describe('pageThrough', () => {
@@ -21,9 +29,19 @@ describe('pageThrough', () => {
     expect(r.offsets).toEqual([0, 2, 3, 5]);
   });
 
-  it('yields a session seen twice once, and malformed items unchanged', async () => {
-    const r = await collect([[{ id: 1 }, 'oops', { noId: true }], [{ id: 1 }, { id: 2 }, null, { id: '3' }], []]);
-    expect(r.payloads).toEqual([{ id: 1 }, 'oops', { noId: true }, { id: 2 }, null, { id: '3' }]);
+  it('yields a session listed twice again, so the copy fetched last wins; malformed items unchanged', async () => {
+    const r = await collect([[{ id: 1, v: 'a' }, 'oops', { noId: true }], [{ id: 1, v: 'b' }, { id: 2 }, null, { id: '3' }], []]);
+    expect(r.payloads).toEqual([{ id: 1, v: 'a' }, 'oops', { noId: true }, { id: 1, v: 'b' }, { id: 2 }, null, { id: '3' }]);
+  });
+
+  it('marks items over the item bound with their size, and fails a window over the page bound', async () => {
+    const big = { id: 9, pad: 'x'.repeat(500) };
+    const r = await collect([[{ id: 1 }, big], []], { maxItemBytes: 100, maxPages: 10 });
+    expect(r.oversized).toEqual([undefined, JSON.stringify(big).length]);
+    expect(r.payloads).toEqual([{ id: 1 }, undefined]); // only its first KB is kept, for the reject
+    let n = 0;
+    const endless = await collect(() => [{ id: ++n }, { id: ++n }], { maxItemBytes: 1e9, maxPages: 5 }).catch((e: unknown) => e);
+    expect(String((endless as Error).message)).toMatch(/more than 5 pages \(MLUVII_MAX_PAGES\)/);
   });
 
   it('accepts a page wrapped in an object', async () => {

@@ -101,15 +101,16 @@ describe('run (the nightly job)', () => {
   it('status shows runs, windows, incomplete sessions and rejects', async () => {
     const r = await runCommand(statusCommand, testConfig(env));
     expect(r.code).toBe(0);
-    expect(r.output).toMatch(/Last runs/);
-    expect(r.output).toMatch(/Windows: \d+ done, \d+ failed/);
-    expect(r.output).toMatch(/Sessions: \d+/);
-    expect(r.output).toMatch(/another mluvii-etl run/);
+    expect(r.output).toMatch(/Last run of each kind/);
+    expect(r.output).toMatch(/Loaded \(done windows/);
+    expect(r.output).toMatch(/Incomplete sessions \(re-fetched by each run\): \d+/);
+    expect(r.output).toMatch(/Rejected payloads/);
+    expect(r.output).toMatch(/run \d+ error: another mluvii-etl run/);
   });
 
   it('status tells a run whose process died from one that is running', async () => {
     await db.knex('etl.runs').insert({ kind: 'backfill', status: 'running' });
-    expect((await runCommand(statusCommand, testConfig(env))).output).toMatch(/died \(closed by the next run\)/);
+    expect((await runCommand(statusCommand, testConfig(env))).output).toMatch(/died \(killed; closed by the next writer\)/);
     const lock = await acquireWriterLock(db.url);
     try {
       const out = (await runCommand(statusCommand, testConfig(env))).output;

@@ -1,0 +1,187 @@
+/**
+ * What `doctor` asks the API, a few dozen requests at most: the token, yesterday's list (count,
+ * `limit`, stable order), list item vs detail, routing histories, campaigns, /Users, the server's
+ * clock and its rate limiting.
+ */
+import { listItems } from '../mluvii/session-pages.js';
+import { fail, ok, warn, type Check } from './check.js';
+import type { Probe } from './probe.js';
+
+const API = '/api/v1';
+/** Pages read to count yesterday's sessions before saying "at least". */
+const MAX_COUNT_PAGES = 6;
+/** Ended sessions whose detail and routing history are compared. */
+const SAMPLE = 3;
+const MAX_CAMPAIGNS = 5;
+
+type Item = Record<string, unknown>;
+const isItem = (x: unknown): x is Item => x !== null && typeof x === 'object' && !Array.isArray(x);
+const idOf = (x: unknown): number | undefined => (isItem(x) && typeof x.id === 'number' ? x.id : undefined);
+const answered = (a: { status: number; networkError?: string }) => (a.networkError ? a.networkError : `HTTP ${a.status}`);
+const present = (v: unknown) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+
+export interface ApiCheckInput {
+  probe: Probe;
+  /** Yesterday in REPORT_TZ, as instants, and its name. */
+  yesterday: { from: Date; to: Date; label: string };
+  pageSize: number;
+}
+
+export async function apiChecks({ probe, yesterday, pageSize }: ApiCheckInput): Promise<Check[]> {
+  const checks: Check[] = [];
+
+  const t = await probe.fetchToken();
+  if (t.status !== 200) {
+    checks.push(
+      fail('token', `the token endpoint answered ${answered(t)}${isItem(t.json) && typeof t.json.error === 'string' ? ` (${t.json.error})` : ''}`, t.status === 400 || t.status === 401 ? 'check MLUVII_CLIENT_ID and MLUVII_CLIENT_SECRET (the API user of mluvii administration)' : 'check MLUVII_TOKEN_URL / MLUVII_BASE_URL and that the host is reachable'),
+    );
+    return checks;
+  }
+  if (!(isItem(t.json) && typeof t.json.access_token === 'string')) {
+    checks.push(fail('token', 'the token endpoint answered 200 without an access_token', 'is MLUVII_TOKEN_URL the OAuth2 token endpoint?'));
+    return checks;
+  }
+  const exp = probe.tokenExpiresIn;
+  checks.push(exp === undefined ? warn('token', 'obtained, but the answer has no expires_in', 'the ETL then assumes 1 hour') : exp < 300 ? warn('token', `obtained, expires_in ${exp} s`, 'short-lived tokens are renewed often; fine, but unusual') : ok('token', `obtained, expires_in ${exp} s`));
+
+  // --- the list: yesterday's window ---
+  const window = { 'Created.Min': yesterday.from.toISOString(), 'Created.Max': yesterday.to.toISOString() };
+  const list = (limit: number, offset: number) => probe.get(`${API}/Sessions`, { ...window, limit: String(limit), offset: String(offset) });
+  const first = await list(pageSize, 0);
+  const firstItems = listItems(first.json);
+  if (first.status !== 200 || !firstItems) {
+    checks.push(fail('list', `GET ${API}/Sessions for ${yesterday.label} answered ${answered(first)}${first.status === 200 ? ' without a JSON array' : ''}`, first.status === 403 ? 'the API user may not read sessions' : 'the ETL cannot extract anything until this works'));
+    return [...checks, ...(await tailChecks(probe))];
+  }
+  // Count: page on until an empty page (a short page is no proof of the end: the server may cap pages).
+  let count = firstItems.length;
+  let pages = 1;
+  let cap: number | undefined;
+  let last = firstItems;
+  let complete = firstItems.length === 0;
+  const sample: Item[] = firstItems.filter(isItem);
+  while (!complete && pages < MAX_COUNT_PAGES) {
+    const next = await list(pageSize, count);
+    const items = listItems(next.json);
+    if (next.status !== 200 || !items) {
+      checks.push(fail('list', `page ${pages + 1} (offset ${count}) of ${yesterday.label} answered ${answered(next)}`, 'paging a window fails; the ETL would fail this window'));
+      break;
+    }
+    if (last.length < pageSize && items.length > 0) cap = last.length;
+    pages += 1;
+    if (items.length === 0) complete = true;
+    count += items.length;
+    last = items;
+    if (sample.length < 50) sample.push(...items.filter(isItem));
+  }
+  checks.push(ok('list', `${yesterday.label}: ${complete ? '' : 'at least '}${count} sessions (${pages} page${pages === 1 ? '' : 's'} of limit ${pageSize})`));
+  // limit: honoured (a small limit gives that many), capped, or ignored.
+  if (count > 2) {
+    const small = await list(2, 0);
+    const n = listItems(small.json)?.length;
+    if (n !== undefined && n > 2) checks.push(fail('limit', `asked for limit 2, got ${n} items: the server ignores limit`, 'paging by offset would repeat sessions; report this to mluvii'));
+    else if (cap !== undefined) checks.push(warn('limit', `honours small limits but caps pages at ${cap} items (MLUVII_PAGE_SIZE=${pageSize} asks for more)`, `the ETL pages until an empty page, so nothing is lost; set MLUVII_PAGE_SIZE=${cap} to save requests`));
+    else checks.push(ok('limit', `honoured (limit 2 gave ${n ?? '?'} items${complete && count > pageSize ? `, pages of ${pageSize} were full` : ''})`));
+  } else {
+    checks.push(warn('limit', `not checked: ${count} sessions ${yesterday.label}`, 'run doctor again on a day with sessions'));
+  }
+  // Order: the same page read twice must give the same ids in the same order, or offset paging can skip or repeat sessions.
+  if (count > 1) {
+    const again = await list(pageSize, 0);
+    const a = firstItems.map(idOf).join(',');
+    const b = (listItems(again.json) ?? []).map(idOf).join(',');
+    const sameSet = [...firstItems.map(idOf)].sort().join(',') === [...(listItems(again.json) ?? []).map(idOf)].sort().join(',');
+    if (a === b) checks.push(ok('order', 'two reads of the first page gave the same ids in the same order'));
+    else
+      checks.push(
+        warn(
+          'order',
+          sameSet ? 'two reads of the first page gave the same ids in a different order' : 'two reads of the first page gave different ids',
+          'the list has no stable order, so offset paging may skip or repeat sessions across pages; compare counts with mluvii reports, and keep windows small (ETL_WINDOW=6h)',
+        ),
+      );
+  }
+
+  // --- list item vs detail, routing histories, for a few ended sessions ---
+  const ended = sample.filter((s) => typeof s.id === 'number' && present(s.ended)).slice(0, SAMPLE);
+  if (ended.length === 0) {
+    checks.push(warn('detail', `no ended session ${yesterday.label} to compare`, 'run doctor again on a day with sessions'));
+  } else {
+    const lacking = new Map<string, number>();
+    const routing: string[] = [];
+    let routingOk = 0;
+    let routing404 = 0;
+    for (const s of ended) {
+      const d = await probe.get(`${API}/Sessions/${s.id}`);
+      if (d.status === 200 && isItem(d.json)) {
+        for (const [key, value] of Object.entries(d.json)) if (present(value) && !present(s[key])) lacking.set(key, (lacking.get(key) ?? 0) + 1);
+      } else {
+        checks.push(warn('detail', `GET ${API}/Sessions/${s.id} answered ${answered(d)}`, 'the ETL needs the detail when list items are thin'));
+      }
+      const r = await probe.get(`${API}/Sessions/${s.id}/routingHistory`);
+      if (r.status === 404) routing404 += 1;
+      else if (r.status !== 200) routing.push(`session ${s.id}: ${answered(r)}`);
+      else {
+        const items = Array.isArray(r.json) ? r.json : listItems(r.json);
+        if (!items) routing.push(`session ${s.id}: 200 but not a JSON array (${typeof r.json})`);
+        else if (items.some((e) => !isItem(e) || !('timestamp' in e) || !('activityType' in e))) routing.push(`session ${s.id}: items without timestamp/activityType`);
+        else routingOk += 1;
+      }
+    }
+    const keys = [...lacking.keys()].sort();
+    checks.push(
+      keys.length
+        ? warn('detail', `list items lack fields the detail has, for ${Math.max(...lacking.values())} of ${ended.length} ended sessions: ${keys.join(', ')}`, 'the ETL fetches GET /Sessions/{id} for an ended session whose list item lacks operators or activities (one more request each)')
+        : ok('detail', `list items carry every field the detail has (${ended.length} ended sessions compared)`),
+    );
+    if (routing.length) checks.push(fail('routing', `routing history of ${routing.length} of ${ended.length} sessions unusable: ${routing.join('; ')}`, 'routing events (first offer, queue groups) cannot be loaded; report to mluvii'));
+    else if (routing404) checks.push(warn('routing', `${routing404} of ${ended.length} sessions answered 404 for their routing history (${routingOk} fine)`, 'they load with the flag routing_unavailable; check the API user may read routing history'));
+    else checks.push(ok('routing', `routing history of ${routingOk} sessions: JSON arrays of timeline items`));
+  }
+
+  // --- campaigns seen in the sample ---
+  const campaignIds = [...new Set(sample.map((s) => s.campaignId).filter((c): c is number => typeof c === 'number'))].slice(0, MAX_CAMPAIGNS);
+  if (campaignIds.length === 0) checks.push(ok('campaigns', `no campaign sessions among ${sample.length} listed`));
+  else {
+    const modes: string[] = [];
+    const bad: string[] = [];
+    for (const id of campaignIds) {
+      const c = await probe.get(`${API}/Campaigns/${id}`);
+      if (c.status === 200 && isItem(c.json) && typeof c.json.mode === 'string') modes.push(`${id} ${c.json.mode}`);
+      else if (c.status === 404) bad.push(`${id}: 404 (deleted?)`);
+      else bad.push(`${id}: ${c.status === 200 ? 'not a campaign' : answered(c)}`);
+    }
+    const head = `${campaignIds.length} seen; readable: ${modes.length ? modes.join(', ') : 'none'}`;
+    checks.push(bad.length ? warn('campaigns', `${head}; unreadable: ${bad.join(', ')}`, 'sessions of an unreadable campaign get ring_s NULL and the flag unknown_campaign_mode (M-RING); a later run tries again') : ok('campaigns', head));
+  }
+  return [...checks, ...(await tailChecks(probe))];
+}
+
+/** /Users, the clock, and what the server said about rate limits (after all the other requests). */
+async function tailChecks(probe: Probe): Promise<Check[]> {
+  const checks: Check[] = [];
+  const u = await probe.get(`${API}/Users`);
+  const users = listItems(u.json);
+  if (u.status === 200 && users) checks.push(ok('users', `GET ${API}/Users permitted: ${users.length} users (operator names come from it)`));
+  else
+    checks.push(
+      warn('users', `GET ${API}/Users answered ${answered(u)}${u.status === 200 ? ' without a JSON array' : ''}`, 'operator names will come from the session payloads; give the API user the right to list users for the names of operators mluvii knows'),
+    );
+
+  if (probe.skewsMs.length === 0) checks.push(warn('clock', 'no Date header in the answers', 'cannot compare clocks; make sure this machine keeps time (NTP)'));
+  else {
+    const skew = probe.skewsMs.reduce((a, b) => a + b, 0) / probe.skewsMs.length;
+    const s = Math.round(skew / 1000);
+    const text = `server clock ${s === 0 ? 'agrees with ours (within a second)' : `is ${Math.abs(s)} s ${s > 0 ? 'ahead of' : 'behind'} ours`}`;
+    checks.push(Math.abs(skew) > 60_000 ? warn('clock', text, 'windows end at now − ETL_SETTLE by our clock: fix NTP, or raise ETL_SETTLE by the skew') : ok('clock', text));
+  }
+
+  const headers = [...probe.rateHeaders.entries()].map(([k, v]) => `${k}: ${v}`).join(', ');
+  const seen = headers ? `; rate-limit headers: ${headers}` : '; no rate-limit headers';
+  checks.push(
+    probe.rateLimited
+      ? warn('rate limit', `${probe.rateLimited} of ${probe.requests} requests answered 429${seen}`, 'the ETL waits and retries, but a lower MLUVII_RPS wastes fewer requests')
+      : ok('rate limit', `no 429 in ${probe.requests} requests${seen}`),
+  );
+  return checks;
+}

@@ -1,0 +1,43 @@
+/**
+ * `doctor`: checks a tenant and a warehouse before the first night. Read-only, a few dozen API
+ * requests at most; one line per check (ok / warn / FAIL, with a hint); exit 0 when nothing
+ * failed, else 1.
+ */
+import type { CommandHandler } from '../cli.js';
+import { localDate, localDayStart } from '../pipeline/windows.js';
+import { apiChecks } from './api-checks.js';
+import { fail, renderCheck, type Check } from './check.js';
+import { databaseChecks } from './database-checks.js';
+import { Probe } from './probe.js';
+
+/** Upper bound on API requests of one doctor run (token excluded). */
+export const DOCTOR_MAX_REQUESTS = 40;
+
+export const doctorCommand: CommandHandler = async ({ config, print }) => {
+  const now = new Date();
+  const checks: Check[] = [];
+  print(`mluvii-etl doctor: API ${config.mluviiBaseUrl}, days in ${config.reportTz}`);
+  if (!config.mluviiClientId || !config.mluviiClientSecret) {
+    checks.push(fail('token', `${!config.mluviiClientId ? 'MLUVII_CLIENT_ID' : 'MLUVII_CLIENT_SECRET'} is not set`, 'set the API user name and password from mluvii administration (.env)'));
+  } else {
+    const probe = new Probe({
+      baseUrl: config.mluviiBaseUrl,
+      tokenUrl: config.mluviiTokenUrl,
+      clientId: config.mluviiClientId,
+      clientSecret: config.mluviiClientSecret,
+      rps: config.mluviiRps,
+      maxRequests: DOCTOR_MAX_REQUESTS,
+    });
+    const from = localDayStart(now, -1, config.reportTz);
+    const yesterday = { from, to: localDayStart(now, 0, config.reportTz), label: `yesterday (${localDate(from, config.reportTz)})` };
+    checks.push(...(await apiChecks({ probe, yesterday, pageSize: config.mluviiPageSize })));
+  }
+  checks.push(...(await databaseChecks(config.databaseUrl, config.reportingRole)));
+
+  const width = Math.max(...checks.map((c) => c.name.length));
+  for (const c of checks) print(renderCheck(c, width));
+  const count = (level: Check['level']) => checks.filter((c) => c.level === level).length;
+  const failed = count('fail');
+  print(`${count('ok')} ok, ${count('warn')} warning(s), ${failed} failure(s)${failed ? ': fix the FAIL lines before the first night' : ''}`);
+  return failed ? 1 : 0;
+};

@@ -1,0 +1,79 @@
+/**
+ * Text Postgres cannot store: `text` and `jsonb` refuse U+0000, and `jsonb` refuses a lone UTF-16
+ * surrogate (half of a character cut by some middleware). Either used to fail a whole window on
+ * every rerun. The transform replaces each such code unit by U+FFFD (REPLACEMENT CHARACTER, what
+ * `String.prototype.toWellFormed` does for lone surrogates) in every string and object key of the
+ * payload and the routing history, and the session gets the flag `text_sanitized`.
+ */
+
+/** A code unit Postgres refuses somewhere: NUL, or any surrogate (lone ones are told apart below). */
+const SUSPECT = /[\u0000\ud800-\udfff]/;
+
+export const REPLACEMENT = '\ufffd';
+
+/** NUL, a high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const BAD = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Whether a JSON text may hold such characters once parsed: in JSON text a NUL can only be written
+ * escaped (`\u0000`), and a lone surrogate only escaped too (UTF-8 cannot carry one; a decoder turns
+ * invalid bytes into U+FFFD). One regex scan of the HTTP body, far cheaper than walking the parsed
+ * value; false positives (an escaped well-formed pair) only cost the walk.
+ */
+export function jsonTextMayNeedSanitizing(text: string): boolean {
+  return /\\u(?:0000|[dD][89a-fA-F])/.test(text);
+}
+
+/** Whether `s` holds a NUL or a lone surrogate. */
+export function needsSanitizing(s: string): boolean {
+  if (!SUSPECT.test(s)) return false;
+  BAD.lastIndex = 0;
+  return BAD.test(s);
+}
+
+/** `s` with every NUL and lone surrogate replaced by U+FFFD (well-formed pairs are kept). */
+export function sanitizeText(s: string): string {
+  if (!SUSPECT.test(s)) return s;
+  return s.replace(BAD, REPLACEMENT);
+}
+
+/**
+ * A JSON value with every string (and key) sanitized. Returns the same object when nothing needed
+ * it, so the common case allocates nothing; `changed` says whether anything was replaced.
+ */
+export function sanitizeJson(value: unknown): { value: unknown; changed: boolean } {
+  const out = walk(value);
+  return out === NOTHING ? { value, changed: false } : { value: out, changed: true };
+}
+
+const NOTHING = Symbol('unchanged');
+/** Parsed JSON is a tree of modest depth; anything deeper (or a cycle, outside JSON) is left as it is. */
+const MAX_DEPTH = 256;
+
+function walk(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return needsSanitizing(value) ? sanitizeText(value) : NOTHING;
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return NOTHING;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = walk(value[i], depth + 1);
+      if (v !== NOTHING) {
+        copy ??= value.slice();
+        copy[i] = v;
+      }
+    }
+    return copy ?? NOTHING;
+  }
+  let copy: Record<string, unknown> | undefined;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const v = walk(record[key], depth + 1);
+    const badKey = needsSanitizing(key);
+    if (v !== NOTHING || badKey) {
+      copy ??= { ...record };
+      if (badKey) delete copy[key];
+      copy[badKey ? sanitizeText(key) : key] = v === NOTHING ? record[key] : v;
+    }
+  }
+  return copy ?? NOTHING;
+}

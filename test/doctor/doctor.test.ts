@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { createKnex } from '../../src/db/knex.js';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
+import { runCli } from '../helpers/cli.js';
+import { freshDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';
+import { pipelineEnv } from '../helpers/warehouse.js';
+
+let db: TestDatabase;
+let sim: RunningSimulator;
+let env: Record<string, string>;
+// Roles are cluster-wide and other test files run at the same time: names of our own.
+const suffix = randomBytes(4).toString('hex');
+const reader = `mluvii_doc_reader_${suffix}`;
+const etlUser = `mluvii_doc_etl_${suffix}`;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  // Weekends get 0.3 of it: yesterday has well over one capped page (50) whatever day the test runs.
+  sim = await startSimulator({ seed: 1, sessionsPerDay: 500 });
+  env = pipelineEnv(db, sim, { REPORT_TZ: 'Europe/Prague', MLUVII_RPS: '50', REPORTING_ROLE: reader });
+});
+afterAll(async () => {
+  await sim?.stop();
+  await db?.drop();
+  const admin = createKnex(serverUrl(), { max: 1 });
+  try {
+    await admin.raw(`DROP ROLE IF EXISTS ${etlUser}`);
+  } finally {
+    await admin.destroy();
+  }
+});
+
+/** The doctor's lines by check name. */
+function lines(stdout: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of stdout.split('\n')) {
+    const m = /^(ok|warn|FAIL)\s+(\S+(?: \S+)?)\s{2,}/.exec(l);
+    if (m) out[m[2].trim()] = l;
+  }
+  return out;
+}
+
+const apiRequests = () =>
+  Object.entries(sim.stats().byEndpoint)
+    .filter(([e]) => e !== 'token' && e !== 'login')
+    .reduce((a, [, byStatus]) => a + Object.values(byStatus).reduce((x, y) => x + y, 0), 0);
+
+describe('doctor', () => {
+  it('against a well-behaved simulator: every API check ok, read-only, a few dozen requests; a missing reader role is a warning', async () => {
+    sim.resetStats();
+    const count = () => db.knex.raw(`SELECT (SELECT count(*) FROM etl.runs) AS runs, (SELECT count(*) FROM core.sessions) AS sessions, (SELECT count(*) FROM etl.windows) AS windows`);
+    const before = (await count()).rows;
+    const r = await runCli(['doctor'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const l = lines(r.stdout);
+    for (const name of ['token', 'list', 'limit', 'order', 'detail', 'routing', 'users', 'clock', 'rate limit', 'database', 'migrated', 'privileges']) {
+      expect(l[name]).toMatch(/^ok /);
+    }
+    expect(l.token).toMatch(/expires_in 3600 s/);
+    expect(l.list).toMatch(/yesterday \(\d{4}-\d{2}-\d{2}\): \d+ sessions/);
+    expect(l['reader role']).toMatch(new RegExp(`^warn .*${reader} does not exist`));
+    expect(r.stdout).toMatch(/\d+ ok, \d+ warning\(s\), 0 failure\(s\)/);
+    expect(apiRequests()).toBeLessThanOrEqual(40);
+    expect((await count()).rows).toEqual(before); // read-only
+  }, 120_000);
+
+  it('each simulator switch shows its warning: thin list items, Users 403, campaign 503, routing 404, unstable order, page cap, 429s', async () => {
+    sim.setMisbehaviour({
+      thinListRate: 1,
+      usersAnswer: 403,
+      campaignAnswers: { 501: 503, 502: 503, 503: 503, 504: 503, 505: 503 },
+      routingNotFoundRate: 1,
+      unstableOrder: true,
+      pageSizeCap: 50,
+      rateLimitRps: 3,
+    });
+    sim.resetStats();
+    try {
+      const r = await runCli(['doctor'], env);
+      expect(r.code).toBe(0); // warnings only
+      const l = lines(r.stdout);
+      expect(l.detail).toMatch(/^warn .*list items lack .*activities, operators/);
+      expect(l.users).toMatch(/^warn .*\/Users answered HTTP 403 — operator names will come from the session payloads/);
+      expect(l.campaigns).toMatch(/^warn .*unreadable: .*50\d: HTTP 503/);
+      expect(l.routing).toMatch(/^warn .*3 of 3 sessions answered 404 .*routing_unavailable/);
+      expect(l.order).toMatch(/^warn .*two reads of the first page gave (different ids|the same ids in a different order)/);
+      expect(l.limit).toMatch(/^warn .*caps pages at 50 items/);
+      expect(l['rate limit']).toMatch(/^warn .*\d+ of \d+ requests answered 429; rate-limit headers: retry-after/);
+      expect(apiRequests()).toBeLessThanOrEqual(40); // the budget counts every attempt, 429s included
+    } finally {
+      sim.setMisbehaviour({});
+    }
+  }, 180_000);
+
+  it('refused credentials and an unmigrated database whose user may not create schemas or roles: FAIL, exit 1', async () => {
+    const bare = await freshDatabase({ migrate: false });
+    try {
+      await bare.knex.raw(`CREATE ROLE ${etlUser} LOGIN PASSWORD 'pw-${suffix}' NOCREATEROLE`);
+      await bare.knex.raw(`REVOKE CREATE ON DATABASE ${new URL(bare.url).pathname.slice(1)} FROM PUBLIC`);
+      const u = new URL(bare.url);
+      u.username = etlUser;
+      u.password = `pw-${suffix}`;
+      const r = await runCli(['doctor'], { ...env, DATABASE_URL: u.toString(), MLUVII_CLIENT_SECRET: 'wrong' });
+      expect(r.code).toBe(1);
+      const l = lines(r.stdout);
+      expect(l.token).toMatch(/^FAIL .*answered HTTP (400|401)( \(\w+\))? — check MLUVII_CLIENT_ID and MLUVII_CLIENT_SECRET/);
+      expect(l.migrated).toMatch(/^warn .*no mluvii-etl tables yet/);
+      expect(l.privileges).toMatch(new RegExp(`^FAIL .*${etlUser}: CREATEROLE no, CREATE on the database no`));
+      expect(r.stdout).not.toContain(`pw-${suffix}`);
+      const down = await runCli(['doctor'], { ...env, DATABASE_URL: 'postgres://x:secret-pw@127.0.0.1:1/none' });
+      expect(lines(down.stdout).database).toMatch(/^FAIL .*cannot use DATABASE_URL=postgres:\/\/x:\*\*\*@127\.0\.0\.1:1\/none: connection refused/);
+      expect(down.stdout).not.toContain('secret-pw');
+      expect(down.code).toBe(1);
+    } finally {
+      await bare.drop();
+    }
+  }, 120_000);
+});
