@@ -58,7 +58,6 @@ export class MluviiClient {
   private readonly transport: Transport;
   private readonly pageSize: number;
   private readonly logger: Logger;
-  private warnedCampaign403 = false;
   private readonly maxItemBytes: number;
   private readonly maxPages: number;
 
@@ -179,23 +178,13 @@ export class MluviiClient {
   }
 
   /**
-   * A campaign (for M-RING's mode). undefined when it cannot be read: 404 (deleted campaign) or
-   * 403 (the API user may not read campaigns) — the metric then says `unknown_campaign_mode`
-   * rather than failing the window over a lookup.
+   * A campaign (for M-RING's mode). undefined on 404 (a deleted campaign); any other failure
+   * (403, 5xx after the retries, no answer, not a JSON object) throws, and the pipeline's
+   * CampaignModes turns it into `unknown_campaign_mode` rather than failing the window.
    */
   async getCampaign(id: number): Promise<CampaignModel | undefined> {
     const path = `${API}/Campaigns/${encodeId(id)}`;
-    let body: unknown;
-    try {
-      body = await this.transport.getJson(path);
-    } catch (err) {
-      if (err instanceof MluviiApiError && err.status === 403) {
-        if (!this.warnedCampaign403) this.logger.warn({ endpoint: err.endpoint }, 'the API user may not read campaigns; campaign modes stay unknown');
-        this.warnedCampaign403 = true;
-        return undefined;
-      }
-      throw err;
-    }
+    const body = await this.transport.getJson(path);
     if (body === NOT_FOUND) return undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       throw new MluviiApiError(`GET ${path} did not answer a JSON object`, { endpoint: `GET ${path}`, status: 200, attempts: 1, kind: 'payload' });

@@ -12,6 +12,7 @@ import { storedCampaignModes, upsertCampaign } from '../load/dimensions.js';
  */
 export class CampaignModes {
   private readonly warned = new Set<number>();
+  private warnedForbidden = false;
 
   private constructor(
     private readonly modes: Map<number, string>,
@@ -33,11 +34,16 @@ export class CampaignModes {
     const fetched = await Promise.all(
       missing.map(async (id) => {
         try {
-          return { id, campaign: await client.getCampaign(id), status: 200 };
+          const campaign = await client.getCampaign(id);
+          return { id, campaign, status: campaign ? 200 : 404 };
         } catch (err) {
           // No answer (timeout, network) is stored as status 0.
           const status = err instanceof MluviiApiError ? (err.status ?? 0) : 0;
-          if (!this.warned.has(id)) {
+          if (status === 403) {
+            // A permission the API user lacks: said once per run, not once per campaign.
+            if (!this.warnedForbidden) this.logger?.warn({ campaignId: id }, 'the API user may not read campaigns (HTTP 403): their sessions get ring_s NULL (unknown_campaign_mode)');
+            this.warnedForbidden = true;
+          } else if (!this.warned.has(id)) {
             this.warned.add(id);
             this.logger?.warn({ campaignId: id, error: err instanceof Error ? err.message : String(err) }, 'campaign cannot be read: its sessions get ring_s NULL (unknown_campaign_mode) until a later run can read it');
           }
@@ -46,12 +52,12 @@ export class CampaignModes {
       }),
     );
     // A campaign read before keeps its mode when it cannot be read now (modes do not change).
-    const failedIds = fetched.filter((f) => f.status !== 200).map((f) => f.id);
+    const failedIds = fetched.filter((f) => f.status !== 200 && f.status !== 404).map((f) => f.id);
     const known = failedIds.length ? await storedCampaignModes(db, failedIds) : new Map<number, string>();
     // One connection (a transaction) runs one query at a time: write one after another.
     for (const { id, campaign, status } of fetched) {
       if (status !== 200) {
-        this.modes.set(id, known.get(id) ?? 'unknown');
+        this.modes.set(id, known.get(id) ?? 'unknown'); // a 404 (deleted) is never in `known`
         await upsertCampaign(db, id, undefined, status);
         continue;
       }

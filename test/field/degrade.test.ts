@@ -82,6 +82,8 @@ describe('2. a campaign that cannot be read (M-RING)', () => {
       expect(s.quality_flags).toContain('unknown_campaign_mode');
     }
     expect(await db.knex('raw.campaigns').where({ campaign_id: 502 }).first()).toMatchObject({ http_status: 503 });
+    expect(await db.knex('raw.campaigns').where({ campaign_id: 501 }).first()).toMatchObject({ http_status: 403 });
+    expect(await db.knex('raw.campaigns').where({ campaign_id: 503 }).first()).toMatchObject({ http_status: 0 }); // no answer
 
     sim.setMisbehaviour({});
     const second = await cli(['backfill', ...range], env); // every window is done: only the campaigns are asked again

