@@ -5,7 +5,7 @@ import type { Logger } from './log.js';
 import { createKnex } from './db/knex.js';
 import { migrateLatest } from './db/migrations.js';
 import { doctorCommand } from './doctor/command.js';
-import { ensureReaderRole } from './load/reader-role.js';
+import { ensureReaderRole, readerTimeZoneStatement } from './load/reader-role.js';
 import { syncReportingSettings } from './load/reporting-settings.js';
 import { backfillCommand } from './pipeline/backfill.js';
 import { demoCommand } from './pipeline/demo.js';
@@ -18,25 +18,29 @@ import { simulatorCommand } from './simulator/command.js';
 const INSUFFICIENT_PRIVILEGE = '42501';
 
 /**
- * The reader role is optional: a database owner without CREATEROLE cannot create it or set its
- * password. Then migrate still finishes, and says the one statement an admin must run (after
- * which migrate, run again, grants the role its rights).
+ * The reader role is optional: a database owner without CREATEROLE cannot create it, set its
+ * password or its time zone. Then migrate still finishes, and says the statements an admin must
+ * run (after which migrate, run again, grants the role its rights).
  */
 async function ensureReaderRoleOrWarn(knex: Knex, config: Config, logger: Logger, print: (line: string) => void): Promise<void> {
+  const role = config.reportingRole;
+  const warn = async (why: string, statements: string[]) => {
+    const user = (await knex.raw('SELECT current_user AS u')).rows[0].u as string;
+    const message = `the BI role ${role} is not fully set up: ${user} may not manage roles (${why}). An admin must run: ${statements.join('; ')}; — then run migrate again`;
+    logger.warn({ role, statements }, message);
+    print(`warning: ${message}`);
+  };
   try {
-    await ensureReaderRole(knex, config.reportingRole, config.reportingRolePassword);
+    const timeZone = await ensureReaderRole(knex, role, config.reportingRolePassword);
+    if (timeZone === 'not-permitted') await warn('cannot set its TimeZone to REPORT_TZ', [await readerTimeZoneStatement(knex, role)]);
   } catch (err) {
     if ((err as { code?: unknown }).code !== INSUFFICIENT_PRIVILEGE) throw err;
-    const role = config.reportingRole;
     const exists = (await knex.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [role])).rows.length > 0;
     const login = config.reportingRolePassword ? `LOGIN PASSWORD '<REPORTING_ROLE_PASSWORD>'` : 'NOLOGIN';
     // An existing role can still get its grants (no role management needed); only the password cannot be set.
     if (exists && config.reportingRolePassword) await ensureReaderRole(knex, role, undefined);
-    const statement = exists ? `ALTER ROLE ${role} ${login};` : `CREATE ROLE ${role} ${login};`;
-    const user = (await knex.raw('SELECT current_user AS u')).rows[0].u as string;
-    const message = `the BI role ${role} is not set up: ${user} may not manage roles (${(err as Error).message}). An admin must run: ${statement} — then run migrate again to grant it the reporting views`;
-    logger.warn({ role, statement }, message);
-    print(`warning: ${message}`);
+    const statement = exists ? `ALTER ROLE ${role} ${login}` : `CREATE ROLE ${role} ${login}`;
+    await warn((err as Error).message, [statement, await readerTimeZoneStatement(knex, role)]);
   }
 }
 

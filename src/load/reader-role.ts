@@ -35,12 +35,12 @@ function scramVerifier(password: string): string | undefined {
  *   taken from one role alone. Other rights PUBLIC has everywhere (CONNECT, TEMP, reading
  *   pg_catalog) remain.
  */
-export async function ensureReaderRole(knex: Knex, role: string, password?: string): Promise<void> {
+export async function ensureReaderRole(knex: Knex, role: string, password?: string): Promise<ReaderTimeZoneSync> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
     throw new ConfigError('REPORTING_ROLE', `REPORTING_ROLE must be a lower-case SQL identifier (letters, digits, _), got "${role}"`);
   }
   const r = `"${role}"`; // safe: the pattern above admits no quote
-  await knex.transaction(async (trx) => {
+  return knex.transaction(async (trx) => {
     const exists = (await trx.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [role])).rows.length > 0;
     if (!exists) {
       await trx.raw(`CREATE ROLE ${r} NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOLOGIN`);
@@ -81,8 +81,22 @@ export async function ensureReaderRole(knex: Knex, role: string, password?: stri
     if (publicSchema?.reader_can_create && publicSchema.we_own_it) {
       await trx.raw('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
     }
-    await syncReaderTimeZone(trx, role, { ifNotPermitted: 'throw' });
+    // Setting the time zone needs the right to alter the role; without it the grants still stand
+    // and the caller says which statement an admin must run (readerTimeZoneStatement).
+    return syncReaderTimeZone(trx, role, { ifNotPermitted: 'report' });
   });
+}
+
+/** The statement that sets the reader role's TimeZone in this database to etl.settings' REPORT_TZ. */
+export async function readerTimeZoneStatement(knex: Knex, role: string): Promise<string> {
+  const { rows } = await knex.raw('SELECT report_tz, current_database() AS db FROM etl.settings');
+  const state = rows[0] as { report_tz: string; db: string };
+  return timeZoneStatement(role, state.db, state.report_tz);
+}
+
+function timeZoneStatement(role: string, database: string, zone: string): string {
+  // the role matched the identifier pattern; the database name and zone are quoted
+  return `ALTER ROLE "${role}" IN DATABASE "${database.replace(/"/g, '""')}" SET timezone = '${zone.replace(/'/g, "''")}'`;
 }
 
 /** What syncReaderTimeZone did. */
@@ -121,9 +135,7 @@ export async function syncReaderTimeZone(
   if (!state) throw new Error('etl.settings must hold exactly one row: run `npx mluvii-etl migrate`');
   if (!state.role_exists) return 'no-role';
   if (state.in_step) return 'unchanged';
-  const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
-  // the role matched the identifier pattern above; the database name and zone are quoted
-  const sql = `ALTER ROLE "${role}" IN DATABASE "${state.db.replace(/"/g, '""')}" SET timezone = ${literal(state.report_tz)}`;
+  const sql = timeZoneStatement(role, state.db, state.report_tz);
   try {
     await trx.transaction((sp) => sp.raw(sql)); // a savepoint: a refusal leaves the caller's transaction usable
     return 'set';

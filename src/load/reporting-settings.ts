@@ -41,7 +41,7 @@ export async function readReportingSettings(db: Knex | Knex.Transaction): Promis
  * With `reportingRole`, the reader role's TimeZone in this database is set to REPORT_TZ as well
  * (syncReaderTimeZone), so that a BI tool grouping instants by day or hour buckets them as the
  * views do; `readerTimeZone` says what happened to it ('not-permitted' when we may not alter the
- * role: migrate then fails with the fix, ensureReaderRole).
+ * role: migrate then warns with the statement an admin must run).
  *
  * Throws ConfigError('REPORT_TZ') when Postgres does not know the time zone.
  */

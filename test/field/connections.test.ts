@@ -144,9 +144,10 @@ describe('migrate by a database owner without CREATEROLE', () => {
 
     const r = await cli(['migrate'], env);
     expect({ code: r.code, err: r.code === 0 ? '' : r.err }).toEqual({ code: 0, err: '' });
-    expect(r.out).toContain(`An admin must run: CREATE ROLE ${reader} NOLOGIN;`);
+    expect(r.out).toContain(`An admin must run: CREATE ROLE ${reader} NOLOGIN; ALTER ROLE "${reader}" IN DATABASE "${database}" SET timezone = 'Europe/Prague';`);
 
     await admin.raw(`CREATE ROLE ${reader} NOLOGIN`);
+    await admin.raw(`ALTER ROLE "${reader}" IN DATABASE "${database}" SET timezone = 'Europe/Prague'`);
     const again = await cli(['migrate'], env);
     expect(again.code).toBe(0);
     expect(again.out).not.toContain('warning');
