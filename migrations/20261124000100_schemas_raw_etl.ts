@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-/** The four schemas (design.md "Loading rules"), the raw payload store and the run bookkeeping. */
+/** The four schemas (README "Where the data lands"), the raw payload store and the run bookkeeping. */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE SCHEMA IF NOT EXISTS raw;
@@ -18,7 +18,7 @@ export async function up(knex: Knex): Promise<void> {
       content_hash     text NOT NULL,
       fetched_at       timestamptz NOT NULL DEFAULT now(),
       first_fetched_at timestamptz NOT NULL DEFAULT now(),
-      -- Set when run stopped waiting for the session to complete (metrics.md M-DONE); kept here so
+      -- Set when run stopped waiting for the session to complete (docs/metrics.md M-DONE); kept here so
       -- that reprocess reproduces the never_completed flag from raw alone.
       completion_given_up_at timestamptz
     );

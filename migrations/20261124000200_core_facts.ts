@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
 
 /**
- * Facts and dimensions (metrics.md). Durations are numeric(12,3) seconds; NULL means "did not
+ * Facts and dimensions (docs/metrics.md). Durations are numeric(12,3) seconds; NULL means "did not
  * pass through / cannot know" (M-0.2). facts_hash is a hash of everything the transform produced
- * for the session: a load whose hash is unchanged writes nothing (design.md "Upserts skip rows
- * whose content did not change").
+ * for the session: a load whose hash is unchanged writes nothing (upserts skip rows whose
+ * content did not change).
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
@@ -62,7 +62,7 @@ export async function up(knex: Knex): Promise<void> {
       PRIMARY KEY (session_id, state)
     );
 
-    -- One row per session × operator (metrics.md "Per operator"), including operators seen only
+    -- One row per session × operator (docs/metrics.md "Per operator"), including operators seen only
     -- in the routing history.
     CREATE TABLE core.session_operators (
       session_id   bigint NOT NULL REFERENCES core.sessions (session_id) ON DELETE CASCADE,

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * The reporting layer (design.md "Reporting contract", metrics.md "Daily KPIs").
+ * The reporting layer (docs/reporting.md, docs/metrics.md "Daily KPIs").
  *
  * - `etl.settings`: the one row holding REPORT_TZ and SERVICE_LEVEL_SECONDS as the database sees
  *   them. `syncReportingSettings` (src/load/reporting-settings.ts) keeps it in step with the
@@ -35,7 +35,7 @@ COMMENT ON TABLE etl.settings IS
   'The reporting settings the views use, kept in step with REPORT_TZ and SERVICE_LEVEL_SECONDS by every command (syncReportingSettings).';
 INSERT INTO etl.settings DEFAULT VALUES;
 
--- ─── KPI definitions (metrics.md, K-rules) ─────────────────────────────────────────────────────
+-- ─── KPI definitions (docs/metrics.md, K-rules) ─────────────────────────────────────────────────────
 -- One row per REPORT_TZ day × department × channel, for the days p_first_day … p_last_day.
 -- A session belongs to the day of its created_at in REPORT_TZ. The created_at bounds (one day
 -- of margin either side) only let the index on created_at find the rows; the day test decides,
@@ -115,7 +115,7 @@ AS $$
   GROUP BY s.day, s.department_id, s.channel, s.service_level_seconds
 $$;
 
--- One row per REPORT_TZ day × operator (metrics.md, per operator and day). An operator's row of
+-- One row per REPORT_TZ day × operator (docs/metrics.md, per operator and day). An operator's row of
 -- a session belongs to the day of the session's created_at, like every other KPI.
 CREATE FUNCTION core.operator_daily_for_days(p_first_day date, p_last_day date)
 RETURNS TABLE (
@@ -263,7 +263,7 @@ const VIEWS: ViewSpec[] = [
   {
     name: 'session_durations',
     comment:
-      'One row per mluvii session: when it happened, where it came from and how long it spent in each state (metrics.md). Durations are seconds with millisecond precision; NULL means the session did not pass through the state or it cannot be known. No guest personal data.',
+      'One row per mluvii session: when it happened, where it came from and how long it spent in each state (docs/metrics.md). Durations are seconds with millisecond precision; NULL means the session did not pass through the state or it cannot be known. No guest personal data.',
     sql: `
 SELECT
   s.session_id,
@@ -346,7 +346,7 @@ CROSS JOIN etl.settings st`,
   {
     name: 'operator_sessions',
     comment:
-      'One row per session × operator (metrics.md "Per operator"), including operators who were offered the session but never joined (joined_at NULL). An operator with several stints in a session has one row: earliest join, latest leave and conclusion, summed durations.',
+      'One row per session × operator (docs/metrics.md "Per operator"), including operators who were offered the session but never joined (joined_at NULL). An operator with several stints in a session has one row: earliest join, latest leave and conclusion, summed durations.',
     sql: `
 SELECT
   so.session_id,
@@ -409,7 +409,7 @@ SELECT
 FROM core.session_states ss`,
     columns: {
       session_id: 'mluvii session id (see session_durations).',
-      state: 'State: CREATED, IN_QUEUE, WAITING, BCW, ACTIVE or ACW (metrics.md).',
+      state: 'State: CREATED, IN_QUEUE, WAITING, BCW, ACTIVE or ACW (docs/metrics.md).',
       state_order: 'Position of the state in a session\'s life, 1 (CREATED) to 6 (ACW): sort by it.',
       duration_s: 'Seconds the session spent in the state (never NULL here, may be 0).',
     },
@@ -450,7 +450,7 @@ LEFT JOIN core.operators op ON op.user_id = re.operator_user_id`,
   {
     name: 'daily_kpis',
     comment:
-      'Contact-center KPIs per day (in the reporting time zone) × department × channel, by the K-rules of metrics.md. A session counts for the day of its created_at. Averages and percentiles ignore NULLs; percentiles are percentile_cont (linearly interpolated). To roll up over several rows, add the counts and use sum(sum_x)/sum(count_x) for averages and sum(answered_within_sl)/sum(answered + abandoned) for service level; percentiles cannot be rolled up.',
+      'Contact-center KPIs per day (in the reporting time zone) × department × channel, by the K-rules of docs/metrics.md. A session counts for the day of its created_at. Averages and percentiles ignore NULLs; percentiles are percentile_cont (linearly interpolated). To roll up over several rows, add the counts and use sum(sum_x)/sum(count_x) for averages and sum(answered_within_sl)/sum(answered + abandoned) for service level; percentiles cannot be rolled up.',
     sql: `
 SELECT
   k.day,

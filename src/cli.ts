@@ -82,7 +82,7 @@ function buildProgram(run: (name: string, opts: Record<string, unknown>) => Prom
   return program;
 }
 
-/** Runs the CLI and returns the exit code (design.md: 0 ok, 1 failed run, 2 bad usage/config). */
+/** Runs the CLI and returns the exit code (README: 0 ok, 1 failed run, 2 bad usage/config). */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let exitCode = 0;
   let logger: Logger | undefined;

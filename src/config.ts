@@ -3,7 +3,7 @@ import { UsageError } from './errors.js';
 import { parseTimeArgument } from './pipeline/windows.js';
 import { parseSettingDuration } from './util/setting-duration.js';
 
-/** Every setting of design.md "Configuration", validated. */
+/** Every setting of README "Configuration", validated. */
 export interface Config {
   databaseUrl: string | undefined;
   mluviiBaseUrl: string;

@@ -3,7 +3,7 @@ import pg from 'pg';
 
 export type { Knex };
 
-// Return bigint and numeric as JS values: ids fit in 2^53 (mluvii-api.md §8.17) and durations are
+// Return bigint and numeric as JS values: ids fit in 2^53 and durations are
 // numeric(12,3), so Number keeps every millisecond.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));

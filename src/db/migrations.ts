@@ -12,7 +12,7 @@ interface MigrationModule {
 
 /**
  * Names migrations without their extension, so a database migrated from the `.ts` sources (tsx)
- * and one migrated by compiled `.js` agree on what is applied (toolchain.md, knex migrations).
+ * and one migrated by compiled `.js` agree on what is applied (knex records names with their extension).
  */
 export class ExtensionlessMigrationSource implements Knex.MigrationSource<string> {
   constructor(private readonly dir = MIGRATIONS_DIR) {}

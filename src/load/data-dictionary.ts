@@ -55,7 +55,7 @@ export async function renderDataDictionary(knex: Knex): Promise<string> {
     'with the views. Every "day" is a calendar day in `REPORT_TZ` and a session counts for the day it',
     'was created (weeks start on Monday); `interval_kpis` counts a session by its arrival in the queue.',
     'Durations are seconds with millisecond precision, and NULL means "did not happen or cannot be',
-    'known". The M- and K-rules cited below are stated in [docs/metrics.md](metrics.md). Each view and',
+    'known". The M- and K-rules cited below are stated in [docs/metrics.md](../docs/metrics.md). Each view and',
     'KPI function is defined in its own file under `migrations/sql/`; renamed columns are listed in',
     '[CHANGELOG.md](../CHANGELOG.md).',
     '',

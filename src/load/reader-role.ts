@@ -22,7 +22,7 @@ function scramVerifier(password: string): string | undefined {
 }
 
 /**
- * Makes `role` the BI tools' role (design.md "Loading rules"): it can SELECT every view of
+ * Makes `role` the BI tools' role (README "Where the data lands"): it can SELECT every view of
  * `reporting` (also ones created later by the same owner) and nothing else, neither raw (guest
  * IPs, phone numbers, transcripts) nor core nor etl. Idempotent; call it after migrating.
  *

@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.js';
 import { syncReaderTimeZone, type ReaderTimeZoneSync } from './reader-role.js';
 import { rebuildAllReportingSummaries } from './reporting-summaries.js';
 
-/** The settings the reporting views use (design.md "Configuration"), as stored in etl.settings. */
+/** The settings the reporting views use (README "Configuration"), as stored in etl.settings. */
 export interface ReportingSettings {
   reportTz: string;
   serviceLevelSeconds: number;

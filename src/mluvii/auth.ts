@@ -1,5 +1,5 @@
 /**
- * The OAuth2 client_credentials token (mluvii-api.md §1.1), cached and shared.
+ * The OAuth2 client_credentials token, cached and shared.
  *
  * - Renewed shortly before it expires: a minute before `expires_in`, or a fifth of the lifetime
  *   when that is shorter than five minutes (test servers hand out tokens of seconds).
@@ -41,7 +41,7 @@ export const TOKEN_TIMEOUT_ATTEMPTS = 2;
 /** Waits at least this long are logged at info with their reason, so a stalled run is never silent. */
 export const LONG_WAIT_MS = 5_000;
 
-const DEFAULT_LIFETIME_SEC = 3600; // mluvii-api.md §1.1: "The token is valid for 1 hour"
+const DEFAULT_LIFETIME_SEC = 3600; // the public API docs: "The token is valid for 1 hour"
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class TokenSource {

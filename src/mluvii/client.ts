@@ -76,7 +76,7 @@ export class MluviiClient {
     const http: Got = got.extend({
       // Status codes are handled by the transport and the token source, one attempt at a time.
       throwHttpErrors: false,
-      // A redirect is how mluvii says "log in" (mluvii-api.md §5): following it would hide that.
+      // A redirect is how mluvii says "log in": following it would hide that.
       followRedirect: false,
       // got's own retry is off: every retry must pass through the rate limiter, which got cannot do.
       // maxRetryAfter is set anyway so no default (timeout.request) applies if retry is ever enabled.
@@ -143,7 +143,7 @@ export class MluviiClient {
     const context = (offset: number) => `Created ${from} – ${to}, offset ${offset}`;
     return pageThrough(
       async (offset) => {
-        // design.md: half-open window on created, sent as UTC with Z; always send limit.
+        // Half-open window on created, sent as UTC with Z; always send limit.
         const query = new URLSearchParams({ 'Created.Min': from, 'Created.Max': to, limit: String(this.pageSize), offset: String(offset) });
         let size = 0;
         let badText = false;

@@ -1,5 +1,5 @@
 /**
- * One limiter for every request the client sends (design.md): at most `rps` request starts in any
+ * One limiter for every request the client sends: at most `rps` request starts in any
  * rolling second and at most `concurrency` in flight. Retries pass through it like first attempts.
  *
  * Starts are spaced evenly (one per 1000/rps ms, p-queue's strict sliding window) rather than

@@ -1,5 +1,5 @@
 /**
- * How long to wait before the next attempt (design.md "Extraction rules"): exponential backoff
+ * How long to wait before the next attempt: exponential backoff
  * with full jitter, or the server's Retry-After when it sends one — with a floor, so
  * `Retry-After: 0` does not become a tight loop. A Retry-After is never cut short (sending
  * earlier only earns another refusal); the transport refuses to wait at all when it is longer

@@ -1,5 +1,5 @@
 /**
- * Paging through one window of `GET /api/v1/Sessions` (design.md "Extraction rules"):
+ * Paging through one window of `GET /api/v1/Sessions`:
  * `offset` advances by the number of items actually received, because the server may cap a page
  * below `limit`; only an EMPTY page ends the window, and a window needing more than `maxPages`
  * pages fails (a server whose pages never end must not page forever). A session listed twice

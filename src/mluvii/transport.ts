@@ -1,5 +1,5 @@
 /**
- * One API call = a loop of attempts, each through the rate limiter (design.md "Extraction rules"):
+ * One API call = a loop of attempts, each through the rate limiter:
  *
  * - 2xx: the JSON body. A 2xx HTML page is the login page: treated like a 401.
  * - 401, or a redirect to a login page: renew the token once and retry at once; a second one is

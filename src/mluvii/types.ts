@@ -1,7 +1,7 @@
 /**
- * Payload types of the mluvii Public API (../shared/spec/mluvii-api.md §3–4).
+ * Payload types of the mluvii Public API.
  * Every field is optional and every enum an open string: the server sends nulls where the model
- * says non-null and keeps adding enum values (mluvii-api.md §3.1, §8.9–10).
+ * says non-null and keeps adding enum values.
  */
 
 /** Known values are listed for readers; any other string is valid too. */
@@ -212,7 +212,7 @@ export interface UserModel {
 
 /**
  * `GET /api/v1/Sessions/{id}/routingHistory` as received: most likely a bare array
- * (mluvii-api.md §4), possibly an object wrapping one. The client returns it unchanged.
+ *, possibly an object wrapping one. The client returns it unchanged.
  */
 export type RoutingHistoryResponse = RoutingTimeLine[] | Record<string, unknown>;
 

@@ -5,7 +5,7 @@ import { isCovered, subtractRanges } from './coverage.js';
 import { countCommittedWindow } from './runs.js';
 import type { TimeWindow } from './windows.js';
 
-/** The window's "done" mark; written in the same transaction as its data (design.md). */
+/** The window's "done" mark; written in the same transaction as its data. */
 export async function markWindowDone(
   trx: Knex.Transaction,
   w: TimeWindow,

@@ -90,7 +90,7 @@ function lastCopies(items: ListedSession[]): ListedSession[] {
 }
 
 /**
- * Extracts one window and loads it in ONE transaction with its done mark (design.md): a crash
+ * Extracts one window and loads it in ONE transaction with its done mark: a crash
  * leaves either the whole window or none of it. Memory holds two batches at most, never the window.
  */
 export async function loadWindow(deps: WindowJobDeps, window: TimeWindow): Promise<BatchResult> {

@@ -17,7 +17,7 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /**
- * A command-line time: a date means midnight of that day in REPORT_TZ (design.md); an instant
+ * A command-line time: a date means midnight of that day in REPORT_TZ; an instant
  * must carry its offset, so the machine's own zone never matters.
  */
 export function parseTimeArgument(raw: string, flag: string, tz: string): Date {

@@ -27,7 +27,7 @@ export interface WriterLock {
 }
 
 /**
- * Takes the one-writer lock (design.md "Only one run/backfill writes at a time") on a connection
+ * Takes the one-writer lock (only one run or backfill writes at a time) on a connection
  * of its own, held for the whole command. Postgres drops it if the process dies, so a killed run
  * never leaves a stale lock behind.
  */

@@ -12,7 +12,7 @@
  *   CLOSED, fewer routing events). So the same session "concludes" as simulated time passes, while
  *   its randomness never depends on `now`.
  *
- * What the traffic contains (mluvii-api.md §3–4, metrics.md), at realistic but modest rates:
+ * What the traffic contains (the public API docs, docs/metrics.md), at realistic but modest rates:
  * chat, AV and phone; inbound, outbound, callbacks; preview and predictive campaigns; chatbots
  * with and without a handoff; business-hours peaks and quiet nights and weekends; operator timeouts
  * (operators who appear only in the routing history), forwards to users, groups and phones,
@@ -75,7 +75,7 @@ interface RoutingDraft {
 interface StintDraft {
   userId: number;
   joined: number;
-  /** null forever for a concurrent operator who never got a SessionOperatorLeft (mluvii-api.md §3.3). */
+  /** null forever for a concurrent operator who never got a SessionOperatorLeft. */
   left: number | null;
   /** Set by the end of the story; null only while it is after `now`. */
   concluded: number | null;

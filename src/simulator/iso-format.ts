@@ -1,5 +1,5 @@
 /**
- * ISO 8601 timestamps and durations the way the mluvii API writes them (mluvii-api.md §3.1):
+ * ISO 8601 timestamps and durations the way the mluvii API writes them:
  * `2024-05-02T08:58:58.888364+02:00` in Europe/Prague local time (DST-correct) or with `Z`,
  * 0–7 fractional digits with trailing zeros trimmed (what .NET's serializers do), and durations
  * such as `PT28.361636S`, `PT13M40.7S`, `PT0S`, `P1DT2H3M4.5S`.

@@ -1,6 +1,6 @@
 /**
  * A fake mluvii Public API on localhost (node:http, no framework), as close to the real one as the
- * public sources allow (mluvii-api.md): the same paths (case-insensitive), OAuth2
+ * public sources allow: the same paths (case-insensitive), OAuth2
  * client_credentials at /login/connect/token, no token → 302 to a login page, a bad or expired
  * token → 401, `Created.Min/Max` + `limit`/`offset` paging over a bare JSON array, the routing
  * history as a bare array, campaigns and users.
@@ -111,7 +111,7 @@ function route(method: string, path: string): Route {
   return { endpoint: 'unknown', api: true };
 }
 
-/** Query keys bind case-insensitively, set filters from repeated keys (ASP.NET model binding, mluvii-api.md §2.2). */
+/** Query keys bind case-insensitively, set filters from repeated keys (ASP.NET model binding). */
 function queryOf(url: URL): Map<string, string[]> {
   const q = new Map<string, string[]>();
   for (const [k, v] of url.searchParams) {
@@ -125,7 +125,7 @@ function queryOf(url: URL): Map<string, string[]> {
 
 /**
  * A query instant. With an offset or Z it is exact; without one the server reads it in its own
- * zone, Europe/Prague (mluvii-api.md §2.2: "values without an offset are interpreted in the server's zone").
+ * zone, Europe/Prague (the public API docs: "values without an offset are interpreted in the server's zone").
  */
 function parseQueryInstant(text: string): number | undefined {
   const t = text.trim();

@@ -1,8 +1,8 @@
 /**
  * The transform: one session payload, its routing history and the known campaign modes in; the
  * rows of core.sessions, core.session_states, core.session_operators and core.routing_events out
- * (metrics.md). Pure: no I/O, no clock, no logging, and no exception for bad input — a payload
- * that cannot be understood comes back as a Reject (design.md "Loading rules").
+ * (docs/metrics.md). Pure: no I/O, no clock, no logging, and no exception for bad input — a payload
+ * that cannot be understood comes back as a Reject (README "Where the data lands").
  */
 import { campaignContext } from './campaign-mode.js';
 import { isComplete } from './completeness.js';
@@ -164,7 +164,7 @@ function stateRows(sessionId: number, d: SessionDurations): SessionStateRow[] {
   return rows;
 }
 
-/** metrics.md `skipped_states`: the NULL states of a complete session, in STATES order. */
+/** docs/metrics.md `skipped_states`: the NULL states of a complete session, in STATES order. */
 function skippedStates(d: SessionDurations): SessionState[] {
   const skipped: SessionState[] = [];
   for (const state of STATES) if (stateValue(d, state) === null) skipped.push(state);
@@ -172,7 +172,7 @@ function skippedStates(d: SessionDurations): SessionState[] {
 }
 
 /**
- * The terminationReason lives only on the `SessionEnded` activity (mluvii-api.md §3.3). Searched
+ * The terminationReason lives only on the `SessionEnded` activity. Searched
  * from the end: the activity list holds the whole transcript and the end is near its end.
  */
 function terminationReason(activities: unknown): string | null {

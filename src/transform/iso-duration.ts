@@ -1,5 +1,5 @@
 /**
- * ISO 8601 durations (`waited`, `length`; M-0.4, mluvii-api.md §3.1) → integer microseconds.
+ * ISO 8601 durations (`waited`, `length`; M-0.4) → integer microseconds.
  *
  * The producer is probably .NET's XmlConvert: `PT0S`, `PT28.361636S`, `PT13M40.7S`,
  * `P1DT2H3M4.1234567S`, possibly with a leading `-`. Accepted grammar:

@@ -1,5 +1,5 @@
 /**
- * One row per session × operator (metrics.md "Per operator"): every user in `operators[]` plus
+ * One row per session × operator (docs/metrics.md "Per operator"): every user in `operators[]` plus
  * every user who appears only in the routing history (offered, never joined), sorted by user id
  * so equal input gives equal output whatever the API's order.
  */

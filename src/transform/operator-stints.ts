@@ -1,13 +1,13 @@
 /**
  * One pass over `operators[]`: each entry is a stint (a user may have several, e.g. re-joined
- * after a forward back; mluvii-api.md §3.3). It yields what the session-level ACW rules need
- * (M-ACW-1, M-ACW-2, M-DONE) and the per-user aggregates of "Per operator" in metrics.md.
+ * after a forward back; the public API docs). It yields what the session-level ACW rules need
+ * (M-ACW-1, M-ACW-2, M-DONE) and the per-user aggregates of "Per operator" in docs/metrics.md.
  */
 import { intOrNull, isPresent, isRecord, strOrNull } from './fields.js';
 import type { QualityFlags } from './quality-flags.js';
 import { instantText, readInstant } from './read-instant.js';
 
-/** The merged stints of one user (metrics.md "Per operator"). */
+/** The merged stints of one user (docs/metrics.md "Per operator"). */
 export interface UserStints {
   stints: number;
   userName: string | null;

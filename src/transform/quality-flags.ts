@@ -1,5 +1,5 @@
 /**
- * The quality flags of one session (metrics.md M-0.3 and friends). Most sessions have none, so the
+ * The quality flags of one session (docs/metrics.md M-0.3 and friends). Most sessions have none, so the
  * list is only allocated on the first flag.
  */
 export class QualityFlags {

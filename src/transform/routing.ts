@@ -1,5 +1,5 @@
 /**
- * A session's routing history (GET /api/v1/Sessions/{id}/routingHistory, mluvii-api.md §4):
+ * A session's routing history (GET /api/v1/Sessions/{id}/routingHistory):
  * unwrapped from whatever container it came in, sorted (M-0.5), numbered, and summarised into the
  * "first X" instants and per-operator counts the duration rules need.
  */
@@ -65,7 +65,7 @@ const KNOWN_TYPES: Array<[string, number]> = [
   ['InvitedUser', OTHER],
 ];
 const KIND_EXACT = new Map<string, number>(KNOWN_TYPES);
-/** Enum casing has drifted before (mluvii-api.md §3.1), so `ACCEPTEDBYOPERATOR` still counts. */
+/** Enum casing has drifted before, so `ACCEPTEDBYOPERATOR` still counts. */
 const KIND_LOWER = new Map<string, number>(KNOWN_TYPES.map(([name, kind]) => [name.toLowerCase(), kind]));
 
 function kindOf(activityType: string | null): number {
@@ -81,7 +81,7 @@ const NO_EVENTS: readonly unknown[] = Object.freeze([]);
 
 /**
  * The list inside a routingHistory response. The response container is unverified
- * (mluvii-api.md §4, §8.6): a bare array is most likely, a wrapper object possible. Not fetched
+ *: a bare array is most likely, a wrapper object possible. Not fetched
  * (undefined/null) means no events. Anything unrecognisable also means no events, flagged
  * `bad_routing_history`.
  */

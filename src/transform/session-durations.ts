@@ -1,5 +1,5 @@
 /**
- * The per-session durations of metrics.md ("Session state durations") plus K-ANSWER.
+ * The per-session durations of docs/metrics.md ("Session state durations") plus K-ANSWER.
  * Every value is seconds with three decimals or null; negative results become null with a
  * `negative_<metric>` flag (M-0.3) except BCW, which simply does not exist unless positive.
  */

@@ -42,7 +42,7 @@ export interface SessionRow {
   is_offered: boolean;
   /** K-ANSWERED: has an AcceptedByOperator event. */
   is_answered: boolean;
-  /** NULL for an incomplete session (metrics.md). */
+  /** NULL for an incomplete session (docs/metrics.md). */
   skipped_states: SessionState[] | null;
   quality_flags: string[];
   is_complete: boolean;
@@ -94,7 +94,7 @@ export interface SessionFacts {
   routingEvents: RoutingEventRow[];
 }
 
-/** A payload that cannot be understood (design.md "Loading rules"); stored in etl.rejects. */
+/** A payload that cannot be understood (README "Where the data lands"); stored in etl.rejects. */
 export interface Reject {
   kind: 'reject';
   /** The id if one could be read, for people looking at the reject. */

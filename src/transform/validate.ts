@@ -1,5 +1,5 @@
 /**
- * The gate before the transform (design.md "Loading rules"): a payload that is not an object, has
+ * The gate before the transform (README "Where the data lands"): a payload that is not an object, has
  * no numeric `id` or has an unparseable `created` cannot become a session row (`created_at` is
  * NOT NULL and every duration hangs on it). It becomes a Reject for etl.rejects instead of an
  * exception, so the rest of the window still loads.

@@ -13,7 +13,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('the mluvii-etl CLI', () => {
-  it('--help lists every command of design.md', () => {
+  it('--help lists every documented command', () => {
     const r = cli(['--help']);
     expect(r.code).toBe(0);
     for (const c of ALL_COMMANDS) expect(r.out).toContain(c);

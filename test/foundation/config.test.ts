@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { parseSettingDuration } from '../../src/util/setting-duration.js';
 
-describe('configuration (design.md "Configuration")', () => {
+describe('configuration (README "Configuration")', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({

@@ -20,7 +20,7 @@ describe('migrations', () => {
   it('create the four schemas and the pipeline tables; migrate is idempotent; down → up works', async () => {
     const applied = await migrateLatest(db.knex);
     expect(applied.length).toBeGreaterThan(0);
-    expect(applied.every((n) => !/\.(ts|js)$/.test(n))).toBe(true); // names without extension (toolchain.md)
+    expect(applied.every((n) => !/\.(ts|js)$/.test(n))).toBe(true); // names without extension (knex records names with their extension)
     const schemas = (await db.knex.raw(`SELECT nspname FROM pg_namespace WHERE nspname IN ('raw','core','reporting','etl') ORDER BY 1`)).rows.map(
       (r: { nspname: string }) => r.nspname,
     );

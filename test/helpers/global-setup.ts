@@ -1,5 +1,5 @@
 /**
- * Finds the Postgres the tests talk to (design.md "Tests and the database"):
+ * Finds the Postgres the tests talk to (README "Try it"):
  * TEST_DATABASE_URL if set; else a testcontainers Postgres where a Docker engine answers; else an
  * embedded Postgres. The URL is handed to the test workers through TEST_DATABASE_URL; each test
  * file then creates its own database on that server (test/helpers/db.ts).

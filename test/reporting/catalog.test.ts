@@ -1,6 +1,6 @@
 /**
  * The reporting schema as the catalog describes it: the contract's views and columns
- * (design.md "Reporting contract"), a COMMENT on every view and column, no guest personal data,
+ * (docs/reporting.md), a COMMENT on every view and column, no guest personal data,
  * docs/reporting.md in step with the comments, and a migration that goes down and up again.
  */
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { insertSessions } from './core-rows.js';
 const REPORTING_MIGRATION = '20261124000300_reporting';
 const ANALYST_READY_MIGRATION = '20261130160000_reporting_from_sql_files';
 
-/** design.md "Reporting contract" and the brief of issue #6: these columns, under these names. */
+/** docs/reporting.md and the brief of issue #6: these columns, under these names. */
 const CONTRACT: Record<string, string[]> = {
   session_durations: [
     'session_id', 'company_id', 'department_id', 'channel', 'source', 'status', 'campaign_id', 'created_at',
@@ -30,7 +30,7 @@ const CONTRACT: Record<string, string[]> = {
   ],
   // issue #16: sessions → sessions_handled (CHANGELOG.md)
   operator_daily: ['day', 'user_id', 'operator_name', 'sessions_handled', 'offers', 'missed', 'avg_queue_s', 'sum_active_s', 'avg_active_s', 'sum_acw_s', 'avg_acw_s'],
-  // issue #16 (metrics.md "Interval KPIs, short abandons and service-level variants")
+  // issue #16 (docs/metrics.md "Interval KPIs, short abandons and service-level variants")
   interval_kpis: [
     'interval_start', 'department_id', 'channel', 'offered', 'answered', 'abandoned', 'short_abandoned', 'answered_within_sl',
     'service_level', 'service_level_net', 'service_level_offered', 'service_level_answered', 'abandon_rate',

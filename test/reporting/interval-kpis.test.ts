@@ -1,6 +1,6 @@
 /**
  * reporting.interval_kpis and the short-abandon and service-level variants of the daily views
- * (metrics.md "Interval KPIs, short abandons and service-level variants": K-INTERVAL,
+ * (docs/metrics.md "Interval KPIs, short abandons and service-level variants": K-INTERVAL,
  * K-ABANDON-WAIT, K-SHORT-ABANDON, K-SL-NET, K-SL-OFFERED, K-SL-ANSWERED, K-ABANDON-RATE), read
  * as the reader role on a hand-built fixture whose answers are worked out below.
  */

@@ -1,6 +1,6 @@
 /**
  * reporting.daily_kpis and reporting.operator_daily on a hand-built fixture whose answers are
- * worked out below (metrics.md K-rules), with NULLs, a session that is offered but not complete,
+ * worked out below (docs/metrics.md K-rules), with NULLs, a session that is offered but not complete,
  * and sessions either side of local midnight on both Europe/Prague DST changes of 2026.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -105,7 +105,7 @@ async function operatorDaily(): Promise<Row[]> {
   return rows.map(dayAsText);
 }
 
-describe('reporting.daily_kpis (metrics.md K-rules)', () => {
+describe('reporting.daily_kpis (docs/metrics.md K-rules)', () => {
   it('puts every session in the REPORT_TZ day of its created_at, across both DST changes', async () => {
     expect(await sessionsPerDay()).toEqual([
       ['2026-03-28', 1, 'Chat', 1], // s9

@@ -1,7 +1,7 @@
 /**
  * A real load (backfill from the simulator, one window per day) refreshes every summary in its
  * own transaction: afterwards daily, weekly, monthly and interval KPIs and operator_daily are
- * exactly what a rebuild from core gives (metrics.md K-rules; "Interval KPIs"). The windows cross
+ * exactly what a rebuild from core gives (docs/metrics.md K-rules; "Interval KPIs"). The windows cross
  * a month end (31 October → 1 November 2026) and a week start (Monday 2 November), so a week and a
  * month are assembled from several loads.
  */

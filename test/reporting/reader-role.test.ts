@@ -1,5 +1,5 @@
 /**
- * The BI role (design.md "Loading rules"): reads every reporting view, and gets "permission
+ * The BI role (README "Where the data lands"): reads every reporting view, and gets "permission
  * denied" on every table of raw, core and etl. Roles are cluster-wide, so each run uses a role
  * of its own and drops it afterwards.
  */

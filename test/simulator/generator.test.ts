@@ -84,7 +84,7 @@ describe('generateSessions: volume', () => {
   });
 });
 
-describe('generateSessions: the shapes of mluvii-api.md', () => {
+describe('generateSessions: the shapes of the public API docs', () => {
   it('timestamps: ISO 8601 with Prague offsets (DST-correct) mostly, Z sometimes, 0–7 fractional digits', () => {
     let local = 0;
     let utc = 0;
@@ -149,7 +149,7 @@ describe('generateSessions: the shapes of mluvii-api.md', () => {
   });
 });
 
-describe('generateSessions: the cases metrics.md must handle', () => {
+describe('generateSessions: the cases docs/metrics.md must handle', () => {
   const count = (f: (x: SimulatedSession) => boolean) => week.filter(f).length;
   const routing = (x: SimulatedSession, type: string) => x.routingHistory.filter((e) => e.activityType === type);
   const first = (x: SimulatedSession, type: string) => {

@@ -55,7 +55,7 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-describe('simulator auth (mluvii-api.md §1, §5)', () => {
+describe('simulator auth', () => {
   it('issues a bearer token for the right client credentials, with expires_in', async () => {
     const r = await call(sim, '/login/connect/token', { form: { grant_type: 'client_credentials', client_id: 'sim', client_secret: 'sim-secret' } });
     expect(r.status).toBe(200);
@@ -99,7 +99,7 @@ describe('simulator auth (mluvii-api.md §1, §5)', () => {
   });
 });
 
-describe('simulator sessions (mluvii-api.md §2)', () => {
+describe('simulator sessions', () => {
   it('pages with limit/offset over a bare array ordered by created; the pages add up to expectedSessionIds and the generator', async () => {
     const ids: number[] = [];
     for (let offset = 0; ; offset += 25) {

@@ -1,5 +1,5 @@
 /**
- * metrics.md "Conventions" (M-0.1 … M-0.6) at the level of a whole session, and the pass-through
+ * docs/metrics.md "Conventions" (M-0.1 … M-0.6) at the level of a whole session, and the pass-through
  * columns of core.sessions.
  */
 import { describe, expect, it } from '@jest/globals';

@@ -1,5 +1,5 @@
 /**
- * metrics.md "Per operator": one row per session × userId, with M-OP-QUEUE (refined),
+ * docs/metrics.md "Per operator": one row per session × userId, with M-OP-QUEUE (refined),
  * M-OP-ACTIVE, M-OP-ACW (summed over stints), M-OP-OFFERS and M-OP-MISSED.
  */
 import { describe, expect, it } from '@jest/globals';

@@ -2,7 +2,7 @@
  * Property tests over generated sessions (fast-check). Each generated session carries its model:
  * every instant as exact µs (or "absent" / "garbage"), rendered with random offsets and 0–7
  * fractional digits. An oracle written here, independently of src/transform, computes what every
- * rule of metrics.md says from the model; the transform must agree exactly, never produce a
+ * rule of docs/metrics.md says from the model; the transform must agree exactly, never produce a
  * negative duration, and give identical output when run again.
  */
 import { describe, expect, it } from '@jest/globals';

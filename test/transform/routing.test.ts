@@ -1,6 +1,6 @@
 /**
  * M-0.5: routing events sorted by timestamp (stable), numbered from 1, "first X" across all
- * routing requests; plus the container of the routingHistory response (mluvii-api.md §4, §8.6).
+ * routing requests; plus the container of the routingHistory response.
  */
 import { describe, expect, it } from '@jest/globals';
 import { QualityFlags, unwrapRoutingHistory } from '../../src/transform/index.js';
@@ -91,7 +91,7 @@ describe('M-0.5 routing events: sorted by timestamp, stable, seq from 1', () => 
   });
 });
 
-describe('routingHistory container (mluvii-api.md §8.6: bare array or wrapped)', () => {
+describe('routingHistory container (the public API docs: bare array or wrapped)', () => {
   const events = [event('RoutingRequestCreated', 0.5)];
   it.each([
     ['undefined (not fetched)', undefined, 0, []],

@@ -1,5 +1,5 @@
 /**
- * metrics.md "Session state durations", one table per rule id. Base scenario (fixtures/build.ts):
+ * docs/metrics.md "Session state durations", one table per rule id. Base scenario (fixtures/build.ts):
  * created 0, guest joined 1, routing 0.5 → assigned(7) 10 → accepted(7) 30, started 30,
  * operator 7 joined 30 left 90 concluded 100, length PT60S, waited PT30S, status CLOSED.
  */

@@ -1,5 +1,5 @@
 /**
- * design.md "Loading rules": a payload that cannot be understood becomes a Reject with a reason
+ * README "Where the data lands": a payload that cannot be understood becomes a Reject with a reason
  * and its raw text; the transform never throws.
  */
 import { describe, expect, it } from '@jest/globals';

@@ -1,5 +1,5 @@
 /**
- * metrics.md "Worked example", on the full-precision payloads of mluvii-api.md §7.1 and §7.2.
+ * docs/metrics.md "Worked example", on the full-precision payloads of the public API docs.
  */
 import { describe, expect, it } from '@jest/globals';
 import { transformSession } from '../../src/transform/index.js';
@@ -12,7 +12,7 @@ function worked(): SessionFacts {
   return result.facts;
 }
 
-describe('metrics.md worked example (session 7400123)', () => {
+describe('docs/metrics.md worked example (session 7400123)', () => {
   it('session durations: created 0.124 · in_queue 6.488 · waiting 21.75 · bcw NULL · active 820.715 · acw 162.873 · ring 0.013', () => {
     const { session } = worked();
     expect(session).toEqual({
