@@ -13,6 +13,7 @@ import { QualityFlags } from './quality-flags.js';
 import { instantText, readInstant } from './read-instant.js';
 import { summarizeRouting, unwrapRoutingHistory } from './routing.js';
 import { sessionDurations, type SessionDurations } from './session-durations.js';
+import { sessionFileRows } from './session-files.js';
 import {
   STATES,
   type SessionRow,
@@ -36,6 +37,7 @@ export { sessionDurations, type SessionDurations, type SessionInstants } from '.
 export { campaignContext, type CampaignContext, type RingPolicy } from './campaign-mode.js';
 export { isComplete, isTerminalStatus } from './completeness.js';
 export { QualityFlags } from './quality-flags.js';
+export { sessionFileRows, fileDownloadRefs, storableText, type FileDownloadRef } from './session-files.js';
 export type * from './types.js';
 export { STATES } from './types.js';
 
@@ -77,6 +79,7 @@ function transformValid(input: TransformInput, opts: TransformOptions | undefine
     flags,
   );
   const operators = operatorRows(id, stints, routing, flags);
+  const files = sessionFileRows(id, payload, flags);
 
   const complete = isComplete(status, stints); // M-DONE
   if (!complete && opts?.neverCompleted === true) flags.add('never_completed');
@@ -120,7 +123,7 @@ function transformValid(input: TransformInput, opts: TransformOptions | undefine
 
   return {
     kind: 'facts',
-    facts: { session, states: stateRows(id, durations), operators, routingEvents: routing.events },
+    facts: { session, states: stateRows(id, durations), operators, routingEvents: routing.events, files },
   };
 }
 
