@@ -4,6 +4,7 @@ import { parseSettingDuration } from '../util/setting-duration.js';
 import { CampaignModes } from './campaign-modes.js';
 import { clientFromConfig } from './client-from-config.js';
 import { extractWindows } from './extract-windows.js';
+import { downloadFilesAfterLoad } from './files-command.js';
 import { refreshOperatorNames } from './operators.js';
 import { parseTimeArgument, splitWindows } from './windows.js';
 import { runWriterJob } from './writer-job.js';
@@ -29,6 +30,8 @@ export const backfillCommand: CommandHandler = async ({ config, logger, opts }) 
       windows,
       Boolean(opts.force),
     );
+    // After the windows' transactions committed (a download never holds one open).
+    await downloadFilesAfterLoad({ config, knex, client, runId, logger: log }, { from, to });
     return { failures };
   });
 };

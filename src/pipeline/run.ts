@@ -3,6 +3,7 @@ import { CampaignModes } from './campaign-modes.js';
 import { watermark } from './checkpoints.js';
 import { clientFromConfig } from './client-from-config.js';
 import { extractWindows } from './extract-windows.js';
+import { downloadFilesAfterLoad } from './files-command.js';
 import { refreshOperatorNames } from './operators.js';
 import { refetchIncompleteSessions } from './refetch-incomplete.js';
 import { parseTimeArgument, splitWindows } from './windows.js';
@@ -29,6 +30,10 @@ export const runCommand: CommandHandler = async ({ config, logger }) => {
     const deps = { knex, client, campaigns, runId, counts, logger: log, batchSize: config.mluviiPageSize };
     const failures = await extractWindows({ ...deps, label: 'run' }, windows, false);
     await refetchIncompleteSessions(deps, { now, maxAgeMs: config.etlIncompleteMaxAgeMs });
+    // After every window committed: the files of the sessions loaded now, and of the last
+    // ETL_INCOMPLETE_MAX_AGE (recordings that were still processing last night).
+    const filesFrom = new Date(Math.min(start.getTime(), now.getTime() - config.etlIncompleteMaxAgeMs));
+    await downloadFilesAfterLoad({ config, knex, client, runId, logger: log }, { from: filesFrom, to: end });
     return { failures };
   });
 };

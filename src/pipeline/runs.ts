@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 
-export type RunKind = 'run' | 'backfill' | 'reprocess';
+export type RunKind = 'run' | 'backfill' | 'reprocess' | 'files';
 
 /** Counters a run accumulates; written to etl.runs when it ends. */
 export interface RunCounts {

@@ -1,0 +1,313 @@
+/**
+ * Recordings and shared files through the real CLI (src/cli.ts `main`) against the simulator
+ * serving them with every misbehaviour of src/simulator/files.ts: metadata always, downloads when
+ * MLUVII_FILES_DIR is set, the token only ever at the API's origin, expired addresses, processing
+ * recordings, 404s, bodies cut short, redirects, foreign hosts, hostile names, idempotent reruns,
+ * retention, and a full or unwritable folder.
+ */
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { main } from '../../src/cli.js';
+import { fileCounts } from '../../src/load/session-files.js';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { pipelineEnv } from '../helpers/warehouse.js';
+
+const FROM = '2026-05-04';
+const TO = '2026-05-06';
+const FILES = {
+  sharedFileRate: 0.5,
+  expiredUrlRate: 0.2,
+  notFoundRate: 0.08,
+  cutShortRate: 0.1,
+  redirectRate: 0.15,
+  foreignPresignedRate: 0.1,
+  foreignUnsignedRate: 0.06,
+  hostileNameRate: 0.4,
+  processingRate: 0.15,
+  processing: true,
+  slowLargeRate: 0.03,
+  largeBytes: 600_000,
+  slowChunkDelayMs: 1,
+};
+
+let sim: RunningSimulator;
+let meta: TestDatabase;
+let dl: TestDatabase;
+let dir: string;
+
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 12, sessionsPerDay: 80, files: { ...FILES } });
+  [meta, dl] = await Promise.all([freshDatabase(), freshDatabase()]);
+  dir = mkdtempSync(join(tmpdir(), 'mluvii-files-'));
+});
+afterAll(async () => {
+  await sim?.stop();
+  await meta?.drop();
+  await dl?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI in-process; stdout/stderr are captured. */
+async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const w1 = process.stdout.write.bind(process.stdout);
+  const w2 = process.stderr.write.bind(process.stderr);
+  // Captured, and passed on when a test fails to finish (jest prints through the same streams).
+  process.stdout.write = ((c: string | Uint8Array) => ((out += String(c)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => ((err += String(c)), true)) as typeof process.stderr.write;
+  const restore = setTimeout(() => {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+  }, 50_000);
+  try {
+    const code = await main(args, { LOG_LEVEL: 'silent', MLUVII_RPS: '2000', MLUVII_CONCURRENCY: '8', ...env });
+    return { code, out, err };
+  } finally {
+    clearTimeout(restore);
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+  }
+}
+
+interface FileRow {
+  session_id: number;
+  file_key: string;
+  kind: string;
+  name: string | null;
+  user_id: number | null;
+  started_at: Date | null;
+  duration_s: string | null;
+  recording_type: string | null;
+  size_bytes: string | null;
+  sha256: string | null;
+  stored_path: string | null;
+  state: string;
+  downloaded_at: Date | null;
+}
+
+const viewRows = async (db: TestDatabase): Promise<FileRow[]> =>
+  (await db.knex.raw(`SELECT * FROM reporting.session_files ORDER BY session_id, file_key`)).rows;
+
+/** The files the simulator's details list, from its payloads (independent of the transform). */
+function expectedKeys(ids: number[]): Map<string, { kind: string; state: string; contentKey: string }> {
+  const out = new Map<string, { kind: string; state: string; contentKey: string }>();
+  for (const id of ids) {
+    const s = sim.sessionDetail(id)?.session;
+    if (!s) continue;
+    for (const r of s.recordings ?? []) {
+      const state = s.recordingsState === 'Processing' ? 'processing' : s.recordingsState === 'FailedToProcess' ? 'failed' : 'available';
+      out.set(`${id}/recording:${r.id}`, { kind: 'recording', state, contentKey: `recording-${r.id}` });
+    }
+    for (const a of s.activities ?? []) {
+      if (a.file) out.set(`${id}/file:${a.activityId}`, { kind: 'file', state: 'available', contentKey: `file-${a.activityId}` });
+    }
+  }
+  return out;
+}
+
+// Sized work, generous limits: the machine may be slow and shared; nothing here waits on a clock.
+jest.setTimeout(240_000);
+
+const sessionIds = () => sim.expectedSessionIds(new Date('2026-05-03T22:00:00Z'), new Date('2026-05-05T22:00:00Z'));
+
+function walk(root: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(root, { withFileTypes: true })) {
+    const p = join(root, e.name);
+    if (e.isDirectory()) out.push(...walk(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+describe('recordings and shared files: metadata, always', () => {
+  it('backfill without MLUVII_FILES_DIR fills reporting.session_files from the payloads and downloads nothing', async () => {
+    sim.resetStats();
+    const r = await cli(['backfill', '--from', FROM, '--to', TO], pipelineEnv(meta, sim));
+    expect(r.code).toBe(0);
+    expect(sim.stats().byEndpoint.fileContent).toBeUndefined();
+
+    const rows = await viewRows(meta);
+    const expected = expectedKeys(sessionIds());
+    expect(rows.map((x) => `${x.session_id}/${x.file_key}`).sort()).toEqual([...expected.keys()].sort());
+    expect(rows.some((x) => x.kind === 'file')).toBe(true);
+    expect(rows.some((x) => x.kind === 'recording')).toBe(true);
+    for (const row of rows) {
+      const e = expected.get(`${row.session_id}/${row.file_key}`);
+      expect([row.file_key, row.kind]).toEqual([row.file_key, e?.kind]);
+      // Processing (and failed) per recordingsState; nothing is stored without a folder.
+      expect([row.file_key, row.state]).toEqual([row.file_key, e?.state]);
+      expect([row.size_bytes, row.sha256, row.stored_path, row.downloaded_at]).toEqual([null, null, null, null]);
+    }
+    expect(rows.filter((x) => x.state === 'processing').length).toBeGreaterThan(0);
+  });
+
+  it('duration_s is exact to the millisecond (M-0.1): it equals Postgres\' own reading of the ISO 8601 duration', async () => {
+    const { rows } = await meta.knex.raw(`
+      SELECT f.file_key, f.duration_s::text AS ours,
+             round(extract(epoch FROM (r->>'duration')::interval), 3)::text AS pg
+        FROM reporting.session_files f
+        JOIN raw.sessions s USING (session_id)
+        CROSS JOIN LATERAL jsonb_array_elements(s.payload->'recordings') r
+       WHERE f.kind = 'recording' AND f.file_key = 'recording:' || (r->>'id')`);
+    expect(rows.length).toBeGreaterThan(10);
+    for (const r of rows) expect([r.file_key, r.ours]).toEqual([r.file_key, r.pg]);
+  });
+
+  it('reprocess rebuilds core.session_files from raw, row for row', async () => {
+    const before = await viewRows(meta);
+    await meta.knex.raw(`DELETE FROM core.session_files; UPDATE core.sessions SET facts_hash = 'stale'`);
+    const r = await cli(['reprocess'], { DATABASE_URL: meta.url });
+    expect(r.code).toBe(0);
+    expect(await viewRows(meta)).toEqual(before);
+  });
+
+  it('files without MLUVII_FILES_DIR is a usage error naming the setting', async () => {
+    const r = await cli(['files'], pipelineEnv(meta, sim));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/MLUVII_FILES_DIR is not set/);
+  });
+});
+
+describe('downloads, when MLUVII_FILES_DIR is set', () => {
+  let env: Record<string, string>;
+  beforeAll(() => {
+    env = pipelineEnv(dl, sim, { MLUVII_FILES_DIR: dir });
+  });
+
+  it('backfill stores every downloadable file with its size and sha256, safe paths, and never sends the token off the API origin', async () => {
+    const r = await cli(['backfill', '--from', FROM, '--to', TO], env);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const files = sim.files!;
+    expect(files.tokenLeaks).toBe(0);
+    expect(files.storageRequests).toBeGreaterThan(0); // pre-signed foreign addresses and redirects were fetched, without the header
+
+    const rows = await viewRows(dl);
+    const expected = expectedKeys(sessionIds());
+    expect(rows.length).toBe(expected.size);
+    const byState = (s: string) => rows.filter((x) => x.state === s);
+    expect(byState('stored').length).toBeGreaterThan(10);
+    expect(byState('gone').length).toBeGreaterThan(0); // 404 even after a fresh address
+    expect(byState('failed').length).toBeGreaterThan(0); // foreign, not pre-signed
+    expect(byState('processing').length).toBeGreaterThan(0);
+
+    const reasons = (await dl.knex.raw(`SELECT file_key, state, reason FROM core.file_downloads WHERE state <> 'stored'`)).rows as Array<{ reason: string; state: string }>;
+    for (const x of reasons.filter((y) => y.state === 'failed')) expect(x.reason).toMatch(/not the API's origin, and is not a pre-signed URL|FailedToProcess/);
+    expect(reasons.filter((y) => /not a pre-signed URL/.test(y.reason)).length).toBeGreaterThan(0);
+    for (const x of reasons) expect(x.reason).not.toMatch(/Signature|Bearer|sim-secret/i);
+
+    const root = resolve(dir);
+    for (const row of byState('stored')) {
+      const e = expected.get(`${row.session_id}/${row.file_key}`)!;
+      const want = files.expectedFile(e.contentKey);
+      expect(row.stored_path).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2}/${row.session_id}/${row.file_key}-[^/\\u0000]{1,120}$`));
+      const full = resolve(root, row.stored_path!);
+      expect(full.startsWith(root + '/')).toBe(true);
+      const bytes = readFileSync(full);
+      expect([row.file_key, Number(row.size_bytes), row.sha256]).toEqual([row.file_key, want.size, want.sha256]);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(want.sha256);
+      expect(row.downloaded_at).toBeInstanceOf(Date);
+    }
+    // Every file on disk is a stored one (no partial, no escaped name), and nothing outside the folder.
+    const onDisk = walk(root).map((p) => p.slice(root.length + 1)).filter((p) => !p.startsWith('.partial/'));
+    expect(onDisk.sort()).toEqual(byState('stored').map((x) => x.stored_path).sort());
+    expect(readdirSync(join(root, '.partial'))).toEqual([]);
+    expect(rows.filter((x) => x.name && /\.\.|^\//.test(x.name)).length).toBeGreaterThan(0); // hostile names were there
+    expect(existsSync('/etc/cron.d/evil')).toBe(false);
+
+    const counts = await fileCounts(dl.knex);
+    expect(counts.stored).toBe(byState('stored').length);
+    expect(counts.bytesOnDisk).toBe(byState('stored').reduce((a, x) => a + Number(x.size_bytes), 0));
+  });
+
+  it('a second files run downloads nothing already stored; finished processing recordings are fetched by the next run', async () => {
+    sim.resetStats();
+    const servedBefore = sim.files!.served;
+    const again = await cli(['files'], env);
+    expect(again.code).toBe(0);
+    expect(sim.files!.served).toBe(servedBefore);
+
+    const processing = (await viewRows(dl)).filter((x) => x.state === 'processing');
+    sim.files!.opts.processing = false; // mluvii finished processing
+    const later = await cli(['files', '--from', FROM, '--to', TO], env);
+    expect(later.code).toBe(0);
+    const rows = await viewRows(dl);
+    for (const p of processing) {
+      const now = rows.find((x) => x.session_id === p.session_id && x.file_key === p.file_key);
+      expect([p.file_key, now?.state]).toEqual([p.file_key, expect.stringMatching(/^(stored|gone|failed)$/)]);
+    }
+    expect(rows.filter((x) => x.state === 'processing')).toEqual([]);
+    expect(sim.files!.tokenLeaks).toBe(0);
+  });
+
+  it('files --retry-failed tries the failed ones again; a foreign address without a signature still never gets the token (exit 1)', async () => {
+    const failed = (await viewRows(dl)).filter((x) => x.state === 'failed').length;
+    const storageBefore = sim.files!.storageRequests;
+    const r = await cli(['files', '--retry-failed'], env);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(new RegExp(`${failed} failed`));
+    expect(sim.files!.storageRequests).toBe(storageBefore); // refused before any request
+    expect(sim.files!.tokenLeaks).toBe(0);
+  });
+
+  it('a full disk fails the command with a clear message and stores nothing partial', async () => {
+    const other = await freshDatabase();
+    const full = mkdtempSync(join(tmpdir(), 'mluvii-full-'));
+    try {
+      const e = pipelineEnv(other, sim, { MLUVII_FILES_DIR: full });
+      expect((await cli(['backfill', '--from', FROM, '--to', '2026-05-05'], pipelineEnv(other, sim))).code).toBe(0);
+      const first = (await other.knex.raw(`SELECT session_id, file_key FROM reporting.session_files WHERE state = 'available' ORDER BY session_id, file_key LIMIT 1`)).rows[0];
+      // The first file's temporary file is a link to /dev/full: writing it fails with ENOSPC.
+      const partial = join(full, '.partial');
+      rmSync(partial, { recursive: true, force: true });
+      mkdirSync(partial, { recursive: true });
+      symlinkSync('/dev/full', join(partial, `${first.session_id}-${first.file_key.replace(/[^A-Za-z0-9_-]/g, '_')}.part`));
+      const r = await cli(['files'], e);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/cannot write a file in MLUVII_FILES_DIR \(.*\): no space left on the device \(ENOSPC\)/);
+      const row = (await other.knex.raw(`SELECT state FROM reporting.session_files WHERE session_id = ? AND file_key = ?`, [first.session_id, first.file_key])).rows[0];
+      expect(row.state).toBe('available');
+      expect(readdirSync(partial)).toEqual([]);
+    } finally {
+      await other.drop();
+      rmSync(full, { recursive: true, force: true });
+    }
+  });
+
+  it('an unwritable folder fails the command with a clear message', async () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'mluvii-notdir-')), 'a-file');
+    writeFileSync(f, 'x');
+    const r = await cli(['files'], pipelineEnv(dl, sim, { MLUVII_FILES_DIR: join(f, 'files') }));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cannot create and write files in MLUVII_FILES_DIR \(.*a-file\/files\): a part of the path is not a folder \(ENOTDIR\)/);
+  });
+
+  it('FILES_RETENTION deletes stored copies of older sessions, keeps the rows as deleted, and does not fetch them again', async () => {
+    const stored = (await viewRows(dl)).filter((x) => x.state === 'stored');
+    expect(stored.length).toBeGreaterThan(0);
+    const r = await cli(['files', '--retry-failed'], { ...env, FILES_RETENTION: '1d' });
+    expect(r.code).toBe(0); // files older than the retention are not fetched, so nothing failed now
+    const rows = await viewRows(dl);
+    for (const s of stored) {
+      const now = rows.find((x) => x.session_id === s.session_id && x.file_key === s.file_key)!;
+      expect(now).toEqual({ ...s, state: 'deleted' });
+      expect(existsSync(resolve(dir, s.stored_path!))).toBe(false);
+    }
+    expect((await fileCounts(dl.knex)).bytesOnDisk).toBe(0);
+  });
+
+  it('a bad FILES_RETENTION is a usage error naming the setting', async () => {
+    const r = await cli(['files'], { ...env, FILES_RETENTION: 'forever' });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/FILES_RETENTION must be a duration/);
+  });
+});
+
+// Keep statSync referenced for debugging helpers.
+void statSync;
