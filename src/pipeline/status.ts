@@ -1,6 +1,8 @@
+import type { Knex } from 'knex';
 import type { CommandHandler } from '../cli.js';
 import { requireDatabaseUrl } from '../config.js';
 import { createKnex } from '../db/knex.js';
+import { fileCounts, failedFileReasons } from '../load/session-files.js';
 import { isWriterLockHeld } from './writer-lock.js';
 
 const fmt = (v: unknown): string => (v instanceof Date ? v.toISOString().replace('.000Z', 'Z') : v === null || v === undefined ? '—' : String(v));
@@ -59,8 +61,33 @@ export const statusCommand: CommandHandler = async ({ config, print }) => {
     print('');
     print(rej.length ? 'Rejected payloads (etl.rejects)' : 'Rejected payloads: none');
     if (rej.length) print(table(['reason', 'count', 'last seen'], rej.map((r: Record<string, unknown>) => [r.reason, r.n, r.last])));
+    await printFileStatus(knex, print);
     return 0;
   } finally {
     await knex.destroy();
   }
 };
+
+/** Recordings and shared files (issue #12): counts by state, bytes on disk, why downloads failed. */
+async function printFileStatus(knex: Knex, print: (line: string) => void): Promise<void> {
+  if (!(await knex.raw(`SELECT to_regclass('reporting.session_files') IS NOT NULL AS ok`)).rows[0].ok) return;
+  const c = await fileCounts(knex);
+  print('');
+  print(
+    `Files (recordings and shared files): ${c.pending} pending (${c.available} available, ${c.processing} processing), ${c.stored} stored, ` +
+      `${c.failed} failed, ${c.gone} gone, ${c.deleted} deleted; ${formatBytes(c.bytesOnDisk)} on disk`,
+  );
+  const reasons = await failedFileReasons(knex);
+  if (reasons.length) print(table(['failed because', 'files'], reasons.map((r) => [r.reason, r.files])));
+}
+
+function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u += 1;
+  }
+  return u === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[u]} (${n} bytes)`;
+}

@@ -226,6 +226,17 @@ describe('downloads, when MLUVII_FILES_DIR is set', () => {
     expect(counts.bytesOnDisk).toBe(byState('stored').reduce((a, x) => a + Number(x.size_bytes), 0));
   });
 
+  it('status shows files pending, stored, failed, gone, deleted and the bytes on disk', async () => {
+    const r = await cli(['status'], { DATABASE_URL: dl.url });
+    expect(r.code).toBe(0);
+    const c = await fileCounts(dl.knex);
+    expect(r.out).toContain(
+      `Files (recordings and shared files): ${c.pending} pending (${c.available} available, ${c.processing} processing), ${c.stored} stored, ${c.failed} failed, ${c.gone} gone, ${c.deleted} deleted;`,
+    );
+    expect(r.out).toContain(`(${c.bytesOnDisk} bytes) on disk`);
+    expect(r.out).toMatch(/failed because/);
+  });
+
   it('a second files run downloads nothing already stored; finished processing recordings are fetched by the next run', async () => {
     sim.resetStats();
     const servedBefore = sim.files!.served;
@@ -236,7 +247,10 @@ describe('downloads, when MLUVII_FILES_DIR is set', () => {
     const processing = (await viewRows(dl)).filter((x) => x.state === 'processing');
     sim.files!.opts.processing = false; // mluvii finished processing
     const later = await cli(['files', '--from', FROM, '--to', TO], env);
-    expect(later.code).toBe(0);
+    // Exit 1 only for files that failed in this pass, and then only for the foreign addresses.
+    const failedLines = later.out.split('\n').filter((l) => l.includes('failed: session'));
+    expect(later.code).toBe(failedLines.length ? 1 : 0);
+    for (const l of failedLines) expect(l).toMatch(/not a pre-signed URL/);
     const rows = await viewRows(dl);
     for (const p of processing) {
       const now = rows.find((x) => x.session_id === p.session_id && x.file_key === p.file_key);
@@ -247,7 +261,8 @@ describe('downloads, when MLUVII_FILES_DIR is set', () => {
   });
 
   it('files --retry-failed tries the failed ones again; a foreign address without a signature still never gets the token (exit 1)', async () => {
-    const failed = (await viewRows(dl)).filter((x) => x.state === 'failed').length;
+    const failed = Number((await dl.knex.raw(`SELECT count(*) AS n FROM core.file_downloads WHERE state = 'failed' AND reason LIKE '%not a pre-signed URL%'`)).rows[0].n);
+    expect(failed).toBeGreaterThan(0);
     const storageBefore = sim.files!.storageRequests;
     const r = await cli(['files', '--retry-failed'], env);
     expect(r.code).toBe(1);
@@ -262,7 +277,11 @@ describe('downloads, when MLUVII_FILES_DIR is set', () => {
     try {
       const e = pipelineEnv(other, sim, { MLUVII_FILES_DIR: full });
       expect((await cli(['backfill', '--from', FROM, '--to', '2026-05-05'], pipelineEnv(other, sim))).code).toBe(0);
-      const first = (await other.knex.raw(`SELECT session_id, file_key FROM reporting.session_files WHERE state = 'available' ORDER BY session_id, file_key LIMIT 1`)).rows[0];
+      // A file that downloads fine (it was stored in the other warehouse, from the same simulator).
+      const first = (
+        await dl.knex.raw(`SELECT f.session_id, f.file_key FROM reporting.session_files f JOIN core.sessions s USING (session_id)
+                            WHERE f.state IN ('stored', 'deleted') AND s.created_at < '2026-05-04T22:00:00Z' ORDER BY s.created_at LIMIT 1`)
+      ).rows[0];
       // The first file's temporary file is a link to /dev/full: writing it fails with ENOSPC.
       const partial = join(full, '.partial');
       rmSync(partial, { recursive: true, force: true });

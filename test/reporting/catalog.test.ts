@@ -29,6 +29,11 @@ const CONTRACT: Record<string, string[]> = {
   operator_daily: ['day', 'user_id', 'operator_name', 'sessions', 'offers', 'missed', 'avg_queue_s', 'sum_active_s', 'avg_active_s', 'sum_acw_s', 'avg_acw_s'],
 };
 
+/** Issue #12: exactly these columns, in this order. */
+const SESSION_FILES = [
+  'session_id', 'file_key', 'kind', 'name', 'user_id', 'started_at', 'duration_s', 'recording_type', 'size_bytes', 'sha256', 'stored_path', 'state', 'downloaded_at',
+];
+
 let db: TestDatabase;
 beforeAll(async () => {
   db = await freshDatabase();
@@ -65,6 +70,10 @@ describe('the reporting schema', () => {
     expect(kinds.rows).toEqual([{ relkind: 'v' }]);
     const types = Object.fromEntries(cols.filter((c) => c.view === 'session_durations').map((c) => [c.column, c.type]));
     expect(types).toMatchObject({ skipped_states: 'text[]', quality_flags: 'text[]', is_complete: 'boolean', in_queue_s: 'numeric(12,3)' });
+  });
+
+  it('has reporting.session_files with exactly the columns of issue #12', async () => {
+    expect((await catalog()).filter((c) => c.view === 'session_files').map((c) => c.column)).toEqual(SESSION_FILES);
   });
 
   it('has a non-empty COMMENT on every view and every column', async () => {

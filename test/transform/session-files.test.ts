@@ -22,7 +22,8 @@ describe('recordings', () => {
     ['PT1M2.5S', '62.5'],
     ['PT13M40.715191S', '820.715'],
     ['PT0.0005S', '0.001'], // half away from zero on the exact value
-    ['PT0.0004999S', '0'],
+    ['PT0.000499S', '0'],
+    ['PT0.0004994S', '0'], // more than 6 digits: first to the microsecond (as for every duration), then to the ms
     ['P1DT2H3M4.1234567S', '93784.123'],
     ['PT2H', '7200'],
   ])('duration %s is %s s, exact (M-0.1)', (iso, seconds) => {
