@@ -16,7 +16,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { DownloadConsumerError } from '../mluvii/client.js';
 import { resolveInside } from './safe-path.js';
 
@@ -112,17 +112,17 @@ export async function storeAtomically(root: string, rel: string, partialName: st
   let writeFailed: unknown;
   try {
     // flush: the file is fsynced before it is closed, so "finished" means "on the disk".
-    const out = createWriteStream(partial, { flush: true });
+    const out = createWriteStream(partial, { flush: true, highWaterMark: 1 << 20 });
     out.once('error', (err) => (writeFailed = err));
     await pipeline(
       body,
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
           hash.update(chunk);
           size += chunk.length;
-          yield chunk;
-        }
-      },
+          done(null, chunk);
+        },
+      }),
       out,
     );
     if (contentLength !== undefined && size !== contentLength) throw new TruncatedBodyError(`the body had ${size} bytes, Content-Length said ${contentLength}`);
