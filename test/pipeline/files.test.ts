@@ -174,6 +174,31 @@ describe('recordings and shared files: metadata, always', () => {
   });
 });
 
+describe('run (the nightly job) with MLUVII_FILES_DIR', () => {
+  it('downloads the files of the sessions it loaded, after its windows committed', async () => {
+    const own = await startSimulator({ seed: 9, sessionsPerDay: 60, files: { sharedFileRate: 0.5 } });
+    const db = await freshDatabase();
+    const folder = mkdtempSync(join(tmpdir(), 'mluvii-run-files-'));
+    try {
+      const start = new Date(Date.now() - 36 * 3_600_000).toISOString();
+      const r = await cli(['run'], pipelineEnv(db, own, { MLUVII_FILES_DIR: folder, ETL_START: start }));
+      expect(r.code).toBe(0);
+      const rows = (await db.knex.raw(`SELECT f.state, count(*)::int AS n FROM reporting.session_files f GROUP BY 1`)).rows as Array<{ state: string; n: number }>;
+      const by = Object.fromEntries(rows.map((x) => [x.state, x.n]));
+      expect(by.stored).toBeGreaterThan(0);
+      expect(by.available).toBeUndefined(); // nothing left behind: every downloadable file is stored
+      const done = (await db.knex.raw(`SELECT max(finished_at) AS at FROM etl.windows WHERE status = 'done'`)).rows[0].at as Date;
+      const first = (await db.knex.raw(`SELECT min(downloaded_at) AS at FROM core.file_downloads`)).rows[0].at as Date;
+      expect(first.getTime()).toBeGreaterThanOrEqual(done.getTime()); // after the last window's commit
+      expect(own.files!.tokenLeaks).toBe(0);
+    } finally {
+      await own.stop();
+      await db.drop();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('downloads, when MLUVII_FILES_DIR is set', () => {
   let env: Record<string, string>;
   beforeAll(() => {
