@@ -105,7 +105,6 @@ export class MluviiClient {
       maxAttempts,
       retryBaseMs,
       retryMaxMs,
-      idleTimeoutMs: requestTimeoutMs,
     });
   }
 

@@ -58,8 +58,6 @@ export interface FileDownloaderOptions {
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
-  /** Inactivity limit of a download's socket (not a limit on its total length). */
-  idleTimeoutMs: number;
 }
 
 const MAX_REDIRECTS = 5;

@@ -32,7 +32,6 @@ export interface FileDownloadRef {
 /** Anything Postgres cannot store in text (NUL, lone surrogates) becomes U+FFFD. */
 export function storableText(text: string | null): string | null {
   if (text === null) return null;
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 

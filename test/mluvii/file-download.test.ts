@@ -173,3 +173,36 @@ describe('downloadFile: answers the caller decides about', () => {
     expect(sim.stats().byEndpoint.fileContent?.['429']).toBe(2);
   });
 });
+
+describe('downloadFile: long downloads', () => {
+  it('a download longer than the per-request timeout is not cut off while bytes keep coming', async () => {
+    // ~46 chunks 40 ms apart: well over the 500 ms request timeout of the other calls, whatever the machine.
+    const sim = await simulator({ slowLargeRate: 1, largeBytes: 3_000_000, slowChunkDelayMs: 40 });
+    const c = new MluviiClient({
+      baseUrl: sim.url, tokenUrl: `${sim.url}/login/connect/token`, clientId: sim.clientId, clientSecret: sim.clientSecret,
+      rps: 100, concurrency: 2, pageSize: 10, logger, requestTimeoutMs: 500, maxAttempts: 2,
+    });
+    const { url, key } = recording(sim);
+    const t = performance.now();
+    expect(await c.downloadFile(url, hashBody)).toEqual({ kind: 'ok', value: sim.files!.expectedFile(key) });
+    expect(performance.now() - t).toBeGreaterThan(500);
+    expect(c.downloadRequestCount).toBe(1);
+  });
+
+  it('a server that stops sending ends the attempt after the idle timeout, and the download fails with the reason', async () => {
+    const sim = await simulator({});
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '1000000' });
+      res.write(Buffer.alloc(1000)); // … and nothing more
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    servers.push(server);
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const c = new MluviiClient({
+      baseUrl: base, tokenUrl: `${sim.url}/login/connect/token`, clientId: sim.clientId, clientSecret: sim.clientSecret,
+      rps: 100, concurrency: 2, pageSize: 10, logger, requestTimeoutMs: 300, maxAttempts: 2, retryBaseMs: 10, retryMaxMs: 20,
+    });
+    const r = await c.downloadFile(`${base}/stalled`, hashBody);
+    expect(r).toEqual({ kind: 'failed', reason: expect.stringMatching(/\/stalled failed after 2 attempts: timed out/) });
+  });
+});
