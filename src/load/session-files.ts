@@ -94,6 +94,33 @@ export async function recordDownload(knex: Knex, sessionId: number, fileKey: str
   );
 }
 
+/** Stored files of the selected sessions, `limit` at a time (keyset on session_id, file_key). */
+export async function storedFiles(
+  knex: Knex,
+  sel: Pick<FileSelection, 'from' | 'to'>,
+  limit: number,
+  after?: { session_id: number; file_key: string },
+): Promise<Array<{ session_id: number; file_key: string; stored_path: string; size_bytes: number }>> {
+  const { rows } = await knex.raw(
+    `SELECT d.session_id, d.file_key, d.stored_path, d.size_bytes FROM core.file_downloads d JOIN core.sessions s USING (session_id)
+      WHERE d.state = 'stored'
+        AND (?::timestamptz IS NULL OR s.created_at >= ?::timestamptz) AND (?::timestamptz IS NULL OR s.created_at < ?::timestamptz)
+        AND (?::bigint IS NULL OR (d.session_id, d.file_key) > (?::bigint, ?::text))
+      ORDER BY d.session_id, d.file_key LIMIT ?`,
+    [sel.from ?? null, sel.from ?? null, sel.to ?? null, sel.to ?? null, after?.session_id ?? null, after?.session_id ?? null, after?.file_key ?? null, limit],
+  );
+  return (rows as Array<{ session_id: string; file_key: string; stored_path: string; size_bytes: string }>).map((r) => ({
+    ...r,
+    session_id: Number(r.session_id),
+    size_bytes: Number(r.size_bytes),
+  }));
+}
+
+/** Forgets a stored copy that is no longer on disk as stored: the file is pending again. */
+export async function forgetStored(knex: Knex, sessionId: number, fileKey: string): Promise<void> {
+  await knex.raw(`DELETE FROM core.file_downloads WHERE session_id = ? AND file_key = ? AND state = 'stored'`, [sessionId, fileKey]);
+}
+
 /** Stored files of sessions created before `before`, for FILES_RETENTION. */
 export async function expiredStoredFiles(knex: Knex, before: Date, limit: number): Promise<Array<{ session_id: number; file_key: string; stored_path: string }>> {
   const { rows } = await knex.raw(

@@ -11,7 +11,8 @@ import { parseTimeArgument } from './windows.js';
 import { runWriterJob } from './writer-job.js';
 
 const summary = (t: FileTotals): string =>
-  `files: ${t.stored} stored (${t.bytes} bytes), ${t.stillProcessing} still processing, ${t.failed} failed, ${t.gone} gone, ${t.deleted} deleted by retention`;
+  `files: ${t.stored} stored (${t.bytes} bytes), ${t.stillProcessing} still processing, ${t.failed} failed, ${t.gone} gone, ${t.deleted} deleted by retention` +
+  (t.missingOnDisk ? `; ${t.missingOnDisk} stored copies were missing or changed on disk and were downloaded again` : '');
 
 /**
  * `run` and `backfill`, once their windows committed: download the files of the range when
@@ -40,7 +41,9 @@ export const filesCommand: CommandHandler = async ({ config, logger, opts, print
   const args = { from: from?.toISOString(), to: to?.toISOString(), retryFailed: Boolean(opts.retryFailed) };
   return runWriterJob(config, logger, 'files', args, async ({ knex, runId, counts, logger: log }) => {
     const requestsBefore = client.requestCount + client.downloadRequestCount;
-    const totals = await downloadFiles({ ...settings, knex, client, runId, logger: log }, { from, to, retryFailed: Boolean(opts.retryFailed) });
+    // `files` also checks the copies it already stored (present, right size): a second run
+    // downloads nothing that is still there, and again what someone removed.
+    const totals = await downloadFiles({ ...settings, knex, client, runId, logger: log }, { from, to, retryFailed: Boolean(opts.retryFailed) }, { checkStored: true });
     counts.apiRequests = client.requestCount + client.downloadRequestCount - requestsBefore;
     counts.sessionsSeen = totals.sessionsRefetched;
     print(summary(totals));

@@ -18,11 +18,12 @@
 import type { Knex } from 'knex';
 import PQueue from 'p-queue';
 import type { Config } from '../config.js';
-import { FilesDirError, PARTIAL_DIR, prepareFilesDir, removeStored, storeAtomically, sweepPartialFiles } from '../files/store.js';
+import { FilesDirError, PARTIAL_DIR, prepareFilesDir, removeStored, storeAtomically, storedSize, sweepPartialFiles } from '../files/store.js';
 import { dayInZone, storedRelativePath } from '../files/safe-path.js';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import {
-  expiredStoredFiles, markDeleted, pendingFiles, recordDownload, storedPayloads, type DownloadRecord, type FileSelection, type PendingFile,
+  expiredStoredFiles, forgetStored, markDeleted, pendingFiles, recordDownload, storedFiles, storedPayloads, type DownloadRecord, type FileSelection,
+  type PendingFile,
 } from '../load/session-files.js';
 import type { Logger } from '../log.js';
 import { MluviiApiError, type MluviiClient } from '../mluvii/client.js';
@@ -40,6 +41,8 @@ export interface FileTotals {
   sessionsRefetched: number;
   deleted: number;
   partialRemoved: number;
+  /** Stored copies found missing or of the wrong size on disk, downloaded again. */
+  missingOnDisk: number;
   /** One line per failed file (bounded), for the command's message. */
   failures: string[];
 }
@@ -61,7 +64,7 @@ const PAGE = 200;
 const MAX_LISTED_FAILURES = 20;
 
 export const emptyFileTotals = (): FileTotals => ({
-  stored: 0, bytes: 0, failed: 0, gone: 0, stillProcessing: 0, sessionsRefetched: 0, deleted: 0, partialRemoved: 0, failures: [],
+  stored: 0, bytes: 0, failed: 0, gone: 0, stillProcessing: 0, sessionsRefetched: 0, deleted: 0, partialRemoved: 0, missingOnDisk: 0, failures: [],
 });
 
 /** The settings a download pass needs, when MLUVII_FILES_DIR is set. */
@@ -70,10 +73,15 @@ export function fileJobSettings(config: Config): Pick<FileJobDeps, 'filesDir' | 
   return { filesDir: config.filesDir, reportTz: config.reportTz, retentionMs: config.filesRetentionMs, concurrency: config.mluviiConcurrency };
 }
 
-/** One download pass over `sel`, then the sweep and retention. Throws FilesDirError for a bad folder. */
-export async function downloadFiles(deps: FileJobDeps, sel: FileSelection): Promise<FileTotals> {
+/**
+ * One download pass over `sel`, then the sweep and retention. Throws FilesDirError for a bad folder.
+ * With `checkStored`, stored copies of the selection are first checked on disk (present, right
+ * size); one that is not is downloaded again (its sha256 is recomputed by that download).
+ */
+export async function downloadFiles(deps: FileJobDeps, sel: FileSelection, opts: { checkStored?: boolean } = {}): Promise<FileTotals> {
   const totals = emptyFileTotals();
   await prepareFilesDir(deps.filesDir);
+  if (opts.checkStored) totals.missingOnDisk = await forgetMissingCopies(deps, sel);
   const now = deps.now ?? new Date();
   const notBefore = deps.retentionMs === undefined ? undefined : new Date(now.getTime() - deps.retentionMs);
   const campaigns = await CampaignModes.fromDatabase(deps.knex);
@@ -111,6 +119,22 @@ export async function downloadFiles(deps: FileJobDeps, sel: FileSelection): Prom
   if (notBefore) totals.deleted = await applyRetention(deps, notBefore);
   deps.logger.info({ ...totals, failures: totals.failures.length }, 'file downloads done');
   return totals;
+}
+
+async function forgetMissingCopies(deps: FileJobDeps, sel: FileSelection): Promise<number> {
+  let missing = 0;
+  let after: { session_id: number; file_key: string } | undefined;
+  for (;;) {
+    const batch = await storedFiles(deps.knex, sel, PAGE, after);
+    if (batch.length === 0) return missing;
+    after = batch[batch.length - 1];
+    for (const f of batch) {
+      if ((await storedSize(deps.filesDir, f.stored_path)) === f.size_bytes) continue;
+      deps.logger.warn({ sessionId: f.session_id, fileKey: f.file_key, storedPath: f.stored_path }, 'a stored file is missing or changed on disk: downloading it again');
+      await forgetStored(deps.knex, f.session_id, f.file_key);
+      missing += 1;
+    }
+  }
 }
 
 /** FILES_RETENTION: deletes the stored copies of sessions created before `before`; the rows stay, as `deleted`. */

@@ -285,6 +285,23 @@ describe('downloads, when MLUVII_FILES_DIR is set', () => {
     expect(sim.files!.tokenLeaks).toBe(0);
   });
 
+  it('files downloads again a stored copy that was removed or changed on disk, and only that one', async () => {
+    const stored = (await viewRows(dl)).filter((x) => x.state === 'stored' && Number(x.size_bytes) > 10);
+    const [removed, truncated] = stored;
+    rmSync(resolve(dir, removed.stored_path!));
+    writeFileSync(resolve(dir, truncated.stored_path!), 'short');
+    const servedBefore = sim.files!.served;
+    const r = await cli(['files'], env);
+    expect(r.out).toMatch(/2 stored copies were missing or changed on disk and were downloaded again/);
+    expect(sim.files!.served - servedBefore).toBe(2);
+    const rows = await viewRows(dl);
+    for (const f of [removed, truncated]) {
+      const now = rows.find((x) => x.session_id === f.session_id && x.file_key === f.file_key)!;
+      expect([now.state, now.sha256, now.size_bytes]).toEqual(['stored', f.sha256, f.size_bytes]);
+      expect(createHash('sha256').update(readFileSync(resolve(dir, now.stored_path!))).digest('hex')).toBe(f.sha256);
+    }
+  });
+
   it('files --retry-failed tries the failed ones again; a foreign address without a signature still never gets the token (exit 1)', async () => {
     const failed = Number((await dl.knex.raw(`SELECT count(*) AS n FROM core.file_downloads WHERE state = 'failed' AND reason LIKE '%not a pre-signed URL%'`)).rows[0].n);
     expect(failed).toBeGreaterThan(0);
