@@ -38,6 +38,15 @@ const COMMANDS: Array<{ name: string; summary: string; options?: Option[] }> = [
     options: [new Option('--from <when>', 'only sessions created at or after'), new Option('--to <when>', 'only sessions created before')],
   },
   {
+    name: 'files',
+    summary: 'download the recordings and shared files still pending to MLUVII_FILES_DIR (run and backfill do this too when it is set)',
+    options: [
+      new Option('--from <when>', 'only sessions created at or after: a day in REPORT_TZ or an ISO instant'),
+      new Option('--to <when>', 'only sessions created before'),
+      new Option('--retry-failed', 'also try again the files whose download failed before'),
+    ],
+  },
+  {
     name: 'status',
     summary: 'what is loaded (with gaps), the last run of each kind, failed windows, quality flags, rejects, where the next run starts',
     options: [
@@ -53,6 +62,7 @@ const COMMANDS: Array<{ name: string; summary: string; options?: Option[] }> = [
       new Option('--seed <n>', 'seed of the simulated contact center').default('1'),
       new Option('--misbehave', 'switch on 429s, 5xx, slow answers, a page-size cap and malformed items'),
       new Option('--misbehaviour <json>', 'misbehaviour switches as JSON, e.g. \'{"usersAnswer":403,"unstableOrder":true}\' (src/simulator/misbehaviour.ts)'),
+      new Option('--files <json>', 'recordings and shared files switches as JSON, e.g. \'{"expiredUrlRate":0.2,"foreignUnsignedRate":0.05}\' (src/simulator/files.ts)'),
     ],
   },
   {

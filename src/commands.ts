@@ -9,6 +9,7 @@ import { ensureReaderRole, readerTimeZoneStatement } from './load/reader-role.js
 import { syncReportingSettings } from './load/reporting-settings.js';
 import { backfillCommand } from './pipeline/backfill.js';
 import { demoCommand } from './pipeline/demo.js';
+import { filesCommand } from './pipeline/files-command.js';
 import { reprocessCommand } from './pipeline/reprocess.js';
 import { runCommand } from './pipeline/run.js';
 import { statusCommand } from './pipeline/status.js';
@@ -66,6 +67,7 @@ export const commandHandlers: Record<string, CommandHandler> = {
   run: runCommand,
   backfill: backfillCommand,
   reprocess: reprocessCommand,
+  files: filesCommand,
   status: statusCommand,
   simulator: simulatorCommand,
   demo: demoCommand,

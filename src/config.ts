@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import { ConfigError } from './errors.js';
 import { UsageError } from './errors.js';
 import { parseTimeArgument } from './pipeline/windows.js';
@@ -35,6 +36,10 @@ export interface Config {
   reportingRole: string;
   /** Its password; when unset the role is created NOLOGIN (grant it to a login role yourself). */
   reportingRolePassword: string | undefined;
+  /** Where recordings and shared files are downloaded (absolute); undefined = metadata only, no downloads. */
+  filesDir: string | undefined;
+  /** Stored files of sessions older than this are deleted (state `deleted`); undefined = kept. */
+  filesRetentionMs: number | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -144,6 +149,18 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(reportingRole)) {
     throw new ConfigError('REPORTING_ROLE', `REPORTING_ROLE must be a lower-case SQL identifier (letters, digits, _), got "${reportingRole}"`);
   }
+  const filesDirRaw = value(env, 'MLUVII_FILES_DIR');
+  if (filesDirRaw !== undefined && filesDirRaw.includes('\u0000')) {
+    throw new ConfigError('MLUVII_FILES_DIR', 'MLUVII_FILES_DIR must be a folder path');
+  }
+  const retentionRaw = value(env, 'FILES_RETENTION');
+  let filesRetentionMs: number | undefined;
+  if (retentionRaw !== undefined) {
+    filesRetentionMs = parseSettingDuration(retentionRaw);
+    if (filesRetentionMs === undefined || filesRetentionMs < 86_400_000) {
+      throw new ConfigError('FILES_RETENTION', `FILES_RETENTION must be a duration of at least a day such as 90d or 365d (unset keeps files forever), got "${retentionRaw}"`);
+    }
+  }
   return {
     databaseUrl,
     mluviiBaseUrl,
@@ -167,6 +184,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     reportingRole,
     reportingRolePassword: value(env, 'REPORTING_ROLE_PASSWORD'),
+    filesDir: filesDirRaw === undefined ? undefined : resolvePath(filesDirRaw),
+    filesRetentionMs,
   };
 }
 

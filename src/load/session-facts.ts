@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { RoutingEventRow, SessionFacts, SessionOperatorRow, SessionStateRow } from '../transform/types.js';
+import type { RoutingEventRow, SessionFacts, SessionFileRow, SessionOperatorRow, SessionStateRow } from '../transform/types.js';
 import { insertByColumns, type Column } from './column-insert.js';
 import { contentHash } from './content-hash.js';
 import { upsertDimensionsFromFacts } from './dimensions.js';
@@ -7,7 +7,7 @@ import { upsertDimensionsFromFacts } from './dimensions.js';
 /**
  * The upsert of core facts. A session's facts_hash covers every row the transform produced for
  * it, so an unchanged session writes nothing; a changed one replaces its child rows (states,
- * operators, routing events) — child rows have no identity of their own across versions.
+ * operators, routing events, files' metadata) — child rows have no identity of their own across versions.
  * Returns the ids written and the range of their created_at (to refresh the reporting summaries).
  */
 export interface FactsWriteResult {
@@ -33,6 +33,11 @@ const EVENT_COLUMNS: ReadonlyArray<Column<RoutingEventRow>> = [
   ['session_id', 'bigint'], ['seq', 'integer'], ['routing_request_id', 'bigint'], ['event_at', 'timestamptz'],
   ['activity_type', 'text'], ['group_id', 'bigint'], ['group_name', 'text'], ['operator_user_id', 'bigint'],
   ['forwarded_by_user_id', 'bigint'], ['invited_by_user_id', 'bigint'],
+];
+
+const FILE_COLUMNS: ReadonlyArray<Column<SessionFileRow>> = [
+  ['session_id', 'bigint'], ['file_key', 'text'], ['kind', 'text'], ['name', 'text'], ['user_id', 'bigint'],
+  ['started_at', 'timestamptz'], ['duration_s', 'numeric'], ['recording_type', 'text'], ['source_state', 'text'],
 ];
 
 const SESSION_NAMES = SESSION_COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]);
@@ -69,13 +74,14 @@ export async function upsertSessionFacts(
 
   const replacedIds = rows.filter((r) => r.replaced).map((r) => Number(r.session_id));
   if (replacedIds.length) {
-    for (const table of ['core.session_states', 'core.session_operators', 'core.routing_events']) {
+    for (const table of ['core.session_states', 'core.session_operators', 'core.routing_events', 'core.session_files']) {
       await db.raw(`DELETE FROM ${table} WHERE session_id = ANY(?::bigint[])`, [replacedIds]);
     }
   }
   await insertByColumns(db, 'core.session_states', STATE_COLUMNS, mine.flatMap((f) => f.states));
   await insertByColumns(db, 'core.session_operators', OPERATOR_COLUMNS, mine.flatMap((f) => f.operators));
   await insertByColumns(db, 'core.routing_events', EVENT_COLUMNS, mine.flatMap((f) => f.routingEvents));
+  await insertByColumns(db, 'core.session_files', FILE_COLUMNS, mine.flatMap((f) => f.files ?? []));
   await upsertDimensionsFromFacts(db, mine);
 
   let from = rows[0].created_at;

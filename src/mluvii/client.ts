@@ -10,6 +10,7 @@ import got, { type Got } from 'got';
 import { registerSecrets, type Logger } from '../log.js';
 import { TokenSource } from './auth.js';
 import { MluviiApiError } from './errors.js';
+import { FileDownloader, type DownloadBody, type DownloadOutcome } from './file-download.js';
 import { RateLimiter } from './rate-limiter.js';
 import { listItems, pageThrough, type ListedSession } from './session-pages.js';
 import { NOT_FOUND, Transport, type GetJsonOptions } from './transport.js';
@@ -19,6 +20,7 @@ import type { CampaignModel, UserModel } from './types.js';
 export { MluviiApiError } from './errors.js';
 export type { MluviiApiErrorKind } from './errors.js';
 export type { ListedSession } from './session-pages.js';
+export { DownloadConsumerError, describeUrl, type DownloadBody, type DownloadOutcome } from './file-download.js';
 
 export interface MluviiClientOptions {
   baseUrl: string;
@@ -56,6 +58,7 @@ const API = '/api/v1';
 export class MluviiClient {
   private readonly tokens: TokenSource;
   private readonly transport: Transport;
+  private readonly files: FileDownloader;
   private readonly pageSize: number;
   private readonly logger: Logger;
   private readonly maxItemBytes: number;
@@ -96,10 +99,11 @@ export class MluviiClient {
       retryMaxMs,
       retryAfterMaxMs,
     });
+    const limiter = new RateLimiter({ rps: opts.rps, concurrency: opts.concurrency });
     this.transport = new Transport({
       baseUrl: opts.baseUrl,
       http,
-      limiter: new RateLimiter({ rps: opts.rps, concurrency: opts.concurrency }),
+      limiter,
       tokens: this.tokens,
       logger: opts.logger,
       maxAttempts,
@@ -108,6 +112,31 @@ export class MluviiClient {
       retryAfterMaxMs,
       secrets: [opts.clientSecret],
     });
+    // Downloads share the limiter and the token; their own got instance only because a long
+    // download must not hit the per-request timeout (an idle socket still ends it).
+    this.files = new FileDownloader({
+      apiOrigin: new URL(opts.baseUrl).origin,
+      http: http.extend({ timeout: { request: undefined, connect: requestTimeoutMs, response: requestTimeoutMs, socket: requestTimeoutMs } }),
+      limiter,
+      tokens: this.tokens,
+      logger: opts.logger,
+      maxAttempts,
+      retryBaseMs,
+      retryMaxMs,
+    });
+  }
+
+  /**
+   * Downloads a recording or shared file from its `downloadUrl`, streaming the body to `consume`
+   * (file-download.ts: the token only ever goes to the API's own origin).
+   */
+  downloadFile<T>(url: string, consume: (body: DownloadBody) => Promise<T>): Promise<DownloadOutcome<T>> {
+    return this.files.download(url, consume);
+  }
+
+  /** Download requests sent, including retries and redirect hops. */
+  get downloadRequestCount(): number {
+    return this.files.requestCount;
   }
 
   /** API requests sent, including retries (token requests are counted in `tokenRequestCount`). */

@@ -5,6 +5,7 @@ import { CampaignModes } from './campaign-modes.js';
 import { clientFromConfig } from './client-from-config.js';
 import { reresolveUnknownCampaigns } from './campaign-reresolve.js';
 import { extractWindows } from './extract-windows.js';
+import { downloadFilesAfterLoad } from './files-command.js';
 import { refreshOperatorNames } from './operators.js';
 import { parseTimeArgument, splitWindows } from './windows.js';
 import { runWriterJob } from './writer-job.js';
@@ -31,7 +32,11 @@ export const backfillCommand: CommandHandler = async ({ config, logger, opts, pr
       windows,
       Boolean(opts.force),
     );
-    if (!stopped) await reresolveUnknownCampaigns({ knex, client, campaigns, runId, counts, logger: log });
+    // When the API is down, campaigns and files would fail the same way: the next run does them.
+    if (stopped) return { failures };
+    await reresolveUnknownCampaigns({ knex, client, campaigns, runId, counts, logger: log });
+    // After the windows' transactions committed (a download never holds one open).
+    await downloadFilesAfterLoad({ config, knex, client, runId, logger: log }, { from, to });
     return { failures };
   });
 };

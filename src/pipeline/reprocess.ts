@@ -11,11 +11,12 @@ const BATCH = 1000;
 
 /**
  * The stored payload minus the chat transcript, which is most of its size: the transform reads
- * only the SessionEnded activity of it (termination_reason), so only that one is kept.
+ * only the SessionEnded activity of it (termination_reason) and the shared-file activities
+ * (core.session_files), so only those are kept.
  */
 const PAYLOAD_WITHOUT_TRANSCRIPT = `CASE WHEN jsonb_typeof(payload->'activities') = 'array'
   THEN (payload - 'activities') || jsonb_build_object('activities',
-         coalesce((SELECT jsonb_agg(a) FROM jsonb_array_elements(payload->'activities') a WHERE a->>'type' = 'SessionEnded'), '[]'::jsonb))
+         coalesce((SELECT jsonb_agg(a) FROM jsonb_array_elements(payload->'activities') a WHERE a->>'type' = 'SessionEnded' OR jsonb_typeof(a->'file') = 'object'), '[]'::jsonb))
   ELSE payload END`;
 
 /**

@@ -3,6 +3,7 @@ import { CampaignModes } from './campaign-modes.js';
 import { clientFromConfig } from './client-from-config.js';
 import { reresolveUnknownCampaigns } from './campaign-reresolve.js';
 import { extractWindows } from './extract-windows.js';
+import { downloadFilesAfterLoad } from './files-command.js';
 import { refreshOperatorNames } from './operators.js';
 import { refetchIncompleteSessions } from './refetch-incomplete.js';
 import { planNextRun } from './next-run.js';
@@ -29,6 +30,10 @@ export const runCommand: CommandHandler = async ({ config, logger, print }) => {
     await reresolveUnknownCampaigns(deps);
     signal.throwIfAborted();
     await refetchIncompleteSessions(deps, { now, maxAgeMs: config.etlIncompleteMaxAgeMs });
+    // After every window committed: the files of the sessions loaded now, and of the last
+    // ETL_INCOMPLETE_MAX_AGE (recordings that were still processing last night).
+    const filesFrom = new Date(Math.min(plan.from.getTime(), now.getTime() - config.etlIncompleteMaxAgeMs));
+    await downloadFilesAfterLoad({ config, knex, client, runId, logger: log }, { from: filesFrom, to: plan.to });
     return { failures };
   });
 };

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { scrubSecrets } from '../log.js';
 import { sanitizeText } from '../transform/sanitize-text.js';
 
-export type RunKind = 'run' | 'backfill' | 'reprocess';
+export type RunKind = 'run' | 'backfill' | 'reprocess' | 'files';
 
 /** Counters a run accumulates; written to etl.runs when it ends. */
 export interface RunCounts {

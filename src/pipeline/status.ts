@@ -6,6 +6,7 @@ import { mergeRanges, subtractRanges } from './coverage.js';
 import { planNextRun } from './next-run.js';
 import type { RunKind } from './runs.js';
 import { localDayStart, type TimeWindow } from './windows.js';
+import { fileCounts, failedFileReasons, type FileCounts } from '../load/session-files.js';
 import { isWriterLockHeld } from './writer-lock.js';
 import dayjs from 'dayjs';
 import timezone from 'dayjs/plugin/timezone.js';
@@ -74,6 +75,8 @@ export interface StatusReport {
   operatorNames: { source: string | null; fromRun: number | null; operators: number; withName: number };
   nextRun: { from: string; fromInstant: string; to: string; toInstant: string; because: string };
   check: { ok: boolean; problems: string[]; lastSuccess: string | null };
+  /** Recordings and shared files by state, with the commonest failure reasons (absent before that migration). */
+  files?: FileCounts & { failedBecause: Array<{ reason: string; files: number }> };
 }
 
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
@@ -211,6 +214,7 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
     operatorNames: { source: names?.operator_names ?? null, fromRun: names ? Number(names.run_id) : null, operators: Number(ops.n), withName: Number(ops.named) },
     nextRun: { from: localClock(plan.from, tz), fromInstant: plan.from.toISOString(), to: localClock(plan.to, tz), toInstant: plan.to.toISOString(), because: plan.because },
     check: { ok: problems.length === 0, problems, lastSuccess: iso(success) },
+    files: await fileStatus(knex),
   };
 }
 
@@ -277,6 +281,14 @@ export function renderStatus(s: StatusReport): string[] {
     out.push('Rejected payloads (etl.rejects), by reason:');
     out.push(table(['reason', 'count', 'last seen'], s.rejectsByReason.map((r) => [r.reason, r.count, r.lastSeen])));
   }
+  if (s.files) {
+    const c = s.files;
+    out.push(
+      `Files (recordings and shared files): ${c.pending} pending (${c.available} available, ${c.processing} processing), ${c.stored} stored, ` +
+        `${c.failed} failed, ${c.gone} gone, ${c.deleted} deleted; ${formatBytes(c.bytesOnDisk)} on disk`,
+    );
+    if (c.failedBecause.length) out.push(table(['failed because', 'files'], c.failedBecause.map((r) => [r.reason, r.files])));
+  }
 
   out.push('');
   out.push('Recent runs');
@@ -314,3 +326,20 @@ export const statusCommand: CommandHandler = async ({ config, opts, print }) => 
     await knex.destroy();
   }
 };
+
+/** Recordings and shared files (issue #12): counts by state, bytes on disk, why downloads failed. */
+async function fileStatus(knex: Knex): Promise<StatusReport['files']> {
+  if (!(await knex.raw(`SELECT to_regclass('reporting.session_files') IS NOT NULL AS ok`)).rows[0].ok) return undefined;
+  return { ...(await fileCounts(knex)), failedBecause: await failedFileReasons(knex) };
+}
+
+function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u += 1;
+  }
+  return u === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[u]} (${n} bytes)`;
+}

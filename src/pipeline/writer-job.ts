@@ -44,7 +44,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 /** The one line a person (or a cron mail) reads after a writing command, terminal or not. */
 export function summaryLine(kind: RunKind, status: 'succeeded' | 'failed', counts: RunCounts, seconds: number, runId: number): string {
   const parts: string[] = [];
-  if (kind !== 'reprocess') {
+  if (kind === 'run' || kind === 'backfill') {
     parts.push(`windows ${n(counts.windowsDone)} loaded, ${n(counts.windowsSkipped)} already done, ${n(counts.windowsFailed)} failed`);
   }
   parts.push(`sessions ${n(counts.sessionsSeen)} (${n(counts.sessionsChanged)} changed), ${n(counts.rejects)} rejected`);
@@ -139,7 +139,7 @@ export async function runWriterJob(
 /** The client counts every request it sent for this command (one client per command). */
 function takeApiCounters(counts: RunCounts, client: MluviiClient | undefined): void {
   if (!client) return;
-  counts.apiRequests = client.requestCount;
+  counts.apiRequests = client.requestCount + client.downloadRequestCount;
   counts.apiRateLimited = client.rateLimitedCount;
   counts.apiRetries = client.retryCount;
 }

@@ -5,7 +5,7 @@
 import type { CommandHandler } from '../cli.js';
 import { UsageError } from '../errors.js';
 import { MISBEHAVE_PRESET, type Misbehaviour } from './misbehaviour.js';
-import { startSimulator } from './server.js';
+import { startSimulator, type SimulatedFiles } from './server.js';
 
 function intFlag(opts: Record<string, unknown>, name: string, min: number, max: number): number {
   const raw = String(opts[name]);
@@ -35,13 +35,27 @@ function misbehaviourFlag(raw: unknown): Misbehaviour | undefined {
   return parsed as Misbehaviour;
 }
 
+/** `--files '{"expiredUrlRate":0.2}'`: the switches of files.ts as JSON; recordings and files are served either way. */
+function filesFlag(raw: unknown): SimulatedFiles {
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(raw));
+  } catch {
+    throw new UsageError(`--files must be a JSON object of switches (src/simulator/files.ts), got "${String(raw)}"`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--files must be a JSON object of switches (src/simulator/files.ts)');
+  return parsed as SimulatedFiles;
+}
+
 export const simulatorCommand: CommandHandler = async ({ opts, logger, print }) => {
   const port = intFlag(opts, 'port', 0, 65_535);
   const seed = intFlag(opts, 'seed', 0, 2 ** 31 - 1);
   const switches = misbehaviourFlag(opts.misbehaviour);
   const misbehave = opts.misbehave === true || switches !== undefined;
   const misbehaviour: Misbehaviour | undefined = misbehave ? { ...(opts.misbehave === true ? MISBEHAVE_PRESET : {}), ...switches } : undefined;
-  const sim = await startSimulator({ port, seed, misbehaviour });
+  const files = filesFlag(opts.files);
+  const sim = await startSimulator({ port, seed, misbehaviour, files });
   print(`Simulated mluvii API listening on ${sim.url} (seed ${seed}${misbehave ? ', misbehaving' : ''})`);
   if (misbehave) print(`Misbehaviour: ${JSON.stringify(misbehaviour)}`);
   print('Point the ETL at it with:');

@@ -22,8 +22,10 @@ import {
   malformedItemsOfBucket, NUL_NAME_USER_ID, picks, renderMalformed, spoilSession, type MalformedItem, type Misbehaviour,
 } from './misbehaviour.js';
 import { mixSeed, Rng } from './random.js';
+import { FileWorld, type SimulatedFiles } from './files.js';
 
 export type { Misbehaviour } from './misbehaviour.js';
+export type { SimulatedFiles } from './files.js';
 
 export interface SimulatorOptions {
   seed?: number;
@@ -44,6 +46,11 @@ export interface SimulatorOptions {
   misbehaviour?: Misbehaviour;
   /** The simulated clock; default the real one. Sessions created after it do not exist yet. */
   now?: () => Date;
+  /**
+   * Recordings and shared files served for download (files.ts), with their misbehaviours. Off by
+   * default: recordings then keep the generator's placeholder addresses.
+   */
+  files?: SimulatedFiles;
 }
 
 export interface SimulatorStats {
@@ -78,6 +85,8 @@ export interface RunningSimulator {
   sessionDetail(id: number): { session: SessionModel; routingHistory: RoutingTimeLine[] | undefined } | undefined;
   /** Every access token issued so far (to check that none leaks into logs or stored errors). */
   issuedTokens(): string[];
+  /** Recordings and shared files (undefined unless started with `files`): switches, counters, expected content. */
+  files: FileWorld | undefined;
 }
 
 const HOUR_MS = 3_600_000;
@@ -88,12 +97,13 @@ const BUCKET_CACHE_SIZE = 1500;
 const LOGIN_PATH = '/login/Account/Login';
 const DEFAULTS = { seed: 1, host: '127.0.0.1', clientId: 'sim', clientSecret: 'sim-secret', tokenLifetimeSec: 3600 };
 
-type Endpoint = 'token' | 'login' | 'sessions' | 'session' | 'routingHistory' | 'campaign' | 'users' | 'user' | 'unknown';
+type Endpoint = 'token' | 'login' | 'sessions' | 'session' | 'routingHistory' | 'campaign' | 'users' | 'user' | 'fileContent' | 'unknown';
 
 interface Route {
   endpoint: Endpoint;
   api: boolean;
   id?: number;
+  fileKey?: string;
 }
 
 function route(method: string, path: string): Route {
@@ -105,6 +115,7 @@ function route(method: string, path: string): Route {
   if (p === '/api/v1/sessions') return { endpoint: 'sessions', api: true };
   if ((m = /^\/api\/v1\/sessions\/(-?\d+)$/.exec(p))) return { endpoint: 'session', api: true, id: Number(m[1]) };
   if ((m = /^\/api\/v1\/sessions\/(-?\d+)\/routinghistory$/.exec(p))) return { endpoint: 'routingHistory', api: true, id: Number(m[1]) };
+  if ((m = /^\/api\/v1\/sessions\/(\d+)\/files\/((?:recording|file)-\d+)\/content$/.exec(p))) return { endpoint: 'fileContent', api: true, id: Number(m[1]), fileKey: m[2] };
   if ((m = /^\/api\/v1\/campaigns\/(-?\d+)$/.exec(p))) return { endpoint: 'campaign', api: true, id: Number(m[1]) };
   if (p === '/api/v1/users') return { endpoint: 'users', api: true };
   if ((m = /^\/api\/v1\/users\/(-?\d+)$/.exec(p))) return { endpoint: 'user', api: true, id: Number(m[1]) };
@@ -156,6 +167,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   let misbehaviour: Misbehaviour = { ...opts.misbehaviour };
   let nowFn = opts.now ?? (() => new Date());
   const chaos = new Rng(mixSeed(seed, 0xc4a05));
+  const fileWorld = opts.files ? new FileWorld(seed, opts.files) : undefined;
+  let selfUrl = '';
 
   /** access_token → expiry (ms, wall clock: the client measures `expires_in` on the real clock). */
   const tokens = new Map<string, number>();
@@ -212,7 +225,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
 
   /** A session as the server shows it now, list item or detail, with the per-session misbehaviour applied. */
   function shown(d: SessionDraft, now: number, view: 'list' | 'detail') {
-    return spoilSession(seed, misbehaviour, buildSession(d, now), view);
+    const s = spoilSession(seed, misbehaviour, buildSession(d, now), view);
+    fileWorld?.decorate(s.session, selfUrl, view);
+    return s;
   }
 
   function render(e: ListEntry, now: number): unknown {
@@ -393,6 +408,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
         if (failure !== undefined) return send(res, 'users', failure, { message: 'An error has occurred.' });
         return send(res, 'users', 200, users());
       }
+      case 'fileContent': {
+        const d = findDraft(r.id as number);
+        const key = r.fileKey as string;
+        if (!fileWorld || !d || !FileWorld.listed(shown(d, now, 'detail').session, key)) return send(res, 'fileContent', 404, 'File not found.', { 'content-type': 'text/plain' });
+        void fileWorld.serveApi(res, d.id, key, url.searchParams.get('v')).then(
+          (status) => count('fileContent', String(status)),
+          () => res.destroy(),
+        );
+        return;
+      }
       case 'user': {
         const u = users().find((x) => x.id === r.id);
         return u ? send(res, 'user', 200, u) : send(res, 'user', 404, 'User not found.', { 'content-type': 'text/plain' });
@@ -540,9 +565,26 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  selfUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  // The storage host of files with foreign addresses: another origin (its own port), never the API.
+  const storage = fileWorld
+    ? createServer((req, res) => {
+        res.on('error', () => undefined);
+        const u = new URL(req.url ?? '/', 'http://storage');
+        fileWorld.serveStorage(res, req.headers.authorization, u.pathname, u.searchParams).catch(() => res.destroy());
+      })
+    : undefined;
+  if (storage && fileWorld) {
+    await new Promise<void>((resolve, reject) => {
+      storage.once('error', reject);
+      storage.listen(0, host, () => resolve());
+    });
+    fileWorld.storageUrl = `http://${host.includes(':') ? `[${host}]` : host}:${(storage.address() as AddressInfo).port}`;
+  }
 
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: selfUrl,
     clientId,
     clientSecret,
     async stop() {
@@ -552,7 +594,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      if (storage) {
+        await new Promise<void>((resolve) => {
+          storage.close(() => resolve());
+          storage.closeAllConnections();
+        });
+      }
     },
+    files: fileWorld,
     setMisbehaviour(m) {
       misbehaviour = { ...m };
       throttled = 0;

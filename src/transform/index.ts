@@ -13,6 +13,7 @@ import { QualityFlags } from './quality-flags.js';
 import { instantText, readInstant } from './read-instant.js';
 import { summarizeRouting, unwrapRoutingHistory } from './routing.js';
 import { sessionDurations, type SessionDurations } from './session-durations.js';
+import { sessionFileRows } from './session-files.js';
 import {
   STATES,
   type SessionRow,
@@ -39,6 +40,7 @@ export { isComplete, isTerminalStatus } from './completeness.js';
 export { QualityFlags } from './quality-flags.js';
 export { sanitizeJson, sanitizeText, needsSanitizing, jsonTextMayNeedSanitizing } from './sanitize-text.js';
 export { routingUnavailable, ROUTING_UNAVAILABLE_KEY } from './routing.js';
+export { sessionFileRows, fileDownloadRefs, storableText, type FileDownloadRef } from './session-files.js';
 export type * from './types.js';
 export { STATES } from './types.js';
 
@@ -87,6 +89,7 @@ function transformValid(input: TransformInput, opts: TransformOptions | undefine
     flags,
   );
   const operators = operatorRows(id, stints, routing, flags);
+  const files = sessionFileRows(id, payload, flags);
 
   const complete = isComplete(status, stints); // M-DONE
   if (!complete && opts?.neverCompleted === true) flags.add('never_completed');
@@ -131,7 +134,7 @@ function transformValid(input: TransformInput, opts: TransformOptions | undefine
   session.quality_flags = flags.toArray();
   return {
     kind: 'facts',
-    facts: { session, states: stateRows(id, durations), operators, routingEvents: routing.events },
+    facts: { session, states: stateRows(id, durations), operators, routingEvents: routing.events, files },
     ...(sanitized ? { sanitized: { payload: cleanPayload.value, routingHistory: cleanRouting.value } } : {}),
   };
 }

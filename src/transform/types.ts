@@ -86,12 +86,30 @@ export interface RoutingEventRow {
   invited_by_user_id: number | null;
 }
 
+/** What the payload says about a recording or shared file (the downloader adds its own states). */
+export type SessionFileState = 'available' | 'processing' | 'failed' | 'gone';
+
+/** One recording (`recording:<id>`) or shared file (`file:<activity id>`) of a session. */
+export interface SessionFileRow {
+  session_id: number;
+  file_key: string;
+  kind: 'recording' | 'file';
+  name: string | null;
+  user_id: number | null;
+  started_at: string | null;
+  /** Recordings: the ISO 8601 duration in seconds, exact to the ms (M-0.1). */
+  duration_s: number | null;
+  recording_type: string | null;
+  source_state: SessionFileState;
+}
+
 /** Everything the loader writes for one good session. */
 export interface SessionFacts {
   session: SessionRow;
   states: SessionStateRow[];
   operators: SessionOperatorRow[];
   routingEvents: RoutingEventRow[];
+  files: SessionFileRow[];
 }
 
 /** A payload that cannot be understood (README "Where the data lands"); stored in etl.rejects. */

@@ -42,6 +42,11 @@ const CONTRACT: Record<string, string[]> = {
   session_skipped_states: ['session_id', 'created_day', 'state'],
 };
 
+/** Issue #12: exactly these columns, in this order. */
+const SESSION_FILES = [
+  'session_id', 'file_key', 'kind', 'name', 'user_id', 'started_at', 'duration_s', 'recording_type', 'size_bytes', 'sha256', 'stored_path', 'state', 'downloaded_at',
+];
+
 let db: TestDatabase;
 beforeAll(async () => {
   db = await freshDatabase();
@@ -87,6 +92,10 @@ describe('the reporting schema', () => {
     expect(daily[0]).toBe('day date');
     expect(shape('weekly_kpis')).toEqual(['week_start date', ...daily.slice(1)]);
     expect(shape('monthly_kpis')).toEqual(['month_start date', ...daily.slice(1)]);
+  });
+
+  it('has reporting.session_files with exactly the columns of issue #12', async () => {
+    expect((await catalog()).filter((c) => c.view === 'session_files').map((c) => c.column)).toEqual(SESSION_FILES);
   });
 
   it('has a non-empty COMMENT on every view and every column', async () => {

@@ -1,0 +1,374 @@
+/**
+ * Recordings and shared files through the real CLI (src/cli.ts `main`) against the simulator
+ * serving them with every misbehaviour of src/simulator/files.ts: metadata always, downloads when
+ * MLUVII_FILES_DIR is set, the token only ever at the API's origin, expired addresses, processing
+ * recordings, 404s, bodies cut short, redirects, foreign hosts, hostile names, idempotent reruns,
+ * retention, and a full or unwritable folder.
+ */
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { main } from '../../src/cli.js';
+import { fileCounts } from '../../src/load/session-files.js';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { pipelineEnv } from '../helpers/warehouse.js';
+
+const FROM = '2026-05-04';
+const TO = '2026-05-06';
+const FILES = {
+  sharedFileRate: 0.5,
+  expiredUrlRate: 0.2,
+  notFoundRate: 0.08,
+  cutShortRate: 0.1,
+  redirectRate: 0.15,
+  foreignPresignedRate: 0.1,
+  foreignUnsignedRate: 0.06,
+  hostileNameRate: 0.4,
+  processingRate: 0.15,
+  processing: true,
+  slowLargeRate: 0.03,
+  largeBytes: 600_000,
+  slowChunkDelayMs: 1,
+};
+
+let sim: RunningSimulator;
+let meta: TestDatabase;
+let dl: TestDatabase;
+let dir: string;
+
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 12, sessionsPerDay: 80, files: { ...FILES } });
+  [meta, dl] = await Promise.all([freshDatabase(), freshDatabase()]);
+  dir = mkdtempSync(join(tmpdir(), 'mluvii-files-'));
+});
+afterAll(async () => {
+  await sim?.stop();
+  await meta?.drop();
+  await dl?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI in-process; stdout/stderr are captured. */
+async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const w1 = process.stdout.write.bind(process.stdout);
+  const w2 = process.stderr.write.bind(process.stderr);
+  // Captured, and passed on when a test fails to finish (jest prints through the same streams).
+  process.stdout.write = ((c: string | Uint8Array) => ((out += String(c)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => ((err += String(c)), true)) as typeof process.stderr.write;
+  const restore = setTimeout(() => {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+  }, 50_000);
+  try {
+    const code = await main(args, { LOG_LEVEL: 'silent', MLUVII_RPS: '2000', MLUVII_CONCURRENCY: '8', ...env });
+    return { code, out, err };
+  } finally {
+    clearTimeout(restore);
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+  }
+}
+
+interface FileRow {
+  session_id: number;
+  file_key: string;
+  kind: string;
+  name: string | null;
+  user_id: number | null;
+  started_at: Date | null;
+  duration_s: string | null;
+  recording_type: string | null;
+  size_bytes: string | null;
+  sha256: string | null;
+  stored_path: string | null;
+  state: string;
+  downloaded_at: Date | null;
+}
+
+const viewRows = async (db: TestDatabase): Promise<FileRow[]> =>
+  (await db.knex.raw(`SELECT * FROM reporting.session_files ORDER BY session_id, file_key`)).rows;
+
+/** The files the simulator's details list, from its payloads (independent of the transform). */
+function expectedKeys(ids: number[]): Map<string, { kind: string; state: string; contentKey: string }> {
+  const out = new Map<string, { kind: string; state: string; contentKey: string }>();
+  for (const id of ids) {
+    const s = sim.sessionDetail(id)?.session;
+    if (!s) continue;
+    for (const r of s.recordings ?? []) {
+      const state = s.recordingsState === 'Processing' ? 'processing' : s.recordingsState === 'FailedToProcess' ? 'failed' : 'available';
+      out.set(`${id}/recording:${r.id}`, { kind: 'recording', state, contentKey: `recording-${r.id}` });
+    }
+    for (const a of s.activities ?? []) {
+      if (a.file) out.set(`${id}/file:${a.activityId}`, { kind: 'file', state: 'available', contentKey: `file-${a.activityId}` });
+    }
+  }
+  return out;
+}
+
+// Sized work, generous limits: the machine may be slow and shared; nothing here waits on a clock.
+jest.setTimeout(240_000);
+
+const sessionIds = () => sim.expectedSessionIds(new Date('2026-05-03T22:00:00Z'), new Date('2026-05-05T22:00:00Z'));
+
+function walk(root: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(root, { withFileTypes: true })) {
+    const p = join(root, e.name);
+    if (e.isDirectory()) out.push(...walk(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+describe('recordings and shared files: metadata, always', () => {
+  it('backfill without MLUVII_FILES_DIR fills reporting.session_files from the payloads and downloads nothing', async () => {
+    sim.resetStats();
+    const r = await cli(['backfill', '--from', FROM, '--to', TO], pipelineEnv(meta, sim));
+    expect(r.code).toBe(0);
+    expect(sim.stats().byEndpoint.fileContent).toBeUndefined();
+
+    const rows = await viewRows(meta);
+    const expected = expectedKeys(sessionIds());
+    expect(rows.map((x) => `${x.session_id}/${x.file_key}`).sort()).toEqual([...expected.keys()].sort());
+    expect(rows.some((x) => x.kind === 'file')).toBe(true);
+    expect(rows.some((x) => x.kind === 'recording')).toBe(true);
+    for (const row of rows) {
+      const e = expected.get(`${row.session_id}/${row.file_key}`);
+      expect([row.file_key, row.kind]).toEqual([row.file_key, e?.kind]);
+      // Processing (and failed) per recordingsState; nothing is stored without a folder.
+      expect([row.file_key, row.state]).toEqual([row.file_key, e?.state]);
+      expect([row.size_bytes, row.sha256, row.stored_path, row.downloaded_at]).toEqual([null, null, null, null]);
+    }
+    expect(rows.filter((x) => x.state === 'processing').length).toBeGreaterThan(0);
+  });
+
+  it('duration_s is exact to the millisecond (M-0.1): it equals Postgres\' own reading of the ISO 8601 duration', async () => {
+    const { rows } = await meta.knex.raw(`
+      SELECT f.file_key, f.duration_s::text AS ours,
+             round(extract(epoch FROM (r->>'duration')::interval), 3)::text AS pg
+        FROM reporting.session_files f
+        JOIN raw.sessions s USING (session_id)
+        CROSS JOIN LATERAL jsonb_array_elements(s.payload->'recordings') r
+       WHERE f.kind = 'recording' AND f.file_key = 'recording:' || (r->>'id')`);
+    expect(rows.length).toBeGreaterThan(10);
+    for (const r of rows) expect([r.file_key, r.ours]).toEqual([r.file_key, r.pg]);
+  });
+
+  it('reprocess rebuilds core.session_files from raw, row for row', async () => {
+    const before = await viewRows(meta);
+    await meta.knex.raw(`DELETE FROM core.session_files; UPDATE core.sessions SET facts_hash = 'stale'`);
+    const r = await cli(['reprocess'], { DATABASE_URL: meta.url });
+    expect(r.code).toBe(0);
+    expect(await viewRows(meta)).toEqual(before);
+  });
+
+  it('files without MLUVII_FILES_DIR is a usage error naming the setting', async () => {
+    const r = await cli(['files'], pipelineEnv(meta, sim));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/MLUVII_FILES_DIR is not set/);
+  });
+});
+
+describe('run (the nightly job) with MLUVII_FILES_DIR', () => {
+  it('downloads the files of the sessions it loaded, after its windows committed', async () => {
+    const own = await startSimulator({ seed: 9, sessionsPerDay: 60, files: { sharedFileRate: 0.5 } });
+    const db = await freshDatabase();
+    const folder = mkdtempSync(join(tmpdir(), 'mluvii-run-files-'));
+    try {
+      const start = new Date(Date.now() - 36 * 3_600_000).toISOString();
+      const r = await cli(['run'], pipelineEnv(db, own, { MLUVII_FILES_DIR: folder, ETL_START: start }));
+      expect(r.code).toBe(0);
+      const rows = (await db.knex.raw(`SELECT f.state, count(*)::int AS n FROM reporting.session_files f GROUP BY 1`)).rows as Array<{ state: string; n: number }>;
+      const by = Object.fromEntries(rows.map((x) => [x.state, x.n]));
+      expect(by.stored).toBeGreaterThan(0);
+      expect(by.available).toBeUndefined(); // nothing left behind: every downloadable file is stored
+      const done = (await db.knex.raw(`SELECT max(finished_at) AS at FROM etl.windows WHERE status = 'done'`)).rows[0].at as Date;
+      const first = (await db.knex.raw(`SELECT min(downloaded_at) AS at FROM core.file_downloads`)).rows[0].at as Date;
+      expect(first.getTime()).toBeGreaterThanOrEqual(done.getTime()); // after the last window's commit
+      expect(own.files!.tokenLeaks).toBe(0);
+    } finally {
+      await own.stop();
+      await db.drop();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('downloads, when MLUVII_FILES_DIR is set', () => {
+  let env: Record<string, string>;
+  beforeAll(() => {
+    env = pipelineEnv(dl, sim, { MLUVII_FILES_DIR: dir });
+  });
+
+  it('backfill stores every downloadable file with its size and sha256, safe paths, and never sends the token off the API origin', async () => {
+    const r = await cli(['backfill', '--from', FROM, '--to', TO], env);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const files = sim.files!;
+    expect(files.tokenLeaks).toBe(0);
+    expect(files.storageRequests).toBeGreaterThan(0); // pre-signed foreign addresses and redirects were fetched, without the header
+
+    const rows = await viewRows(dl);
+    const expected = expectedKeys(sessionIds());
+    expect(rows.length).toBe(expected.size);
+    const byState = (s: string) => rows.filter((x) => x.state === s);
+    expect(byState('stored').length).toBeGreaterThan(10);
+    expect(byState('gone').length).toBeGreaterThan(0); // 404 even after a fresh address
+    expect(byState('failed').length).toBeGreaterThan(0); // foreign, not pre-signed
+    expect(byState('processing').length).toBeGreaterThan(0);
+
+    const reasons = (await dl.knex.raw(`SELECT file_key, state, reason FROM core.file_downloads WHERE state <> 'stored'`)).rows as Array<{ reason: string; state: string }>;
+    for (const x of reasons.filter((y) => y.state === 'failed')) expect(x.reason).toMatch(/not the API's origin, and is not a pre-signed URL|FailedToProcess/);
+    expect(reasons.filter((y) => /not a pre-signed URL/.test(y.reason)).length).toBeGreaterThan(0);
+    for (const x of reasons) expect(x.reason).not.toMatch(/Signature|Bearer|sim-secret/i);
+
+    const root = resolve(dir);
+    for (const row of byState('stored')) {
+      const e = expected.get(`${row.session_id}/${row.file_key}`)!;
+      const want = files.expectedFile(e.contentKey);
+      expect(row.stored_path).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2}/${row.session_id}/${row.file_key}-[^/\\u0000]{1,120}$`));
+      const full = resolve(root, row.stored_path!);
+      expect(full.startsWith(root + '/')).toBe(true);
+      const bytes = readFileSync(full);
+      expect([row.file_key, Number(row.size_bytes), row.sha256]).toEqual([row.file_key, want.size, want.sha256]);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(want.sha256);
+      expect(row.downloaded_at).toBeInstanceOf(Date);
+    }
+    // Every file on disk is a stored one (no partial, no escaped name), and nothing outside the folder.
+    const onDisk = walk(root).map((p) => p.slice(root.length + 1)).filter((p) => !p.startsWith('.partial/'));
+    expect(onDisk.sort()).toEqual(byState('stored').map((x) => x.stored_path).sort());
+    expect(readdirSync(join(root, '.partial'))).toEqual([]);
+    expect(rows.filter((x) => x.name && /\.\.|^\//.test(x.name)).length).toBeGreaterThan(0); // hostile names were there
+    expect(existsSync('/etc/cron.d/evil')).toBe(false);
+
+    const counts = await fileCounts(dl.knex);
+    expect(counts.stored).toBe(byState('stored').length);
+    expect(counts.bytesOnDisk).toBe(byState('stored').reduce((a, x) => a + Number(x.size_bytes), 0));
+  });
+
+  it('status shows files pending, stored, failed, gone, deleted and the bytes on disk', async () => {
+    const r = await cli(['status'], { DATABASE_URL: dl.url });
+    expect(r.code).toBe(0);
+    const c = await fileCounts(dl.knex);
+    expect(r.out).toContain(
+      `Files (recordings and shared files): ${c.pending} pending (${c.available} available, ${c.processing} processing), ${c.stored} stored, ${c.failed} failed, ${c.gone} gone, ${c.deleted} deleted;`,
+    );
+    expect(r.out).toContain(`(${c.bytesOnDisk} bytes) on disk`);
+    expect(r.out).toMatch(/failed because/);
+  });
+
+  it('a second files run downloads nothing already stored; finished processing recordings are fetched by the next run', async () => {
+    sim.resetStats();
+    const servedBefore = sim.files!.served;
+    const again = await cli(['files'], env);
+    expect(again.code).toBe(0);
+    expect(sim.files!.served).toBe(servedBefore);
+
+    const processing = (await viewRows(dl)).filter((x) => x.state === 'processing');
+    sim.files!.opts.processing = false; // mluvii finished processing
+    const later = await cli(['files', '--from', FROM, '--to', TO], env);
+    // Exit 1 only for files that failed in this pass, and then only for the foreign addresses.
+    const failedLines = later.out.split('\n').filter((l) => l.includes('failed: session'));
+    expect(later.code).toBe(failedLines.length ? 1 : 0);
+    for (const l of failedLines) expect(l).toMatch(/not a pre-signed URL/);
+    const rows = await viewRows(dl);
+    for (const p of processing) {
+      const now = rows.find((x) => x.session_id === p.session_id && x.file_key === p.file_key);
+      expect([p.file_key, now?.state]).toEqual([p.file_key, expect.stringMatching(/^(stored|gone|failed)$/)]);
+    }
+    expect(rows.filter((x) => x.state === 'processing')).toEqual([]);
+    expect(sim.files!.tokenLeaks).toBe(0);
+  });
+
+  it('files downloads again a stored copy that was removed or changed on disk, and only that one', async () => {
+    const stored = (await viewRows(dl)).filter((x) => x.state === 'stored' && Number(x.size_bytes) > 10);
+    const [removed, truncated] = stored;
+    rmSync(resolve(dir, removed.stored_path!));
+    writeFileSync(resolve(dir, truncated.stored_path!), 'short');
+    const servedBefore = sim.files!.served;
+    const r = await cli(['files'], env);
+    expect(r.out).toMatch(/2 stored copies were missing or changed on disk and were downloaded again/);
+    expect(sim.files!.served - servedBefore).toBe(2);
+    const rows = await viewRows(dl);
+    for (const f of [removed, truncated]) {
+      const now = rows.find((x) => x.session_id === f.session_id && x.file_key === f.file_key)!;
+      expect([now.state, now.sha256, now.size_bytes]).toEqual(['stored', f.sha256, f.size_bytes]);
+      expect(createHash('sha256').update(readFileSync(resolve(dir, now.stored_path!))).digest('hex')).toBe(f.sha256);
+    }
+  });
+
+  it('files --retry-failed tries the failed ones again; a foreign address without a signature still never gets the token (exit 1)', async () => {
+    const failed = Number((await dl.knex.raw(`SELECT count(*) AS n FROM core.file_downloads WHERE state = 'failed' AND reason LIKE '%not a pre-signed URL%'`)).rows[0].n);
+    expect(failed).toBeGreaterThan(0);
+    const storageBefore = sim.files!.storageRequests;
+    const r = await cli(['files', '--retry-failed'], env);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(new RegExp(`${failed} failed`));
+    expect(sim.files!.storageRequests).toBe(storageBefore); // refused before any request
+    expect(sim.files!.tokenLeaks).toBe(0);
+  });
+
+  it('a full disk fails the command with a clear message and stores nothing partial', async () => {
+    const other = await freshDatabase();
+    const full = mkdtempSync(join(tmpdir(), 'mluvii-full-'));
+    try {
+      const e = pipelineEnv(other, sim, { MLUVII_FILES_DIR: full });
+      expect((await cli(['backfill', '--from', FROM, '--to', '2026-05-05'], pipelineEnv(other, sim))).code).toBe(0);
+      // A file that downloads fine (it was stored in the other warehouse, from the same simulator).
+      const first = (
+        await dl.knex.raw(`SELECT f.session_id, f.file_key FROM reporting.session_files f JOIN core.sessions s USING (session_id)
+                            WHERE f.state IN ('stored', 'deleted') AND s.created_at < '2026-05-04T22:00:00Z' ORDER BY s.created_at LIMIT 1`)
+      ).rows[0];
+      // The first file's temporary file is a link to /dev/full: writing it fails with ENOSPC.
+      const partial = join(full, '.partial');
+      rmSync(partial, { recursive: true, force: true });
+      mkdirSync(partial, { recursive: true });
+      symlinkSync('/dev/full', join(partial, `${first.session_id}-${first.file_key.replace(/[^A-Za-z0-9_-]/g, '_')}.part`));
+      const r = await cli(['files'], e);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/cannot write a file in MLUVII_FILES_DIR \(.*\): no space left on the device \(ENOSPC\)/);
+      const row = (await other.knex.raw(`SELECT state FROM reporting.session_files WHERE session_id = ? AND file_key = ?`, [first.session_id, first.file_key])).rows[0];
+      expect(row.state).toBe('available');
+      expect(readdirSync(partial)).toEqual([]);
+    } finally {
+      await other.drop();
+      rmSync(full, { recursive: true, force: true });
+    }
+  });
+
+  it('an unwritable folder fails the command with a clear message', async () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'mluvii-notdir-')), 'a-file');
+    writeFileSync(f, 'x');
+    const r = await cli(['files'], pipelineEnv(dl, sim, { MLUVII_FILES_DIR: join(f, 'files') }));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cannot create and write files in MLUVII_FILES_DIR \(.*a-file\/files\): a part of the path is not a folder \(ENOTDIR\)/);
+  });
+
+  it('FILES_RETENTION deletes stored copies of older sessions, keeps the rows as deleted, and does not fetch them again', async () => {
+    const stored = (await viewRows(dl)).filter((x) => x.state === 'stored');
+    expect(stored.length).toBeGreaterThan(0);
+    const r = await cli(['files', '--retry-failed'], { ...env, FILES_RETENTION: '1d' });
+    expect(r.code).toBe(0); // files older than the retention are not fetched, so nothing failed now
+    const rows = await viewRows(dl);
+    for (const s of stored) {
+      const now = rows.find((x) => x.session_id === s.session_id && x.file_key === s.file_key)!;
+      expect(now).toEqual({ ...s, state: 'deleted' });
+      expect(existsSync(resolve(dir, s.stored_path!))).toBe(false);
+    }
+    expect((await fileCounts(dl.knex)).bytesOnDisk).toBe(0);
+  });
+
+  it('a bad FILES_RETENTION is a usage error naming the setting', async () => {
+    const r = await cli(['files'], { ...env, FILES_RETENTION: 'forever' });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/FILES_RETENTION must be a duration/);
+  });
+});
+
+// Keep statSync referenced for debugging helpers.
+void statSync;
