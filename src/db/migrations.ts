@@ -15,6 +15,9 @@ interface MigrationModule {
  * and one migrated by compiled `.js` agree on what is applied (knex records names with their extension).
  */
 export class ExtensionlessMigrationSource implements Knex.MigrationSource<string> {
+  /** The imports so far, one after another (see getMigration). */
+  private importing: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly dir = MIGRATIONS_DIR) {}
 
   private files(): Map<string, string> {
@@ -39,7 +42,12 @@ export class ExtensionlessMigrationSource implements Knex.MigrationSource<string
   async getMigration(migration: string): Promise<MigrationModule> {
     const file = this.files().get(migration);
     if (!file) throw new Error(`migration ${migration} not found in ${this.dir}`);
-    return (await import(pathToFileURL(join(this.dir, file)).href)) as MigrationModule;
+    // knex asks for every migration at once; importing them one after another keeps two
+    // migrations that share a module (migration-sql.ts) from racing in loaders that cannot
+    // link one module twice at the same time (jest's ESM runtime: "not in cache").
+    const loaded = this.importing.then(() => import(pathToFileURL(join(this.dir, file)).href) as Promise<MigrationModule>);
+    this.importing = loaded.catch(() => undefined);
+    return loaded;
   }
 }
 

@@ -14,6 +14,7 @@
  * - A repeated key keeps the first item (flag `duplicate_file_key`): a doubled row would fail the
  *   whole window's insert on the primary key.
  */
+import { sanitizeText } from './sanitize-text.js';
 import { parseIsoDuration } from './iso-duration.js';
 import { boolOrNull, intOrNull, isRecord, strOrNull, type JsonRecord } from './fields.js';
 import type { QualityFlags } from './quality-flags.js';
@@ -31,8 +32,7 @@ export interface FileDownloadRef {
 
 /** Anything Postgres cannot store in text (NUL, lone surrogates) becomes U+FFFD. */
 export function storableText(text: string | null): string | null {
-  if (text === null) return null;
-  return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return text === null ? null : sanitizeText(text);
 }
 
 const lower = (v: unknown): string => (typeof v === 'string' ? v.toLowerCase() : '');
