@@ -26,7 +26,7 @@ FROM core.session_files f
 LEFT JOIN core.file_downloads d USING (session_id, file_key);
 
 COMMENT ON VIEW reporting.session_files IS
-  'One row per recording or file shared in a session (from the session''s recordings and its shared-file activities), with its download state: quality reviews, disputes and retention start here. Files are downloaded only when MLUVII_FILES_DIR is set.';
+  'One row per recording or file shared in a session (from the session''s recordings and its shared-file activities), with its download state: quality reviews, disputes and retention start here. Files are downloaded only when MLUVII_FILES_DIR is set. duration_s is exact like every duration (M-0.1 in docs/metrics.md).';
 COMMENT ON COLUMN reporting.session_files.session_id IS 'mluvii session id (see session_durations).';
 COMMENT ON COLUMN reporting.session_files.file_key IS 'Stable id of the file within the session: recording:<recording id> or file:<activity id of the shared file>.';
 COMMENT ON COLUMN reporting.session_files.kind IS 'recording (an audio/video/screen recording) or file (a file shared in the chat).';
