@@ -2,57 +2,168 @@
  * One limiter for every request the client sends (design.md): at most `rps` request starts in any
  * rolling second and at most `concurrency` in flight. Retries pass through it like first attempts.
  *
- * Starts are spaced evenly (one per 1000/rps ms, p-queue's strict sliding window) rather than
- * allowed in bursts of `rps`: a server that counts in windows shorter than a second — or one that
- * starts counting mid-burst — never sees more than the configured rate.
+ * Starts are scheduled against an absolute clock: start k is due at t0 + k·1000/rps. A timer that
+ * fires late (a busy event loop, another process on the core) makes the next starts due at once,
+ * so lateness is caught up instead of lost for good, as it was with relative "wait 1000/rps after
+ * the last start" timers (0.78 R on a loaded machine). Catching up is bounded twice: never more
+ * than `rps` starts in any rolling second (plus a guard of GUARD_MS, so a few ms of
+ * network jitter do not push the server's own rolling second over), and never more than
+ * MAX_LAG_MS of schedule owed (after an idle spell or a long stall, the schedule restarts from
+ * now instead of bursting).
+ *
+ * The clock is injectable, so the guarantees are tested without wall-clock time.
  */
-import PQueue from 'p-queue';
+
+/** What the limiter needs from time: an instant in ms and a one-shot timer. */
+export interface LimiterClock {
+  now(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+export const systemClock: LimiterClock = {
+  now: () => performance.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 export interface RateLimiterOptions {
   rps: number;
   concurrency: number;
+  clock?: LimiterClock;
 }
 
+/** At most this much schedule is owed: catching up never bursts more than rps × MAX_LAG_MS / 1000 starts. */
+export const MAX_LAG_MS = 250;
+
+/** Added to the rolling window: a start waits this much longer than the server's second, for network jitter. */
+export const GUARD_MS = 2;
+
 export class RateLimiter {
-  private readonly queue: PQueue;
-  private resumeAt = 0;
-  private resumeTimer: NodeJS.Timeout | undefined;
+  private readonly clock: LimiterClock;
+  private readonly concurrency: number;
+  private readonly waitingTasks: Array<() => void> = [];
+  private active = 0;
+  /** Instant the next start is due (the absolute schedule). */
+  private nextDue = -Infinity;
+  /** Start instants within the last rolling window, oldest first. */
+  private readonly starts: number[] = [];
+  private spacingMs = 0;
+  private windowCount = 1;
+  private windowMs = 1000;
+  private rate = 0;
+  private holdUntil = -Infinity;
+  private timer: unknown;
+  private timerAt = Infinity;
+  /** Starts so far (for tests and figures). */
+  startCount = 0;
 
   constructor(opts: RateLimiterOptions) {
-    if (!(opts.rps > 0)) throw new RangeError(`rps must be positive, got ${opts.rps}`);
     if (!(Number.isInteger(opts.concurrency) && opts.concurrency >= 1)) throw new RangeError(`concurrency must be a whole number from 1, got ${opts.concurrency}`);
-    this.queue = new PQueue({ concurrency: opts.concurrency, intervalCap: 1, interval: 1000 / opts.rps, strict: true });
+    this.clock = opts.clock ?? systemClock;
+    this.concurrency = opts.concurrency;
+    this.setRate(opts.rps);
+    this.nextDue = this.clock.now();
+  }
+
+  /** Request starts per second now in force. */
+  get rps(): number {
+    return this.rate;
+  }
+
+  /**
+   * Changes the rate (the adaptive controller does, after answers). The schedule continues from
+   * the last start at the new spacing; the rolling-second bound follows the new rate at once.
+   */
+  setRate(rps: number): void {
+    if (!(rps > 0) || !Number.isFinite(rps)) throw new RangeError(`rps must be positive, got ${rps}`);
+    const oldSpacing = this.spacingMs;
+    this.rate = rps;
+    this.spacingMs = 1000 / rps;
+    // A whole number of starts per window of at least a second: for rps 2.5, 3 per 1.2 s.
+    this.windowCount = Math.max(1, Math.ceil(rps - 1e-9));
+    this.windowMs = (this.windowCount * 1000) / rps + Math.min(GUARD_MS, this.spacingMs / 20);
+    if (Number.isFinite(this.nextDue) && oldSpacing > 0) this.nextDue += this.spacingMs - oldSpacing;
+    this.pump();
   }
 
   /** Runs `task` when the rate and concurrency allow; `task` is one request attempt. */
   run<T>(task: () => Promise<T>): Promise<T> {
-    return this.queue.add(task);
+    return new Promise<T>((resolve, reject) => {
+      this.waitingTasks.push(() => {
+        this.active += 1;
+        let p: Promise<T>;
+        try {
+          p = task();
+        } catch (err) {
+          p = Promise.reject(err);
+        }
+        p.then(resolve, reject).finally(() => {
+          this.active -= 1;
+          this.pump();
+        });
+      });
+      this.pump();
+    });
   }
 
   /**
    * The server asked everyone to wait (429/503 with Retry-After): start nothing new for `ms`.
-   * Requests in flight finish; a longer hold extends a shorter one.
+   * Requests in flight finish; a longer hold extends a shorter one. Afterwards the schedule
+   * restarts from the end of the hold (nothing is owed for the time held).
    */
   holdFor(ms: number): void {
-    const until = Date.now() + ms;
-    if (until <= this.resumeAt) return;
-    this.resumeAt = until;
-    this.queue.pause();
-    if (this.resumeTimer) clearTimeout(this.resumeTimer);
-    this.resumeTimer = setTimeout(() => {
-      this.resumeTimer = undefined;
-      this.queue.start();
-    }, ms);
-    // Not unref'd: requests waiting for the hold are what keeps the process alive meanwhile.
+    const until = this.clock.now() + ms;
+    if (until <= this.holdUntil) return;
+    this.holdUntil = until;
+    this.nextDue = Math.max(this.nextDue, until);
+    this.pump();
   }
 
   /** Requests waiting for their turn. */
   get waiting(): number {
-    return this.queue.size;
+    return this.waitingTasks.length;
   }
 
   /** Requests in flight. */
   get inFlight(): number {
-    return this.queue.pending;
+    return this.active;
+  }
+
+  /** Starts every waiting task that is due now; arms one timer for the next one. */
+  private pump(): void {
+    while (this.waitingTasks.length > 0 && this.active < this.concurrency) {
+      const now = this.clock.now();
+      const at = this.earliestStart(now);
+      if (at > now) {
+        this.arm(at, now);
+        return;
+      }
+      this.starts.push(now);
+      this.startCount += 1;
+      this.nextDue = Math.max(this.nextDue, now - MAX_LAG_MS) + this.spacingMs;
+      this.waitingTasks.shift()!();
+    }
+  }
+
+  /** The earliest instant the next start is allowed: schedule, rolling window, hold. */
+  private earliestStart(now: number): number {
+    while (this.starts.length > 0 && this.starts[0] <= now - this.windowMs) this.starts.shift();
+    // Idle or stalled for long: the owed schedule is forgiven down to MAX_LAG_MS.
+    const due = Math.max(this.nextDue, now - MAX_LAG_MS);
+    const windowFree = this.starts.length >= this.windowCount ? this.starts[this.starts.length - this.windowCount] + this.windowMs : -Infinity;
+    return Math.max(due, windowFree, this.holdUntil);
+  }
+
+  private arm(at: number, now: number): void {
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timerAt = at;
+    // Not unref'd: requests waiting for their turn are what keeps the process alive meanwhile.
+    this.timer = this.clock.setTimer(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, at - now));
   }
 }
