@@ -28,7 +28,7 @@ interface Figures {
   sessions_per_s: number;
 }
 
-function figures(sim: RunningSimulator, ms: number): Figures {
+function figures(sim: RunningSimulator, ms: number, limit = R): Figures {
   const s = sim.stats();
   let ok = 0;
   let limited = 0;
@@ -51,7 +51,7 @@ function figures(sim: RunningSimulator, ms: number): Figures {
     answered_ok: ok,
     answered_429: limited,
     rate_ok_per_s: Number((ok / sec).toFixed(2)),
-    rate_over_R: ratio(ok / sec, R),
+    rate_over_R: ratio(ok / sec, limit),
     share_429: requests ? Number((limited / requests).toFixed(4)) : 0,
     sessions_per_s: Number((routing / sec).toFixed(2)),
   };
@@ -62,7 +62,7 @@ function spinner(): ChildProcess {
   return spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
 }
 
-async function ours(sim: RunningSimulator, databaseUrl: string, extraEnv: Record<string, string> = {}, durationMs = DURATION_MS): Promise<Figures> {
+async function ours(sim: RunningSimulator, databaseUrl: string, extraEnv: Record<string, string> = {}, durationMs = DURATION_MS, measureFromMs = 0, limit = R): Promise<Figures> {
   sim.resetStats();
   const started = Date.now();
   const child = spawn(process.execPath, ['bin/mluvii-etl.js', 'backfill', '--from', FROM, '--to', TO], {
@@ -79,8 +79,12 @@ async function ours(sim: RunningSimulator, databaseUrl: string, extraEnv: Record
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  await new Promise((r) => setTimeout(r, durationMs));
-  const f = figures(sim, Date.now() - started);
+  if (measureFromMs > 0) {
+    await new Promise((r) => setTimeout(r, measureFromMs));
+    sim.resetStats();
+  }
+  await new Promise((r) => setTimeout(r, durationMs - measureFromMs));
+  const f = figures(sim, Date.now() - started, limit);
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
   return f;
@@ -116,6 +120,28 @@ async function baseline(sim: RunningSimulator): Promise<Figures> {
   return figures(sim, Date.now() - started);
 }
 
+const ADAPTIVE_LIMITS = [10, 20, 50];
+const ADAPTIVE_MS = 60_000;
+const ADAPTIVE_FROM_MS = 20_000;
+/** Above the highest limit, so that a limit of 50 is found, not merely capped. */
+const ADAPTIVE_MAX = 100;
+
+/** MLUVII_RPS=auto against servers limited to 10, 20 and 50 req/s: the rate it holds once it has found the limit. */
+async function adaptiveFigures(): Promise<Record<string, Figures>> {
+  const out: Record<string, Figures> = {};
+  for (const limit of ADAPTIVE_LIMITS) {
+    const sim = await startSimulator({ seed: 11, sessionsPerDay: 3000, misbehaviour: { rateLimitRps: limit, slowRate: 1, slowMs: LATENCY_MS } });
+    const db = await benchDatabase();
+    try {
+      out[String(limit)] = await ours(sim, db.url, { MLUVII_RPS: 'auto', MLUVII_RPS_MAX: String(ADAPTIVE_MAX), MLUVII_CONCURRENCY: '8' }, ADAPTIVE_MS, ADAPTIVE_FROM_MS, limit);
+    } finally {
+      await sim.stop();
+      await db.drop();
+    }
+  }
+  return out;
+}
+
 async function main() {
   const sim = await startSimulator({ seed: 11, sessionsPerDay: 3000, misbehaviour: { rateLimitRps: R, slowRate: 1, slowMs: LATENCY_MS } });
   const db = await benchDatabase();
@@ -132,6 +158,7 @@ async function main() {
       await db2.drop();
     }
     const base = await baseline(sim);
+    const adaptive = await adaptiveFigures();
     report('extraction', {
       server_limit_R: R,
       answer_latency_ms: LATENCY_MS,
@@ -139,6 +166,8 @@ async function main() {
       ours: mine,
       busy,
       baseline: base,
+      adaptive_goals: `MLUVII_RPS=auto (start 5, MLUVII_RPS_MAX ${ADAPTIVE_MAX}, concurrency 8), measured from ${ADAPTIVE_FROM_MS / 1000} s to ${ADAPTIVE_MS / 1000} s: rate_over_R >= 0.9, share_429 <= 0.02`,
+      adaptive,
       'sessions/s ratio ours/baseline': ratio(mine.sessions_per_s, base.sessions_per_s),
       'request rate ratio ours/baseline': ratio(mine.rate_ok_per_s, base.rate_ok_per_s),
     });

@@ -14,6 +14,8 @@
  * The clock is injectable, so the guarantees are tested without wall-clock time.
  */
 
+import type { AdaptiveRate } from './adaptive-rate.js';
+
 /** What the limiter needs from time: an instant in ms and a one-shot timer. */
 export interface LimiterClock {
   now(): number;
@@ -31,23 +33,26 @@ export interface RateLimiterOptions {
   rps: number;
   concurrency: number;
   clock?: LimiterClock;
+  /** MLUVII_RPS=auto: sets the rate from the answers (`rps` is then ignored). */
+  adaptive?: AdaptiveRate;
 }
 
 /** At most this much schedule is owed: catching up never bursts more than rps × MAX_LAG_MS / 1000 starts. */
 export const MAX_LAG_MS = 250;
 
 /** Added to the rolling window: a start waits this much longer than the server's second, for network jitter. */
-export const GUARD_MS = 2;
+export const GUARD_MS = 6;
 
 export class RateLimiter {
   private readonly clock: LimiterClock;
   private readonly concurrency: number;
-  private readonly waitingTasks: Array<() => void> = [];
+  private readonly adaptive: AdaptiveRate | undefined;
+  private readonly waitingTasks: Array<(start: { at: number }) => void> = [];
   private active = 0;
   /** Instant the next start is due (the absolute schedule). */
   private nextDue = -Infinity;
-  /** Start instants within the last rolling window, oldest first. */
-  private readonly starts: number[] = [];
+  /** Start instants within the last rolling window, oldest first (moved later when a request is known to have left later). */
+  private readonly starts: Array<{ at: number }> = [];
   private spacingMs = 0;
   private windowCount = 1;
   private windowMs = 1000;
@@ -62,7 +67,8 @@ export class RateLimiter {
     if (!(Number.isInteger(opts.concurrency) && opts.concurrency >= 1)) throw new RangeError(`concurrency must be a whole number from 1, got ${opts.concurrency}`);
     this.clock = opts.clock ?? systemClock;
     this.concurrency = opts.concurrency;
-    this.setRate(opts.rps);
+    this.adaptive = opts.adaptive;
+    this.setRate(opts.adaptive ? opts.adaptive.rps : opts.rps);
     this.nextDue = this.clock.now();
   }
 
@@ -82,19 +88,44 @@ export class RateLimiter {
     this.spacingMs = 1000 / rps;
     // A whole number of starts per window of at least a second: for rps 2.5, 3 per 1.2 s.
     this.windowCount = Math.max(1, Math.ceil(rps - 1e-9));
-    this.windowMs = (this.windowCount * 1000) / rps + Math.min(GUARD_MS, this.spacingMs / 20);
+    this.windowMs = (this.windowCount * 1000) / rps + Math.min(GUARD_MS, this.spacingMs / 4);
     if (Number.isFinite(this.nextDue) && oldSpacing > 0) this.nextDue += this.spacingMs - oldSpacing;
     this.pump();
   }
 
-  /** Runs `task` when the rate and concurrency allow; `task` is one request attempt. */
-  run<T>(task: () => Promise<T>): Promise<T> {
+  /**
+   * How the server answered a request (with MLUVII_RPS=auto the rate follows): `throttled` for a
+   * 429 or a Retry-After, `ok` for any other answer. Without a controller this does nothing.
+   */
+  answered(answer: 'ok' | 'throttled'): void {
+    if (!this.adaptive) return;
+    const now = this.clock.now();
+    const next = answer === 'ok' ? this.adaptive.succeeded(now) : this.adaptive.throttled(now);
+    if (next !== this.rate) this.setRate(next);
+  }
+
+  /** With MLUVII_RPS=auto, the limit found so far (see AdaptiveRate.settledRps). */
+  get settledRps(): number | undefined {
+    return this.adaptive?.settledRps;
+  }
+
+  /**
+   * Runs `task` when the rate and concurrency allow; `task` is one request attempt. It may call
+   * `leftAfter(ms)` with how long after its start the request actually left (the event loop was
+   * busy in between): the rolling second then counts from then, since that is what the server sees.
+   */
+  run<T>(task: (leftAfter: (ms: number) => void) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.waitingTasks.push(() => {
+      this.waitingTasks.push((start) => {
         this.active += 1;
         let p: Promise<T>;
+        const leftAfter = (ms: number) => {
+          if (!(ms > 0)) return;
+          start.at = Math.max(start.at, start.at + ms);
+          this.starts.sort((a, b) => a.at - b.at);
+        };
         try {
-          p = task();
+          p = task(leftAfter);
         } catch (err) {
           p = Promise.reject(err);
         }
@@ -139,19 +170,21 @@ export class RateLimiter {
         this.arm(at, now);
         return;
       }
-      this.starts.push(now);
+      const start = { at: now };
+      this.starts.push(start);
       this.startCount += 1;
+      this.adaptive?.sent(now);
       this.nextDue = Math.max(this.nextDue, now - MAX_LAG_MS) + this.spacingMs;
-      this.waitingTasks.shift()!();
+      this.waitingTasks.shift()!(start);
     }
   }
 
   /** The earliest instant the next start is allowed: schedule, rolling window, hold. */
   private earliestStart(now: number): number {
-    while (this.starts.length > 0 && this.starts[0] <= now - this.windowMs) this.starts.shift();
+    while (this.starts.length > 0 && this.starts[0].at <= now - this.windowMs) this.starts.shift();
     // Idle or stalled for long: the owed schedule is forgiven down to MAX_LAG_MS.
     const due = Math.max(this.nextDue, now - MAX_LAG_MS);
-    const windowFree = this.starts.length >= this.windowCount ? this.starts[this.starts.length - this.windowCount] + this.windowMs : -Infinity;
+    const windowFree = this.starts.length >= this.windowCount ? this.starts[this.starts.length - this.windowCount].at + this.windowMs : -Infinity;
     return Math.max(due, windowFree, this.holdUntil);
   }
 

@@ -101,6 +101,7 @@ export async function extractWindows(deps: ExtractWindowsDeps, windows: TimeWind
         }
       } finally {
         deps.counts.apiRequests = deps.client.requestCount - requestsBefore;
+        deps.counts.settledRps = deps.client.settledRps;
       }
       progress.windowFinished();
     }

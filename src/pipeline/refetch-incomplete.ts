@@ -100,6 +100,7 @@ export async function refetchIncompleteSessions(
     });
   }
   deps.counts.apiRequests += client.requestCount - requestsBefore;
+  deps.counts.settledRps = client.settledRps;
   deps.logger.info({ pending: pending.length, ...totals }, 'incomplete sessions re-fetched');
   return totals;
 }

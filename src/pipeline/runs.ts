@@ -14,6 +14,8 @@ export interface RunCounts {
   sessionsChanged: number;
   rejects: number;
   apiRequests: number;
+  /** MLUVII_RPS=auto: the rate the client settled on; undefined with a fixed rate. */
+  settledRps?: number;
 }
 
 export const emptyCounts = (): RunCounts => ({
@@ -46,6 +48,7 @@ export async function finishRun(knex: Knex, runId: number, status: 'succeeded' |
       sessions_changed: counts.sessionsChanged,
       rejects: counts.rejects,
       api_requests: counts.apiRequests,
+      settled_rps: counts.settledRps ?? null,
       error: error === undefined ? null : sanitizeText(scrubSecrets(error)),
     });
 }

@@ -2,6 +2,7 @@ import type { CommandHandler } from '../cli.js';
 import { requireDatabaseUrl } from '../config.js';
 import { createKnex } from '../db/knex.js';
 import { isWriterLockHeld } from './writer-lock.js';
+import { latestSettledRate } from '../load/run-rates.js';
 
 const fmt = (v: unknown): string => (v instanceof Date ? v.toISOString().replace('.000Z', 'Z') : v === null || v === undefined ? '—' : String(v));
 
@@ -39,6 +40,8 @@ export const statusCommand: CommandHandler = async ({ config, print }) => {
         ]),
       ),
     );
+    const settled = await latestSettledRate(knex);
+    if (settled) print(`MLUVII_RPS=auto settled on ${settled.rps} requests/s (run ${settled.runId}, ${settled.kind})`);
     const w = (
       await knex.raw(`SELECT count(*) FILTER (WHERE status = 'done') AS done, count(*) FILTER (WHERE status = 'failed') AS failed,
                              max(window_end) FILTER (WHERE status = 'done') AS watermark, min(window_start) AS first

@@ -1,54 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { MAX_LAG_MS, RateLimiter, type LimiterClock } from '../../src/mluvii/rate-limiter.js';
-
-/** A clock that only moves when told; its timers may fire late by `lateness()` ms (a busy machine). */
-export class FakeClock implements LimiterClock {
-  t = 0;
-  private seq = 0;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  constructor(private readonly lateness: () => number = () => 0) {}
-  now(): number {
-    return this.t;
-  }
-  setTimer(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.push({ at: this.t + ms + this.lateness(), fn, id });
-    return id;
-  }
-  clearTimer(handle: unknown): void {
-    this.timers = this.timers.filter((x) => x.id !== handle);
-  }
-  /** Fires timers in order until none is left or `until` is reached; promise callbacks run in between. */
-  async run(until = Infinity): Promise<void> {
-    for (;;) {
-      await flush();
-      if (this.timers.length === 0) break;
-      this.timers.sort((a, b) => a.at - b.at || a.id - b.id);
-      const next = this.timers[0];
-      if (next.at > until) break;
-      this.timers.shift();
-      this.t = Math.max(this.t, next.at);
-      next.fn();
-    }
-    if (Number.isFinite(until)) this.t = Math.max(this.t, until);
-    await flush();
-  }
-}
-
-const flush = async () => {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-};
-
-/** Deterministic pseudo-random lateness (mulberry32). */
-function lcg(seed: number, maxMs: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * maxMs;
-  };
-}
+import { MAX_LAG_MS, RateLimiter } from '../../src/mluvii/rate-limiter.js';
+import { FakeClock, lcg } from '../helpers/fake-clock.js';
 
 function maxInRollingSecond(starts: number[], windowMs = 1000): number {
   let best = 0;
@@ -88,12 +40,13 @@ describe('RateLimiter (absolute schedule, injected clock)', () => {
     expect(maxInRollingSecond(starts)).toBeLessThanOrEqual(rps);
   });
 
-  // Relative timers lose every ms of lateness for good: 20 ms late per start at 20 rps is 0.71 R.
+  // Relative timers lose every ms of lateness for good: 10 ms late per start at 20 rps is 0.83 R.
   // Here a late start makes the next ones due at once; only the rolling second (a start waits for
-  // the one R starts earlier) carries lateness on, once per second instead of once per start.
+  // the one R starts earlier, plus GUARD_MS) carries lateness on, once per second instead of once
+  // per start: the rate is about R / (1 + (guard + mean lateness) / 1000).
   it.each([
-    { rps: 20, lateMs: 20 },
-    { rps: 5, lateMs: 30 },
+    { rps: 20, lateMs: 10 },
+    { rps: 5, lateMs: 10 },
     { rps: 50, lateMs: 15 },
     { rps: 10, lateMs: 2 },
   ])('late timers are caught up, not accumulated: rps $rps, timers late by up to $lateMs ms keep ≥ 0.98 of the rate', async ({ rps, lateMs }) => {
@@ -107,7 +60,7 @@ describe('RateLimiter (absolute schedule, injected clock)', () => {
   });
 
   it('a fractional rate keeps its spacing (2.5 rps: 3 starts per 1.2 s at most)', async () => {
-    const clock = new FakeClock(lcg(3, 20));
+    const clock = new FakeClock(lcg(3, 5));
     const limiter = new RateLimiter({ rps: 2.5, concurrency: 10, clock });
     const starts = await startTimes(limiter, clock, 50);
     expect(maxInRollingSecond(starts, 1200)).toBeLessThanOrEqual(3);
@@ -166,6 +119,23 @@ describe('RateLimiter (absolute schedule, injected clock)', () => {
     expect(starts.filter((s) => s < 2000).length).toBe(10);
     expect(maxInRollingSecond(starts)).toBeLessThanOrEqual(20);
     expect(starts[59]).toBeLessThan(2000 + 50 * 50 + 100);
+  });
+
+  it('counts the rolling second from when a request actually left (leftAfter), not from its start', async () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter({ rps: 2, concurrency: 10, clock });
+    const starts: number[] = [];
+    const done = Array.from({ length: 3 }, (_, i) =>
+      limiter.run(async (leftAfter) => {
+        starts.push(clock.now());
+        if (i === 0) leftAfter(300); // the event loop was busy: it reached the server 300 ms late
+      }),
+    );
+    await clock.run();
+    await Promise.all(done);
+    // Without the mark the third start would be due at 1000 (+ guard); with it, not before 1300.
+    expect(starts[2]).toBeGreaterThanOrEqual(starts[0] + 1300);
+    expect(starts[2]).toBeLessThan(starts[0] + 1400);
   });
 
   it('refuses a rate or concurrency that is not positive', () => {
