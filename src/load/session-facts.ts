@@ -3,6 +3,7 @@ import type { RoutingEventRow, SessionFacts, SessionOperatorRow, SessionStateRow
 import { stageRows, type StagedColumn } from './copy-rows.js';
 import { contentHash } from './content-hash.js';
 import { upsertDimensionsFromFacts } from './dimensions.js';
+import { transformVersion } from '../util/transform-version.js';
 
 /**
  * The upsert of core facts. A session's facts_hash covers every row the transform produced for
@@ -52,6 +53,17 @@ export const CHILD_TABLES: ReadonlyArray<ChildTable<unknown>> = [
   }),
 ];
 
+/**
+ * The inputs key of a session (core.sessions.inputs_key, see its migration), in SQL: from its
+ * raw row `r`, its campaign's raw row `c` (joined on the session's campaign_id) and the
+ * transform version as the one parameter. What the transform was given as the campaign mode is
+ * what CampaignModes reads from raw.campaigns: nothing known (''), a mode, or 'unknown'.
+ */
+export const inputsKeySql = (r: string, c: string) =>
+  `md5(concat_ws('|', ${r}.content_hash, (${r}.completion_given_up_at IS NOT NULL)::text, ${r}.text_sanitized::text,
+     CASE WHEN ${c}.campaign_id IS NULL THEN '' WHEN ${c}.http_status = 200 AND coalesce(${c}.payload->>'mode', '') <> '' THEN ${c}.payload->>'mode' ELSE 'unknown' END,
+     ?::text))`;
+
 const stageName = (table: string) => `stage_${table.replace(/\W/g, '_')}`;
 
 /**
@@ -68,7 +80,10 @@ export async function upsertSessionFacts(
 ): Promise<FactsWriteResult> {
   const hashed = batch.map((f) => ({ facts: f, row: { ...f.session, facts_hash: contentHash(f) } }));
   const sent = hashed.filter((h) => storedHashes?.get(h.row.session_id) !== h.row.facts_hash);
-  if (sent.length === 0) return { changedIds: [] };
+  if (sent.length === 0) {
+    await recordInputsKeys(db, batch.map((f) => f.session.session_id));
+    return { changedIds: [] };
+  }
 
   const names = SESSION_COLUMNS.map(([n]) => n).join(', ');
   const updates = SESSION_COLUMNS.filter(([n]) => n !== 'session_id')
@@ -80,17 +95,21 @@ export async function upsertSessionFacts(
   const stages = ['stage_sessions', ...CHILD_TABLES.map((c) => stageName(c.table))];
   // Dropped at commit anyway; dropped now so that one transaction can load several batches.
   const dropStages = () => db.raw(`DROP TABLE ${stages.join(', ')}`);
+  const version = transformVersion();
   const written = await db.raw(
-    `INSERT INTO core.sessions AS s (${names})
-     SELECT ${names} FROM stage_sessions
-     ON CONFLICT (session_id) DO UPDATE SET ${updates}, loaded_at = now()
+    `INSERT INTO core.sessions AS s (${names}, inputs_key)
+     SELECT ${SESSION_COLUMNS.map(([n]) => `st.${n}`).join(', ')}, ${inputsKeySql('r', 'c')}
+       FROM stage_sessions st LEFT JOIN raw.sessions r ON r.session_id = st.session_id LEFT JOIN raw.campaigns c ON c.campaign_id = st.campaign_id
+     ON CONFLICT (session_id) DO UPDATE SET ${updates}, inputs_key = EXCLUDED.inputs_key, loaded_at = now()
       WHERE s.facts_hash IS DISTINCT FROM EXCLUDED.facts_hash
      RETURNING session_id, created_at, (xmax <> 0) AS replaced`,
+    [version],
   );
   // xmax is 0 on a freshly inserted row version: only replaced sessions have child rows to remove.
   const rows = written.rows as Array<{ session_id: number; created_at: Date; replaced: boolean }>;
   if (rows.length === 0) {
     await dropStages();
+    await recordInputsKeys(db, batch.map((f) => f.session.session_id));
     return { changedIds: [] };
   }
 
@@ -107,6 +126,7 @@ export async function upsertSessionFacts(
   }
   await dropStages();
   const changed = new Set(changedIds);
+  if (!all || sent.length < batch.length) await recordInputsKeys(db, batch.map((f) => f.session.session_id).filter((id) => !changed.has(id)));
   await upsertDimensionsFromFacts(db, all ? batch : batch.filter((f) => changed.has(f.session.session_id)));
 
   let from = rows[0].created_at;
@@ -119,3 +139,19 @@ export async function upsertSessionFacts(
   return { changedIds, createdRange: { from: from.toISOString(), to: new Date(to.getTime() + 1).toISOString() } };
 }
 
+/**
+ * Sessions whose facts came out unchanged still record the inputs they were computed from now
+ * (after a change of the transform's code that did not change their rows, say): otherwise every
+ * reprocess would read them again. Writes only where the key differs.
+ */
+async function recordInputsKeys(db: Knex.Transaction, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.raw(
+    `UPDATE core.sessions s SET inputs_key = k.key
+       FROM (SELECT s2.session_id, ${inputsKeySql('r', 'c')} AS key
+               FROM core.sessions s2 JOIN raw.sessions r ON r.session_id = s2.session_id LEFT JOIN raw.campaigns c ON c.campaign_id = s2.campaign_id
+              WHERE s2.session_id = ANY(?::bigint[])) k
+      WHERE s.session_id = k.session_id AND s.inputs_key IS DISTINCT FROM k.key`,
+    [transformVersion(), ids],
+  );
+}
