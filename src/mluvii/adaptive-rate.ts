@@ -10,7 +10,7 @@
  *   exactly its limit while it refuses the rest, so this is the limit itself, not the rate that
  *   overshot it. AWS takes the rate sent; with that, one overshoot of slow start needed several
  *   cuts, and every cut costs a Retry-After during which nothing is sent.
- * - After a cut the rate follows CUBIC's curve back: w_max + C·(t − K)³, K = ∛(w_max·(1 − BETA)/C).
+ * - After a cut the rate follows CUBIC's curve back (its plateau w_max put PLATEAU below the limit): w_max + C·(t − K)³, K = ∛(w_max·(1 − BETA)/C).
  *   C is scaled to w_max so that K is the same RECOVERY_S at any limit: the rate climbs steeply at
  *   first, stays flat just below w_max for long, then probes above it slowly — few 429s per
  *   minute instead of a storm, which matters because each one also stops every request for the
@@ -35,6 +35,12 @@ export const BETA = 0.9;
 export const RECOVERY_S = 20;
 export const SLOW_START_GROWTH = 1.5;
 export const COOLDOWN_MS = 2000;
+/**
+ * CUBIC's plateau is put this much below what the server admitted: the rate then stays just
+ * under the limit for long and crosses it slowly, so a 429 (and the Retry-After every request
+ * then waits) comes every half minute or so instead of every K seconds.
+ */
+export const PLATEAU = 0.97;
 
 export class AdaptiveRate {
   private current: number;
@@ -97,7 +103,7 @@ export class AdaptiveRate {
     const admitted = inLastSecond(this.okTimes, now);
     // What the server admitted, but never more than we were sending (a 429 may come from a
     // shared quota with another client) and never nothing (a 429 before any success).
-    const w = Math.max(this.min, Math.min(this.current, admitted > 0 ? admitted : this.current * BETA));
+    const w = Math.max(this.min, Math.min(this.current, admitted > 0 ? admitted : this.current * BETA) * PLATEAU);
     this.wMax = w;
     this.c = (w * (1 - BETA)) / RECOVERY_S ** 3;
     this.k = Math.cbrt((w * (1 - BETA)) / this.c);

@@ -41,7 +41,7 @@ export interface RateLimiterOptions {
 export const MAX_LAG_MS = 250;
 
 /** Added to the rolling window: a start waits this much longer than the server's second, for network jitter. */
-export const GUARD_MS = 6;
+export const GUARD_MS = 15;
 
 export class RateLimiter {
   private readonly clock: LimiterClock;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { AdaptiveRate, BETA, COOLDOWN_MS } from '../../src/mluvii/adaptive-rate.js';
+import { AdaptiveRate, BETA, COOLDOWN_MS, PLATEAU } from '../../src/mluvii/adaptive-rate.js';
 import { RateLimiter } from '../../src/mluvii/rate-limiter.js';
 import { FakeClock, lcg } from '../helpers/fake-clock.js';
 
@@ -95,10 +95,10 @@ describe('AdaptiveRate (MLUVII_RPS=auto), against a simulated rolling-second ser
       if (ms % 50 === 0) a.succeeded(ms);
     }
     const cut = a.throttled(2000);
-    expect(cut).toBeCloseTo(BETA * 20, 0);
+    expect(cut).toBeCloseTo(BETA * PLATEAU * 20, 0);
     expect(a.throttled(2000 + COOLDOWN_MS - 1)).toBe(cut);
     expect(a.throttles).toBe(1);
-    expect(a.settledRps).toBeCloseTo(20, 0);
+    expect(a.settledRps).toBeCloseTo(PLATEAU * 20, 0);
   });
 
   it('growth is bounded by twice the rate actually sent (a run that cannot use the rate does not inflate it)', () => {
@@ -113,7 +113,7 @@ describe('AdaptiveRate (MLUVII_RPS=auto), against a simulated rolling-second ser
 
   it('a 429 before any success still cuts, and never below the floor', () => {
     const a = new AdaptiveRate({ maxRps: 50 });
-    expect(a.throttled(0)).toBeCloseTo(5 * BETA * BETA, 5);
+    expect(a.throttled(0)).toBeCloseTo(5 * BETA * PLATEAU * BETA, 5);
     let t = 0;
     for (let i = 0; i < 50; i++) a.throttled((t += COOLDOWN_MS));
     expect(a.rps).toBe(0.5);
