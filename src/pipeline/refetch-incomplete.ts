@@ -15,14 +15,17 @@ import { campaignIdOf } from './window-job.js';
  */
 export async function refetchIncompleteSessions(
   deps: { knex: Knex; client: MluviiClient; campaigns: CampaignModes; runId: number; counts: RunCounts; logger: Logger; batchSize: number },
-  opts: { now: Date; maxAgeMs: number },
+  /** `fetchedFrom`: sessions created from then on were fetched by this very run (its windows): not again. */
+  opts: { now: Date; maxAgeMs: number; fetchedFrom?: Date },
 ): Promise<{ refetched: number; completed: number; givenUp: number }> {
   const { knex, client, campaigns } = deps;
   const giveUpBefore = new Date(opts.now.getTime() - opts.maxAgeMs);
   const pending = (
     await knex.raw(
       `SELECT s.session_id, s.created_at FROM core.sessions s JOIN raw.sessions r USING (session_id)
-        WHERE NOT s.is_complete AND r.completion_given_up_at IS NULL ORDER BY s.session_id`,
+        WHERE NOT s.is_complete AND r.completion_given_up_at IS NULL
+          AND (?::timestamptz IS NULL OR s.created_at < ?::timestamptz) ORDER BY s.session_id`,
+      [opts.fetchedFrom ?? null, opts.fetchedFrom ?? null],
     )
   ).rows as Array<{ session_id: number; created_at: Date }>;
   const totals = { refetched: 0, completed: 0, givenUp: 0 };

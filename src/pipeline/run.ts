@@ -33,7 +33,8 @@ export const runCommand: CommandHandler = async ({ config, logger }) => {
     if (stopped) return { failures };
     await reresolveUnknownCampaigns(deps);
     signal.throwIfAborted();
-    await refetchIncompleteSessions(deps, { now, maxAgeMs: config.etlIncompleteMaxAgeMs });
+    // Sessions of this run's windows were fetched minutes ago: fetching them again would only cost requests.
+    await refetchIncompleteSessions(deps, { now, maxAgeMs: config.etlIncompleteMaxAgeMs, fetchedFrom: windows.length ? windows[0].from : undefined });
     return { failures };
   });
 };
