@@ -95,6 +95,12 @@ async function requestsPerSession(): Promise<Record<string, number>> {
     const count = async (where = '', params: unknown[] = []) => Number((await db.knex.raw(`SELECT count(*) AS n FROM core.sessions ${where}`, params as never)).rows[0].n);
     if ((await runCommand(nightlyRun, testConfig(env))).code !== 0) throw new Error('night 1 failed');
     const day1 = await count();
+    // The simulator concludes sessions within minutes, so few are incomplete 30 minutes after the
+    // day; a real tenant has more (recordings processed hours later). 10 % of night 1's sessions
+    // are made to look loaded while still running (incomplete, an older list item) — by night 2
+    // they have concluded, as on the day the goal is about.
+    await db.knex.raw(`UPDATE core.sessions SET is_complete = false WHERE session_id % 10 = 3`);
+    await db.knex.raw(`UPDATE raw.sessions SET payload = payload - 'ended', content_hash = 'as-loaded-while-running' WHERE session_id % 10 = 3`);
     const incomplete1 = await count('WHERE NOT is_complete');
     const nightTwo = new Date(Date.now() + DAY - 31 * 60_000);
     sim.resetStats();
@@ -109,7 +115,7 @@ async function requestsPerSession(): Promise<Record<string, number>> {
     const sum = (e: string) => Object.values(stats[e] ?? {}).reduce((a, b) => a + b, 0);
     return {
       day_sessions: day2,
-      incomplete_at_first_pass_share: Number((incomplete2 / Math.max(1, day2)).toFixed(3)),
+      simulator_incomplete_at_first_pass_share: Number((incomplete2 / Math.max(1, day2)).toFixed(3)),
       previous_day_incomplete: incomplete1,
       previous_day_incomplete_share: Number((incomplete1 / Math.max(1, day1)).toFixed(3)),
       requests,
