@@ -41,7 +41,10 @@ export interface RateLimiterOptions {
 export const MAX_LAG_MS = 250;
 
 /** Added to the rolling window: a start waits this much longer than the server's second, for network jitter. */
-export const GUARD_MS = 15;
+export const GUARD_MS = 10;
+/** Each 429 at a fixed rate widens the guard by this much, up to MAX_GUARD_MS: the server saw our starts closer than we did. */
+export const GUARD_STEP_MS = 10;
+export const MAX_GUARD_MS = 40;
 
 export class RateLimiter {
   private readonly clock: LimiterClock;
@@ -57,6 +60,7 @@ export class RateLimiter {
   private windowCount = 1;
   private windowMs = 1000;
   private rate = 0;
+  private guardMs = GUARD_MS;
   private holdUntil = -Infinity;
   private timer: unknown;
   private timerAt = Infinity;
@@ -88,7 +92,7 @@ export class RateLimiter {
     this.spacingMs = 1000 / rps;
     // A whole number of starts per window of at least a second: for rps 2.5, 3 per 1.2 s.
     this.windowCount = Math.max(1, Math.ceil(rps - 1e-9));
-    this.windowMs = (this.windowCount * 1000) / rps + Math.min(GUARD_MS, this.spacingMs / 4);
+    this.windowMs = (this.windowCount * 1000) / rps + this.guardMs;
     if (Number.isFinite(this.nextDue) && oldSpacing > 0) this.nextDue += this.spacingMs - oldSpacing;
     this.pump();
   }
@@ -98,7 +102,16 @@ export class RateLimiter {
    * 429 or a Retry-After, `ok` for any other answer. Without a controller this does nothing.
    */
   answered(answer: 'ok' | 'throttled'): void {
-    if (!this.adaptive) return;
+    if (!this.adaptive) {
+      // A fixed rate: the starts were spaced right by our clock, so the server's clock saw them
+      // closer (jitter on the way): keep a wider margin from now on. A 429 costs a whole
+      // Retry-After of every request; 10 ms more margin costs 1 % of the rate.
+      if (answer === 'throttled' && this.guardMs < MAX_GUARD_MS) {
+        this.guardMs = Math.min(MAX_GUARD_MS, this.guardMs + GUARD_STEP_MS);
+        this.setRate(this.rate);
+      }
+      return;
+    }
     const now = this.clock.now();
     const next = answer === 'ok' ? this.adaptive.succeeded(now) : this.adaptive.throttled(now);
     if (next !== this.rate) this.setRate(next);

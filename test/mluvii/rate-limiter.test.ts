@@ -138,6 +138,24 @@ describe('RateLimiter (absolute schedule, injected clock)', () => {
     expect(starts[2]).toBeLessThan(starts[0] + 1400);
   });
 
+  it('at a fixed rate, each 429 widens the margin on the rolling second (up to MAX_GUARD_MS), never the rate itself', async () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter({ rps: 10, concurrency: 100, clock });
+    const before = await startTimes(limiter, clock, 31);
+    limiter.answered('throttled');
+    limiter.answered('throttled');
+    limiter.answered('ok');
+    const after = await startTimes(limiter, clock, 31);
+    const span = (xs: number[]) => xs[xs.length - 1] - xs[0];
+    // 30 intervals = 3 rolling windows: each longer by the wider guard (10 → 30 ms).
+    expect(span(after) - span(before)).toBeGreaterThanOrEqual(3 * 20 - 1);
+    expect(limiter.rps).toBe(10);
+    for (let i = 0; i < 10; i++) limiter.answered('throttled');
+    const capped = await startTimes(limiter, clock, 31);
+    expect(span(capped)).toBeLessThanOrEqual(span(after) + 3 * (40 - 30) + 1); // capped at MAX_GUARD_MS
+    expect(maxInRollingSecond(capped)).toBeLessThanOrEqual(10);
+  });
+
   it('refuses a rate or concurrency that is not positive', () => {
     expect(() => new RateLimiter({ rps: 0, concurrency: 1 })).toThrow(/rps must be positive/);
     expect(() => new RateLimiter({ rps: 5, concurrency: 0 })).toThrow(/concurrency/);
