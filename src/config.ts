@@ -3,6 +3,7 @@ import { ConfigError } from './errors.js';
 import { UsageError } from './errors.js';
 import { parseTimeArgument } from './pipeline/windows.js';
 import { parseSettingDuration } from './util/setting-duration.js';
+import { DEFAULT_MAX_RPS } from './mluvii/adaptive-rate.js';
 
 /** Every setting of README "Configuration", validated. */
 export interface Config {
@@ -11,7 +12,10 @@ export interface Config {
   mluviiTokenUrl: string;
   mluviiClientId: string | undefined;
   mluviiClientSecret: string | undefined;
-  mluviiRps: number;
+  /** Request starts per second (MLUVII_RPS), or 'auto': found from the server's answers. */
+  mluviiRps: number | 'auto';
+  /** With MLUVII_RPS=auto, never more than this (MLUVII_RPS_MAX). */
+  mluviiRpsMax: number;
   mluviiConcurrency: number;
   mluviiPageSize: number;
   /** Per request attempt (API and token endpoint), MLUVII_REQUEST_TIMEOUT. */
@@ -67,6 +71,18 @@ function nonNegativeNumber(env: Env, name: string, dflt: number): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0) {
     throw new ConfigError(name, `${name} must be a number of seconds, 0 or more (0 turns it off), got "${raw}"`);
+  }
+  return n;
+}
+
+/** MLUVII_RPS: a positive number, or `auto` (the rate adapts to the server's 429s, up to MLUVII_RPS_MAX). */
+function rps(env: Env): number | 'auto' {
+  const raw = value(env, 'MLUVII_RPS');
+  if (raw !== undefined && raw.toLowerCase() === 'auto') return 'auto';
+  if (raw === undefined) return 5;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new ConfigError('MLUVII_RPS', `MLUVII_RPS must be a positive number, got "${raw}" (requests per second, or "auto" to find the server's limit by itself)`);
   }
   return n;
 }
@@ -167,7 +183,8 @@ export function loadConfig(env: Env = process.env): Config {
     mluviiTokenUrl,
     mluviiClientId: value(env, 'MLUVII_CLIENT_ID'),
     mluviiClientSecret: value(env, 'MLUVII_CLIENT_SECRET'),
-    mluviiRps: positiveNumber(env, 'MLUVII_RPS', 5),
+    mluviiRps: rps(env),
+    mluviiRpsMax: positiveNumber(env, 'MLUVII_RPS_MAX', DEFAULT_MAX_RPS),
     mluviiConcurrency: positiveNumber(env, 'MLUVII_CONCURRENCY', 4, true),
     mluviiPageSize: positiveNumber(env, 'MLUVII_PAGE_SIZE', 200, true),
     mluviiRequestTimeoutMs: duration(env, 'MLUVII_REQUEST_TIMEOUT', '30s'),

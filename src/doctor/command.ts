@@ -25,7 +25,8 @@ export const doctorCommand: CommandHandler = async ({ config, print }) => {
       tokenUrl: config.mluviiTokenUrl,
       clientId: config.mluviiClientId,
       clientSecret: config.mluviiClientSecret,
-      rps: config.mluviiRps,
+      // With MLUVII_RPS=auto, the adaptive start rate: doctor sends a few dozen requests and never probes the limit.
+      rps: config.mluviiRps === 'auto' ? 5 : config.mluviiRps,
       maxRequests: DOCTOR_MAX_REQUESTS,
     });
     const from = localDayStart(now, -1, config.reportTz);

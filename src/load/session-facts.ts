@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import type { RoutingEventRow, SessionFacts, SessionFileRow, SessionOperatorRow, SessionStateRow } from '../transform/types.js';
-import { insertByColumns, type Column } from './column-insert.js';
+import { stageRows, type StagedColumn } from './copy-rows.js';
 import { contentHash } from './content-hash.js';
 import { upsertDimensionsFromFacts } from './dimensions.js';
+import { transformVersion } from '../util/transform-version.js';
 
 /**
  * The upsert of core facts. A session's facts_hash covers every row the transform produced for
@@ -15,74 +16,123 @@ export interface FactsWriteResult {
   createdRange?: { from: string; to: string };
 }
 
-const SESSION_COLUMNS = `session_id bigint, company_id bigint, department_id bigint, channel text, source text, status text,
-  campaign_id bigint, campaign_mode text, guest_left_session text, termination_reason text, auto_accepted boolean,
-  is_direct_chat boolean, widget text, created_at timestamptz, guest_joined_at timestamptz, started_at timestamptz,
-  ended_at timestamptz, first_routing_at timestamptz, first_assigned_at timestamptz, first_accepted_at timestamptz,
-  created_s numeric, in_queue_s numeric, waiting_s numeric, bcw_s numeric, active_s numeric, acw_s numeric,
-  ring_s numeric, waited_s numeric, answer_s numeric, is_offered boolean, is_answered boolean,
-  skipped_states text[], quality_flags text[], is_complete boolean, facts_hash text`;
+/** Every column of core.sessions the transform fills (facts_hash added here); loaded_at is the table's. */
+const SESSION_COLUMNS: ReadonlyArray<StagedColumn<SessionRow>> = (
+  [
+    'session_id', 'company_id', 'department_id', 'channel', 'source', 'status', 'campaign_id', 'campaign_mode', 'guest_left_session',
+    'termination_reason', 'auto_accepted', 'is_direct_chat', 'widget', 'created_at', 'guest_joined_at', 'started_at', 'ended_at',
+    'first_routing_at', 'first_assigned_at', 'first_accepted_at', 'created_s', 'in_queue_s', 'waiting_s', 'bcw_s', 'active_s', 'acw_s',
+    'ring_s', 'waited_s', 'answer_s', 'is_offered', 'is_answered', 'skipped_states', 'quality_flags', 'is_complete', 'facts_hash',
+  ] as const
+).map((n) => [n, n === 'skipped_states' || n === 'quality_flags' ? 'text[]' : 'scalar'] as const);
 
-const STATE_COLUMNS: ReadonlyArray<Column<SessionStateRow>> = [['session_id', 'bigint'], ['state', 'text'], ['duration_s', 'numeric']];
-const OPERATOR_COLUMNS: ReadonlyArray<Column<SessionOperatorRow>> = [
-  ['session_id', 'bigint'], ['user_id', 'bigint'], ['user_name', 'text'], ['first_name', 'text'], ['last_name', 'text'],
-  ['joined_at', 'timestamptz'], ['left_at', 'timestamptz'], ['concluded_at', 'timestamptz'], ['stints', 'integer'],
-  ['queue_s', 'numeric'], ['active_s', 'numeric'], ['acw_s', 'numeric'], ['offers', 'integer'], ['missed', 'integer'],
+type SessionRow = SessionFacts['session'] & { facts_hash: string };
+
+/**
+ * The child tables of a session: rows with no identity of their own across versions, replaced
+ * whole when the session's facts change. One more child table is one more entry here.
+ */
+interface ChildTable<Row> {
+  table: string;
+  columns: ReadonlyArray<StagedColumn<Row>>;
+  rows: (f: SessionFacts) => readonly Row[];
+}
+const child = <Row>(c: ChildTable<Row>): ChildTable<unknown> => c as unknown as ChildTable<unknown>;
+
+export const CHILD_TABLES: ReadonlyArray<ChildTable<unknown>> = [
+  child<SessionStateRow>({ table: 'core.session_states', columns: [['session_id', ''], ['state', ''], ['duration_s', '']], rows: (f) => f.states }),
+  child<SessionOperatorRow>({
+    table: 'core.session_operators',
+    columns: (['session_id', 'user_id', 'user_name', 'first_name', 'last_name', 'joined_at', 'left_at', 'concluded_at', 'stints', 'queue_s', 'active_s', 'acw_s', 'offers', 'missed'] as const).map((n) => [n, ''] as const),
+    rows: (f) => f.operators,
+  }),
+  child<RoutingEventRow>({
+    table: 'core.routing_events',
+    columns: (['session_id', 'seq', 'routing_request_id', 'event_at', 'activity_type', 'group_id', 'group_name', 'operator_user_id', 'forwarded_by_user_id', 'invited_by_user_id'] as const).map((n) => [n, ''] as const),
+    rows: (f) => f.routingEvents,
+  }),
+  child<SessionFileRow>({
+    table: 'core.session_files',
+    columns: (['session_id', 'file_key', 'kind', 'name', 'user_id', 'started_at', 'duration_s', 'recording_type', 'source_state'] as const).map((n) => [n, ''] as const),
+    rows: (f) => f.files ?? [],
+  }),
 ];
-const EVENT_COLUMNS: ReadonlyArray<Column<RoutingEventRow>> = [
-  ['session_id', 'bigint'], ['seq', 'integer'], ['routing_request_id', 'bigint'], ['event_at', 'timestamptz'],
-  ['activity_type', 'text'], ['group_id', 'bigint'], ['group_name', 'text'], ['operator_user_id', 'bigint'],
-  ['forwarded_by_user_id', 'bigint'], ['invited_by_user_id', 'bigint'],
-];
 
-const FILE_COLUMNS: ReadonlyArray<Column<SessionFileRow>> = [
-  ['session_id', 'bigint'], ['file_key', 'text'], ['kind', 'text'], ['name', 'text'], ['user_id', 'bigint'],
-  ['started_at', 'timestamptz'], ['duration_s', 'numeric'], ['recording_type', 'text'], ['source_state', 'text'],
-];
+/**
+ * The inputs key of a session (core.sessions.inputs_key, see its migration), in SQL: from its
+ * raw row `r`, its campaign's raw row `c` (joined on the session's campaign_id) and the
+ * transform version as the one parameter. What the transform was given as the campaign mode is
+ * what CampaignModes reads from raw.campaigns: nothing known (''), a mode, or 'unknown'.
+ */
+export const inputsKeySql = (r: string, c: string) =>
+  `md5(concat_ws('|', ${r}.content_hash, (${r}.completion_given_up_at IS NOT NULL)::text, ${r}.text_sanitized::text,
+     CASE WHEN ${c}.campaign_id IS NULL THEN '' WHEN ${c}.http_status = 200 AND coalesce(${c}.payload->>'mode', '') <> '' THEN ${c}.payload->>'mode' ELSE 'unknown' END,
+     ?::text))`;
 
-const SESSION_NAMES = SESSION_COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]);
+const stageName = (table: string) => `stage_${table.replace(/\W/g, '_')}`;
 
+/**
+ * Stages the batch with COPY into temporary tables (this transaction only), then merges with one
+ * statement per table: sessions are upserted where facts_hash changed; the child rows of the
+ * changed sessions are inserted, after deleting the old ones of sessions that existed before
+ * (xmax ≠ 0: a first load deletes nothing, which on a large warehouse was most of the cost).
+ */
 export async function upsertSessionFacts(
-  db: Knex | Knex.Transaction,
+  db: Knex.Transaction,
   batch: SessionFacts[],
   /** facts_hash already stored per session, when the caller read it anyway: unchanged sessions are then not even sent. */
   storedHashes?: ReadonlyMap<number, string>,
 ): Promise<FactsWriteResult> {
-  const sessions = batch
-    .map((f) => ({ ...f.session, facts_hash: contentHash(f) }))
-    .filter((s) => storedHashes?.get(s.session_id) !== s.facts_hash);
-  if (sessions.length === 0) return { changedIds: [] };
-  const names = SESSION_NAMES.join(', ');
-  const updates = SESSION_NAMES.filter((n) => n !== 'session_id')
-    .map((n) => `${n} = EXCLUDED.${n}`)
+  const hashed = batch.map((f) => ({ facts: f, row: { ...f.session, facts_hash: contentHash(f) } }));
+  const sent = hashed.filter((h) => storedHashes?.get(h.row.session_id) !== h.row.facts_hash);
+  if (sent.length === 0) {
+    await recordInputsKeys(db, batch.map((f) => f.session.session_id));
+    return { changedIds: [] };
+  }
+
+  const names = SESSION_COLUMNS.map(([n]) => n).join(', ');
+  const updates = SESSION_COLUMNS.filter(([n]) => n !== 'session_id')
+    .map(([n]) => `${n} = EXCLUDED.${n}`)
     .join(', ');
+  await stageRows(db, 'stage_sessions', 'core.sessions', SESSION_COLUMNS, sent.map((h) => h.row));
+  for (const c of CHILD_TABLES) await stageRows(db, stageName(c.table), c.table, c.columns, sent.flatMap((h) => c.rows(h.facts)));
+
+  const stages = ['stage_sessions', ...CHILD_TABLES.map((c) => stageName(c.table))];
+  // Dropped at commit anyway; dropped now so that one transaction can load several batches.
+  const dropStages = () => db.raw(`DROP TABLE ${stages.join(', ')}`);
+  const version = transformVersion();
   const written = await db.raw(
-    `INSERT INTO core.sessions AS s (${names})
-     SELECT ${names} FROM jsonb_to_recordset(?::jsonb) AS x(${SESSION_COLUMNS})
-     ON CONFLICT (session_id) DO UPDATE SET ${updates}, loaded_at = now()
+    `INSERT INTO core.sessions AS s (${names}, inputs_key)
+     SELECT ${SESSION_COLUMNS.map(([n]) => `st.${n}`).join(', ')}, ${inputsKeySql('r', 'c')}
+       FROM stage_sessions st LEFT JOIN raw.sessions r ON r.session_id = st.session_id LEFT JOIN raw.campaigns c ON c.campaign_id = st.campaign_id
+     ON CONFLICT (session_id) DO UPDATE SET ${updates}, inputs_key = EXCLUDED.inputs_key, loaded_at = now()
       WHERE s.facts_hash IS DISTINCT FROM EXCLUDED.facts_hash
      RETURNING session_id, created_at, (xmax <> 0) AS replaced`,
-    [JSON.stringify(sessions)],
+    [version],
   );
   // xmax is 0 on a freshly inserted row version: only replaced sessions have child rows to remove.
   const rows = written.rows as Array<{ session_id: number; created_at: Date; replaced: boolean }>;
-  if (rows.length === 0) return { changedIds: [] };
-
-  const changed = new Set(rows.map((r) => Number(r.session_id)));
-  const changedIds = [...changed];
-  const mine = batch.filter((f) => changed.has(f.session.session_id));
-
-  const replacedIds = rows.filter((r) => r.replaced).map((r) => Number(r.session_id));
-  if (replacedIds.length) {
-    for (const table of ['core.session_states', 'core.session_operators', 'core.routing_events', 'core.session_files']) {
-      await db.raw(`DELETE FROM ${table} WHERE session_id = ANY(?::bigint[])`, [replacedIds]);
-    }
+  if (rows.length === 0) {
+    await dropStages();
+    await recordInputsKeys(db, batch.map((f) => f.session.session_id));
+    return { changedIds: [] };
   }
-  await insertByColumns(db, 'core.session_states', STATE_COLUMNS, mine.flatMap((f) => f.states));
-  await insertByColumns(db, 'core.session_operators', OPERATOR_COLUMNS, mine.flatMap((f) => f.operators));
-  await insertByColumns(db, 'core.routing_events', EVENT_COLUMNS, mine.flatMap((f) => f.routingEvents));
-  await insertByColumns(db, 'core.session_files', FILE_COLUMNS, mine.flatMap((f) => f.files ?? []));
-  await upsertDimensionsFromFacts(db, mine);
+
+  const changedIds = rows.map((r) => Number(r.session_id));
+  const replacedIds = rows.filter((r) => r.replaced).map((r) => Number(r.session_id));
+  const all = changedIds.length === sent.length;
+  for (const c of CHILD_TABLES) {
+    const cols = c.columns.map(([n]) => n).join(', ');
+    if (replacedIds.length) await db.raw(`DELETE FROM ${c.table} WHERE session_id = ANY(?::bigint[])`, [replacedIds]);
+    await db.raw(
+      `INSERT INTO ${c.table} (${cols}) SELECT ${cols} FROM ${stageName(c.table)}${all ? '' : ' WHERE session_id = ANY(?::bigint[])'}`,
+      all ? [] : [changedIds],
+    );
+  }
+  await dropStages();
+  const changed = new Set(changedIds);
+  if (!all || sent.length < batch.length) await recordInputsKeys(db, batch.map((f) => f.session.session_id).filter((id) => !changed.has(id)));
+  await upsertDimensionsFromFacts(db, all ? batch : batch.filter((f) => changed.has(f.session.session_id)));
 
   let from = rows[0].created_at;
   let to = rows[0].created_at;
@@ -92,4 +142,21 @@ export async function upsertSessionFacts(
   }
   // Half-open: the range must include the latest session itself.
   return { changedIds, createdRange: { from: from.toISOString(), to: new Date(to.getTime() + 1).toISOString() } };
+}
+
+/**
+ * Sessions whose facts came out unchanged still record the inputs they were computed from now
+ * (after a change of the transform's code that did not change their rows, say): otherwise every
+ * reprocess would read them again. Writes only where the key differs.
+ */
+async function recordInputsKeys(db: Knex.Transaction, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.raw(
+    `UPDATE core.sessions s SET inputs_key = k.key
+       FROM (SELECT s2.session_id, ${inputsKeySql('r', 'c')} AS key
+               FROM core.sessions s2 JOIN raw.sessions r ON r.session_id = s2.session_id LEFT JOIN raw.campaigns c ON c.campaign_id = s2.campaign_id
+              WHERE s2.session_id = ANY(?::bigint[])) k
+      WHERE s.session_id = k.session_id AND s.inputs_key IS DISTINCT FROM k.key`,
+    [transformVersion(), ids],
+  );
 }

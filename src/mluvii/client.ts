@@ -1,8 +1,8 @@
 /**
  * The mluvii Public API client: where a session's JSON enters the program.
  *
- * Composition (one idea per file): auth.ts (token cache), rate-limiter.ts (one p-queue for all
- * requests), transport.ts (attempts, retries, auth renewal over got), retry-delay.ts, errors.ts,
+ * Composition (one idea per file): auth.ts (token cache), rate-limiter.ts (one schedule for all
+ * requests), adaptive-rate.ts (MLUVII_RPS=auto), transport.ts (attempts, retries, auth renewal over got), retry-delay.ts, errors.ts,
  * session-pages.ts (paging a window). This file maps endpoints to calls and keeps payloads as
  * received: parsing is the transform's job, and lenient there.
  */
@@ -12,6 +12,7 @@ import { TokenSource } from './auth.js';
 import { MluviiApiError } from './errors.js';
 import { FileDownloader, type DownloadBody, type DownloadOutcome } from './file-download.js';
 import { RateLimiter } from './rate-limiter.js';
+import { AdaptiveRate, DEFAULT_MAX_RPS } from './adaptive-rate.js';
 import { listItems, pageThrough, type ListedSession } from './session-pages.js';
 import { NOT_FOUND, Transport, type GetJsonOptions } from './transport.js';
 import { jsonTextMayNeedSanitizing } from '../transform/sanitize-text.js';
@@ -27,8 +28,10 @@ export interface MluviiClientOptions {
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
-  /** Request starts per second, all endpoints together (MLUVII_RPS). */
-  rps: number;
+  /** Request starts per second, all endpoints together (MLUVII_RPS); 'auto' adapts it to the server's 429s. */
+  rps: number | 'auto';
+  /** With rps 'auto', never above this (MLUVII_RPS_MAX); default 50. */
+  rpsMax?: number;
   /** Requests in flight at once (MLUVII_CONCURRENCY). */
   concurrency: number;
   /** `limit` of list calls (MLUVII_PAGE_SIZE). */
@@ -63,6 +66,7 @@ export class MluviiClient {
   private readonly logger: Logger;
   private readonly maxItemBytes: number;
   private readonly maxPages: number;
+  private readonly limiter: RateLimiter;
 
   constructor(opts: MluviiClientOptions) {
     if (!(Number.isInteger(opts.pageSize) && opts.pageSize >= 1)) throw new RangeError(`pageSize must be a whole number from 1, got ${opts.pageSize}`);
@@ -76,6 +80,10 @@ export class MluviiClient {
     this.maxItemBytes = opts.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES;
     this.maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
     registerSecrets(opts.clientSecret);
+    this.limiter =
+      opts.rps === 'auto'
+        ? new RateLimiter({ rps: 1, concurrency: opts.concurrency, adaptive: new AdaptiveRate({ maxRps: opts.rpsMax ?? DEFAULT_MAX_RPS }) })
+        : new RateLimiter({ rps: opts.rps, concurrency: opts.concurrency });
     const http: Got = got.extend({
       // Status codes are handled by the transport and the token source, one attempt at a time.
       throwHttpErrors: false,
@@ -99,11 +107,10 @@ export class MluviiClient {
       retryMaxMs,
       retryAfterMaxMs,
     });
-    const limiter = new RateLimiter({ rps: opts.rps, concurrency: opts.concurrency });
     this.transport = new Transport({
       baseUrl: opts.baseUrl,
       http,
-      limiter,
+      limiter: this.limiter,
       tokens: this.tokens,
       logger: opts.logger,
       maxAttempts,
@@ -117,7 +124,7 @@ export class MluviiClient {
     this.files = new FileDownloader({
       apiOrigin: new URL(opts.baseUrl).origin,
       http: http.extend({ timeout: { request: undefined, connect: requestTimeoutMs, response: requestTimeoutMs, socket: requestTimeoutMs } }),
-      limiter,
+      limiter: this.limiter,
       tokens: this.tokens,
       logger: opts.logger,
       maxAttempts,
@@ -152,6 +159,11 @@ export class MluviiClient {
   /** API attempts retried so far (429, 408, 5xx, network errors, timeouts). */
   get retryCount(): number {
     return this.transport.retryCount;
+  }
+
+  /** With MLUVII_RPS=auto, the rate the client settled on (the server's limit as found); undefined with a fixed rate. */
+  get settledRps(): number | undefined {
+    return this.limiter.settledRps;
   }
 
   /** Requests sent to the token endpoint, including retries. */

@@ -94,7 +94,7 @@ export class Transport {
       attempts += 1;
       let answer: Answer;
       try {
-        answer = await opts.limiter.run(() => this.attempt(url));
+        answer = await opts.limiter.run((leftAfter) => this.attempt(url, leftAfter));
       } catch (err) {
         // From the token source (refused credentials, an unreachable identity server): already final.
         if (err instanceof MluviiApiError) throw err;
@@ -114,6 +114,8 @@ export class Transport {
       }
 
       const { status, headers, body } = answer;
+      // MLUVII_RPS=auto: a 429 or a Retry-After is the server saying "slower"; any other answer lets the rate grow.
+      opts.limiter.answered(status === 429 || headers['retry-after'] !== undefined ? 'throttled' : 'ok');
       const html = /^text\/html/i.test(String(headers['content-type'] ?? ''));
       const location = headers.location === undefined ? undefined : String(headers.location);
       if (status === 401 || (status >= 300 && status < 400 && (location === undefined || LOGIN_PAGE.test(location))) || (status >= 200 && status < 300 && html)) {
@@ -186,11 +188,18 @@ export class Transport {
     }
   }
 
-  /** One request; runs inside the limiter, so the token is taken at the moment of sending. */
-  private async attempt(url: string): Promise<Answer> {
+  /**
+   * One request; runs inside the limiter, so the token is taken at the moment of sending. Tells
+   * the limiter when the request actually left (got's timings): on a busy event loop that can be
+   * tens of ms after its start, and the server's rolling second counts from its arrival.
+   */
+  private async attempt(url: string, leftAfter: (ms: number) => void): Promise<Answer> {
+    const started = Date.now();
     const token = await this.opts.tokens.token();
     this.requestCount += 1;
     const res = await this.opts.http.get(url, { headers: { authorization: `Bearer ${token}` } });
+    const upload = res.timings?.upload;
+    if (upload !== undefined) leftAfter(upload - started);
     return { status: res.statusCode, headers: res.headers, body: res.body, token };
   }
 }

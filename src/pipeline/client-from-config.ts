@@ -10,6 +10,7 @@ export function clientFromConfig(config: Config, logger: Logger): MluviiClient {
     clientId,
     clientSecret,
     rps: config.mluviiRps,
+    rpsMax: config.mluviiRpsMax,
     concurrency: config.mluviiConcurrency,
     pageSize: config.mluviiPageSize,
     requestTimeoutMs: config.mluviiRequestTimeoutMs,

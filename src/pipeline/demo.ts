@@ -60,7 +60,7 @@ export const demoCommand: CommandHandler = async (ctx) => {
       mluviiTokenUrl: `${simulator.url}/login/connect/token`,
       mluviiClientId: simulator.clientId,
       mluviiClientSecret: simulator.clientSecret,
-      mluviiRps: Math.max(config.mluviiRps, 500),
+      mluviiRps: config.mluviiRps === 'auto' ? 500 : Math.max(config.mluviiRps, 500),
       mluviiConcurrency: Math.max(config.mluviiConcurrency, 16),
     };
     print(`Backfilling ${from} … ${today} (${config.reportTz}) from the simulator ...`);

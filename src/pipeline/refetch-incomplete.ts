@@ -1,13 +1,15 @@
 import type { Knex } from 'knex';
 import { markCompletionGivenUp } from '../load/raw-sessions.js';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
-import type { BodyMeta, MluviiClient } from '../mluvii/client.js';
+import type { BodyMeta, ListedSession, MluviiClient } from '../mluvii/client.js';
+import { numericSessionId } from '../mluvii/session-pages.js';
+import { sanitizeJson } from '../transform/sanitize-text.js';
 import type { Logger } from '../log.js';
 import type { CampaignModes } from './campaign-modes.js';
 import { loadBatch, type ExtractedSession } from './load-batch.js';
 import type { RunCounts } from './runs.js';
 import { routingUnavailable } from '../transform/index.js';
-import { campaignIdOf } from './window-job.js';
+import { campaignIdOf, withRoutingHistories } from './window-job.js';
 
 /**
  * M-DONE: sessions loaded while still running are fetched again by id until they complete; once
@@ -15,18 +17,23 @@ import { campaignIdOf } from './window-job.js';
  */
 export async function refetchIncompleteSessions(
   deps: { knex: Knex; client: MluviiClient; campaigns: CampaignModes; runId: number; counts: RunCounts; logger: Logger; batchSize: number },
-  opts: { now: Date; maxAgeMs: number },
+  /** `fetchedFrom`: sessions created from then on were fetched by this very run (its windows): not again. */
+  opts: { now: Date; maxAgeMs: number; fetchedFrom?: Date },
 ): Promise<{ refetched: number; completed: number; givenUp: number }> {
   const { knex, client, campaigns } = deps;
   const giveUpBefore = new Date(opts.now.getTime() - opts.maxAgeMs);
-  const pending = (
+  let pending = (
     await knex.raw(
       `SELECT s.session_id, s.created_at FROM core.sessions s JOIN raw.sessions r USING (session_id)
-        WHERE NOT s.is_complete AND r.completion_given_up_at IS NULL ORDER BY s.session_id`,
+        WHERE NOT s.is_complete AND r.completion_given_up_at IS NULL
+          AND (?::timestamptz IS NULL OR s.created_at < ?::timestamptz) ORDER BY s.session_id`,
+      [opts.fetchedFrom ?? null, opts.fetchedFrom ?? null],
     )
   ).rows as Array<{ session_id: number; created_at: Date }>;
   const totals = { refetched: 0, completed: 0, givenUp: 0 };
   const requestsBefore = client.requestCount;
+  const relisted = await relistDenseWindows(deps, pending.filter((p) => p.created_at >= giveUpBefore), totals);
+  if (relisted.size) pending = pending.filter((p) => !relisted.has(Number(p.session_id)));
 
   for (let i = 0; i < pending.length; i += deps.batchSize) {
     const slice = pending.slice(i, i + deps.batchSize);
@@ -100,6 +107,76 @@ export async function refetchIncompleteSessions(
     });
   }
   deps.counts.apiRequests += client.requestCount - requestsBefore;
+  deps.counts.settledRps = client.settledRps;
   deps.logger.info({ pending: pending.length, ...totals }, 'incomplete sessions re-fetched');
   return totals;
+}
+
+/**
+ * Where incomplete sessions are dense, listing their window again costs fewer requests than
+ * fetching each one by id (a page holds MLUVII_PAGE_SIZE sessions; by id it is two requests a
+ * session): the window is listed, and only the sessions whose list item changed since it was
+ * stored get their routing history (and, for a thin item, their detail) fetched. Returns the ids
+ * it dealt with; the others (not listed any more, or in sparse windows) are fetched by id.
+ */
+async function relistDenseWindows(
+  deps: { knex: Knex; client: MluviiClient; campaigns: CampaignModes; runId: number; counts: RunCounts; batchSize: number },
+  pending: Array<{ session_id: number; created_at: Date }>,
+  totals: { refetched: number; completed: number },
+): Promise<Set<number>> {
+  const done = new Set<number>();
+  if (pending.length === 0) return done;
+  const { knex, client, campaigns } = deps;
+  const windows = (
+    await knex.raw(
+      `SELECT w.window_start, w.window_end, array_agg(p.id) AS ids,
+              (SELECT count(*) FROM raw.sessions r WHERE r.created_at >= w.window_start AND r.created_at < w.window_end) AS total
+         FROM etl.windows w JOIN unnest(?::bigint[], ?::timestamptz[]) AS p(id, created) ON p.created >= w.window_start AND p.created < w.window_end
+        WHERE w.status = 'done' GROUP BY w.window_start, w.window_end ORDER BY w.window_start`,
+      [pending.map((p) => p.session_id), pending.map((p) => p.created_at)],
+    )
+  ).rows as Array<{ window_start: Date; window_end: Date; ids: number[]; total: number }>;
+  for (const w of windows) {
+    const ids = new Set(w.ids.map(Number));
+    // Pages to list the window (and the empty page that ends it) against one detail request per pending session.
+    if (Math.ceil(Number(w.total) / deps.batchSize) + 1 >= ids.size) continue;
+    const listed = new Map<number, ListedSession>();
+    for await (const item of client.listSessions({ from: w.window_start, to: w.window_end })) {
+      const id = numericSessionId(item.payload);
+      if (id !== undefined && ids.has(id)) listed.set(id, item);
+    }
+    if (listed.size === 0) continue;
+    // Unchanged list items: nothing new to fetch (the session is still running; the next run looks again).
+    const changedIds = new Set(
+      (
+        await knex.raw(
+          `SELECT (e->>'id')::bigint AS id FROM jsonb_array_elements(?::jsonb) e
+             LEFT JOIN raw.sessions r ON r.session_id = (e->>'id')::bigint
+            WHERE r.payload IS DISTINCT FROM e`,
+          // As stored: with the characters Postgres refuses replaced (a NUL in a list item).
+          [JSON.stringify([...listed.values()].map((i) => sanitizeJson(i.payload).value))],
+        )
+      ).rows.map((r: { id: number }) => Number(r.id)),
+    );
+    const changed = [...listed].filter(([id]) => changedIds.has(id)).map(([, item]) => item);
+    for (let i = 0; i < changed.length; i += deps.batchSize) {
+      const slice = changed.slice(i, i + deps.batchSize);
+      const sessions = await withRoutingHistories(client, slice);
+      await campaigns.ensure(sessions.map((x) => campaignIdOf(x.payload)).filter((id): id is number => id !== undefined), client, knex);
+      await knex.transaction(async (trx) => {
+        const r = await loadBatch(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
+        if (r.changedRange) await refreshReportingSummaries(trx, r.changedRange);
+        const state = (
+          await trx.raw(`SELECT count(*) FILTER (WHERE is_complete) AS n FROM core.sessions WHERE session_id = ANY(?::bigint[])`, [slice.map((x) => numericSessionId(x.payload) ?? 0)])
+        ).rows[0];
+        totals.completed += Number(state.n);
+        deps.counts.sessionsChanged += r.sessionsChanged;
+        deps.counts.rejects += r.rejects;
+      });
+    }
+    for (const id of listed.keys()) done.add(id);
+    totals.refetched += listed.size;
+    deps.counts.sessionsSeen += listed.size;
+  }
+  return done;
 }

@@ -6,6 +6,8 @@ import { loadBatch, mergeRange } from './load-batch.js';
 import { createProgress } from './progress.js';
 import { parseTimeArgument } from './windows.js';
 import { runWriterJob } from './writer-job.js';
+import { inputsKeySql } from '../load/session-facts.js';
+import { transformVersion } from '../util/transform-version.js';
 
 const BATCH = 1000;
 
@@ -14,10 +16,19 @@ const BATCH = 1000;
  * only the SessionEnded activity of it (termination_reason) and the shared-file activities
  * (core.session_files), so only those are kept.
  */
-const PAYLOAD_WITHOUT_TRANSCRIPT = `CASE WHEN jsonb_typeof(payload->'activities') = 'array'
-  THEN (payload - 'activities') || jsonb_build_object('activities',
-         coalesce((SELECT jsonb_agg(a) FROM jsonb_array_elements(payload->'activities') a WHERE a->>'type' = 'SessionEnded' OR jsonb_typeof(a->'file') = 'object'), '[]'::jsonb))
-  ELSE payload END`;
+const PAYLOAD_WITHOUT_TRANSCRIPT = `CASE WHEN jsonb_typeof(r.payload->'activities') = 'array'
+  THEN (r.payload - 'activities') || jsonb_build_object('activities',
+         coalesce((SELECT jsonb_agg(a) FROM jsonb_array_elements(r.payload->'activities') a WHERE lower(a->>'type') = 'sessionended' OR jsonb_typeof(a->'file') = 'object'), '[]'::jsonb))
+  ELSE r.payload END`;
+
+/**
+ * raw rows joined to their facts and campaign, keeping only the sessions whose stored inputs key
+ * differs from the one computed now: a new session, new content, a give-up mark, a campaign mode
+ * learnt since, or another transform version. The rest cannot change and never leave Postgres.
+ */
+const NEEDS_WORK = `raw.sessions r LEFT JOIN core.sessions c ON c.session_id = r.session_id
+  LEFT JOIN raw.campaigns rc ON rc.campaign_id = c.campaign_id
+  WHERE c.inputs_key IS DISTINCT FROM ${inputsKeySql('r', 'rc')}`;
 
 /**
  * Rebuilds core from raw with no API calls (after a metrics fix). Reads raw in keyset-paged
@@ -41,10 +52,12 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts, p
   const args = { from: from?.toISOString(), to: to?.toISOString() };
   return runWriterJob({ config, logger, print }, 'reprocess', args, async ({ knex, runId, counts, logger: log }) => {
     const campaigns = await CampaignModes.fromDatabase(knex);
+    const version = transformVersion();
     const where = (q: string) =>
-      `${q} WHERE (?::timestamptz IS NULL OR created_at >= ?::timestamptz) AND (?::timestamptz IS NULL OR created_at < ?::timestamptz)`;
-    const bounds = [args.from ?? null, args.from ?? null, args.to ?? null, args.to ?? null];
-    const total = Number((await knex.raw(where('SELECT count(*) AS n FROM raw.sessions'), bounds)).rows[0].n);
+      `${q} AND (?::timestamptz IS NULL OR r.created_at >= ?::timestamptz) AND (?::timestamptz IS NULL OR r.created_at < ?::timestamptz)`;
+    const bounds = [version, args.from ?? null, args.from ?? null, args.to ?? null, args.to ?? null];
+    const total = Number((await knex.raw(where(`SELECT count(*) AS n FROM ${NEEDS_WORK}`), bounds)).rows[0].n);
+    log.info({ sessions: total }, `${total} session(s) may change; the others' stored inputs and transform are unchanged`);
     const progress = createProgress({ totalWindows: Math.ceil(total / BATCH), logger: log, label: 'reprocess' });
     // The next batch is read while the current one is transformed and written: Node and
     // Postgres then work at the same time on these 2-core machines. Batches go in created_at
@@ -61,11 +74,11 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts, p
     const readBatch = async (after: { created: string; id: number } | undefined) =>
       (
         await knex.raw(
-          `${where(`SELECT session_id, created_at::text AS created_key, ${PAYLOAD_WITHOUT_TRANSCRIPT} AS payload, routing_history,
-                           completion_given_up_at, text_sanitized, (SELECT c.facts_hash FROM core.sessions c WHERE c.session_id = r.session_id) AS facts_hash
-                      FROM raw.sessions r`)}
-             AND (?::timestamptz IS NULL OR (created_at, session_id) > (?::timestamptz, ?::bigint))
-           ORDER BY created_at, session_id LIMIT ${BATCH}`,
+          `${where(`SELECT r.session_id, r.created_at::text AS created_key, ${PAYLOAD_WITHOUT_TRANSCRIPT} AS payload, r.routing_history,
+                           r.completion_given_up_at, r.text_sanitized, c.facts_hash
+                      FROM ${NEEDS_WORK}`)}
+             AND (?::timestamptz IS NULL OR (r.created_at, r.session_id) > (?::timestamptz, ?::bigint))
+           ORDER BY r.created_at, r.session_id LIMIT ${BATCH}`,
           [...bounds, after?.created ?? null, after?.created ?? null, after?.id ?? null],
         )
       ).rows as RawRow[];

@@ -29,7 +29,8 @@ export const runCommand: CommandHandler = async ({ config, logger, print }) => {
     if (stopped) return { failures };
     await reresolveUnknownCampaigns(deps);
     signal.throwIfAborted();
-    await refetchIncompleteSessions(deps, { now, maxAgeMs: config.etlIncompleteMaxAgeMs });
+    // Sessions of this run's windows were fetched minutes ago: fetching them again would only cost requests.
+    await refetchIncompleteSessions(deps, { now, maxAgeMs: config.etlIncompleteMaxAgeMs, fetchedFrom: windows.length ? windows[0].from : undefined });
     // After every window committed: the files of the sessions loaded now, and of the last
     // ETL_INCOMPLETE_MAX_AGE (recordings that were still processing last night).
     const filesFrom = new Date(Math.min(plan.from.getTime(), now.getTime() - config.etlIncompleteMaxAgeMs));

@@ -19,6 +19,8 @@ export interface RunCounts {
   apiRetries: number;
   /** Where operator names came from, e.g. "/Users (12 users)". */
   operatorNames?: string;
+  /** MLUVII_RPS=auto: the rate the client settled on; undefined with a fixed rate. */
+  settledRps?: number;
 }
 
 export const emptyCounts = (): RunCounts => ({
@@ -56,6 +58,7 @@ export async function finishRun(knex: Knex, runId: number, status: 'succeeded' |
       api_rate_limited: counts.apiRateLimited,
       api_retries: counts.apiRetries,
       operator_names: counts.operatorNames ?? null,
+      settled_rps: counts.settledRps ?? null,
       error: error === undefined ? null : sanitizeText(scrubSecrets(error)),
     });
 }

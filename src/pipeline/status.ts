@@ -14,6 +14,7 @@ import utc from 'dayjs/plugin/utc.js';
 
 dayjs.extend(utc);
 dayjs.extend(timezone);
+import { latestSettledRate } from '../load/run-rates.js';
 
 const fmt = (v: unknown): string => (v instanceof Date ? v.toISOString().replace('.000Z', 'Z') : v === null || v === undefined ? '—' : String(v));
 
@@ -77,6 +78,8 @@ export interface StatusReport {
   check: { ok: boolean; problems: string[]; lastSuccess: string | null };
   /** Recordings and shared files by state, with the commonest failure reasons (absent before that migration). */
   files?: FileCounts & { failedBecause: Array<{ reason: string; files: number }> };
+  /** With MLUVII_RPS=auto: the rate the latest such run settled on. */
+  settledRate?: { rps: number; runId: number; kind: string };
 }
 
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
@@ -215,6 +218,7 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
     nextRun: { from: localClock(plan.from, tz), fromInstant: plan.from.toISOString(), to: localClock(plan.to, tz), toInstant: plan.to.toISOString(), because: plan.because },
     check: { ok: problems.length === 0, problems, lastSuccess: iso(success) },
     files: await fileStatus(knex),
+    settledRate: await settledRate(knex),
   };
 }
 
@@ -290,6 +294,8 @@ export function renderStatus(s: StatusReport): string[] {
     if (c.failedBecause.length) out.push(table(['failed because', 'files'], c.failedBecause.map((r) => [r.reason, r.files])));
   }
 
+  if (s.settledRate) out.push(`MLUVII_RPS=auto settled on ${s.settledRate.rps} requests/s (run ${s.settledRate.runId}, ${s.settledRate.kind})`);
+
   out.push('');
   out.push('Recent runs');
   out.push(
@@ -328,6 +334,11 @@ export const statusCommand: CommandHandler = async ({ config, opts, print }) => 
 };
 
 /** Recordings and shared files (issue #12): counts by state, bytes on disk, why downloads failed. */
+async function settledRate(knex: Knex): Promise<StatusReport['settledRate']> {
+  const r = await latestSettledRate(knex);
+  return r && { rps: r.rps, runId: r.runId, kind: r.kind };
+}
+
 async function fileStatus(knex: Knex): Promise<StatusReport['files']> {
   if (!(await knex.raw(`SELECT to_regclass('reporting.session_files') IS NOT NULL AS ok`)).rows[0].ok) return undefined;
   return { ...(await fileCounts(knex)), failedBecause: await failedFileReasons(knex) };

@@ -142,4 +142,5 @@ function takeApiCounters(counts: RunCounts, client: MluviiClient | undefined): v
   counts.apiRequests = client.requestCount + client.downloadRequestCount;
   counts.apiRateLimited = client.rateLimitedCount;
   counts.apiRetries = client.retryCount;
+  counts.settledRps = client.settledRps;
 }

@@ -35,7 +35,7 @@ describe('the mluvii-etl CLI', () => {
   it('a malformed setting exits 2 naming the variable, before any work', () => {
     const r = cli(['migrate'], { MLUVII_RPS: 'fast' });
     expect(r.code).toBe(2);
-    expect(r.err.trim()).toBe('mluvii-etl: MLUVII_RPS must be a positive number, got "fast"');
+    expect(r.err.trim()).toBe('mluvii-etl: MLUVII_RPS must be a positive number, got "fast" (requests per second, or "auto" to find the server\'s limit by itself)');
   });
 
   it('a missing DATABASE_URL is named, and a secret in it is never echoed', () => {

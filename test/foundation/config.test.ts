@@ -28,6 +28,12 @@ describe('configuration (README "Configuration")', () => {
     expect(loadConfig({ SHORT_ABANDON_SECONDS: '7.5' }).shortAbandonSeconds).toBe(7.5);
   });
 
+  it('MLUVII_RPS=auto (any case) adapts up to MLUVII_RPS_MAX, default 50; a fixed MLUVII_RPS stays a number', () => {
+    expect(loadConfig({ MLUVII_RPS: 'auto' })).toMatchObject({ mluviiRps: 'auto', mluviiRpsMax: 50 });
+    expect(loadConfig({ MLUVII_RPS: ' AUTO ', MLUVII_RPS_MAX: '120' })).toMatchObject({ mluviiRps: 'auto', mluviiRpsMax: 120 });
+    expect(loadConfig({ MLUVII_RPS: '7.5' }).mluviiRps).toBe(7.5);
+  });
+
   it('derives the token URL from the base URL', () => {
     expect(loadConfig({ MLUVII_BASE_URL: 'http://127.0.0.1:9999/' }).mluviiTokenUrl).toBe('http://127.0.0.1:9999/login/connect/token');
   });
@@ -35,6 +41,9 @@ describe('configuration (README "Configuration")', () => {
   it.each([
     ['MLUVII_RPS', 'fast', 'MLUVII_RPS must be a positive number, got "fast"'],
     ['MLUVII_RPS', '0', 'MLUVII_RPS must be a positive number'],
+    ['MLUVII_RPS', 'automatic', 'or "auto" to find the server\'s limit'],
+    ['MLUVII_RPS_MAX', 'auto', 'MLUVII_RPS_MAX must be a positive number, got "auto"'],
+    ['MLUVII_RPS_MAX', '-3', 'MLUVII_RPS_MAX must be a positive number'],
     ['MLUVII_CONCURRENCY', '2.5', 'MLUVII_CONCURRENCY must be a positive whole number'],
     ['MLUVII_PAGE_SIZE', '-1', 'MLUVII_PAGE_SIZE must be a positive whole number'],
     ['ETL_WINDOW', 'daily', 'ETL_WINDOW must be a duration'],

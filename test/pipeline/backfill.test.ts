@@ -107,14 +107,45 @@ describe('backfill against a misbehaving simulator', () => {
     expect(await coreChecksums(db.knex)).toEqual(before);
     expect(await kpis()).toEqual(kpisBefore);
 
-    // As after a metrics fix: rows computed by other code (another facts_hash) are rewritten,
-    // and only those.
-    await db.knex.raw(`UPDATE core.sessions SET in_queue_s = 999, facts_hash = 'computed-by-older-code'
+    // As after a metrics fix: rows computed by other code (another facts_hash, and another
+    // transform version in their inputs key) are rewritten, and only those.
+    await db.knex.raw(`UPDATE core.sessions SET in_queue_s = 999, facts_hash = 'computed-by-older-code', inputs_key = 'older-transform'
                         WHERE session_id IN (SELECT session_id FROM core.sessions ORDER BY session_id LIMIT 5)`);
     const again = await runCommand(reprocessCommand, testConfig(env));
     expect(again.code).toBe(0);
     const run = await db.knex('etl.runs').where({ kind: 'reprocess' }).orderBy('run_id', 'desc').first();
     expect(run.sessions_changed).toBe(5);
     expect(await coreChecksums(db.knex)).toEqual(before);
+  });
+
+  it('a reprocess with nothing changed reads no session: the inputs key decides in SQL, and nothing is written', async () => {
+    const before = await rowVersions(db.knex);
+    const r = await runCommand(reprocessCommand, testConfig(env));
+    expect(r.code).toBe(0);
+    const run = await db.knex('etl.runs').where({ kind: 'reprocess' }).orderBy('run_id', 'desc').first();
+    expect(run.sessions_seen).toBe(0);
+    expect(await rowVersions(db.knex)).toBe(before);
+  });
+
+  it('what reprocess reads again: a changed transform version, new raw content, a give-up mark, a campaign mode learnt since', async () => {
+    const ids = (await db.knex('core.sessions').select('session_id', 'campaign_id').orderBy('session_id')).map((x) => ({ id: Number(x.session_id), campaign: x.campaign_id === null ? null : Number(x.campaign_id) }));
+    const campaign = ids.find((x) => x.campaign !== null)!.campaign!;
+    const ofCampaign = ids.filter((x) => x.campaign === campaign).map((x) => x.id);
+    const others = ids.filter((x) => x.campaign !== campaign).map((x) => x.id);
+    // Facts tampered with but the inputs key intact: not even read (only a new transform rewrites facts).
+    await db.knex.raw(`UPDATE core.sessions SET bcw_s = 12345 WHERE session_id = ?`, [others[0]]);
+    await db.knex.raw(`UPDATE core.sessions SET inputs_key = 'another-transform-version' WHERE session_id = ?`, [others[1]]);
+    await db.knex.raw(`UPDATE raw.sessions SET content_hash = 'new-content' WHERE session_id = ?`, [others[2]]);
+    await db.knex.raw(`UPDATE raw.sessions SET completion_given_up_at = now() WHERE session_id = ?`, [others[3]]);
+    await db.knex.raw(`UPDATE raw.campaigns SET payload = jsonb_set(coalesce(payload, '{}'), '{mode}', '"SomeNewMode"'), http_status = 200 WHERE campaign_id = ?`, [campaign]);
+    const r = await runCommand(reprocessCommand, testConfig(env));
+    expect(r.code).toBe(0);
+    const run = await db.knex('etl.runs').where({ kind: 'reprocess' }).orderBy('run_id', 'desc').first();
+    expect(run.sessions_seen).toBe(3 + ofCampaign.length);
+    expect(Number((await db.knex('core.sessions').where({ session_id: others[0] }).first()).bcw_s)).toBe(12345);
+    // And then nothing again.
+    const again = await runCommand(reprocessCommand, testConfig(env));
+    expect(again.code).toBe(0);
+    expect((await db.knex('etl.runs').where({ kind: 'reprocess' }).orderBy('run_id', 'desc').first()).sessions_seen).toBe(0);
   });
 });

@@ -1,0 +1,131 @@
+/**
+ * MLUVII_RPS=auto: the request rate adapts to the server's answers, after the AWS SDKs' adaptive
+ * retry mode (a token bucket whose fill rate follows CUBIC, botocore retries/throttling.py):
+ *
+ * - Until the first 429 the rate grows ×SLOW_START_GROWTH per second of successes (slow start),
+ *   never above MLUVII_RPS_MAX and never above twice the rate actually sent (a run that cannot use
+ *   the rate — few sessions, a slow database — must not inflate it).
+ * - A 429 (or a Retry-After) cuts the rate to BETA × w_max, where w_max is what the server admitted:
+ *   the answers that succeeded in the last second. A server that counts per rolling second admits
+ *   exactly its limit while it refuses the rest, so this is the limit itself, not the rate that
+ *   overshot it. AWS takes the rate sent; with that, one overshoot of slow start needed several
+ *   cuts, and every cut costs a Retry-After during which nothing is sent.
+ * - After a cut the rate follows CUBIC's curve back (its plateau w_max put PLATEAU below the limit): w_max + C·(t − K)³, K = ∛(w_max·(1 − BETA)/C).
+ *   C is scaled to w_max so that K is the same RECOVERY_S at any limit: the rate climbs steeply at
+ *   first, stays flat just below w_max for long, then probes above it slowly — few 429s per
+ *   minute instead of a storm, which matters because each one also stops every request for the
+ *   server's Retry-After.
+ * - 429s within COOLDOWN_MS of a cut are answers to requests sent before it: they do not cut again.
+ *
+ * Pure and clock-injected: the unit tests drive it with a simulated server, no wall clock.
+ */
+
+export interface AdaptiveRateOptions {
+  /** Starting rate (requests per second); default 5. */
+  startRps?: number;
+  /** Never above this (MLUVII_RPS_MAX); default 50. */
+  maxRps: number;
+  /** Never below this; default 0.5. */
+  minRps?: number;
+}
+
+export const DEFAULT_START_RPS = 5;
+export const DEFAULT_MAX_RPS = 50;
+export const BETA = 0.9;
+export const RECOVERY_S = 20;
+export const SLOW_START_GROWTH = 1.5;
+export const COOLDOWN_MS = 2000;
+/**
+ * CUBIC's plateau is put this much below what the server admitted: the rate then stays just
+ * under the limit for long and crosses it slowly, so a 429 (and the Retry-After every request
+ * then waits) comes every half minute or so instead of every K seconds.
+ */
+export const PLATEAU = 0.97;
+
+export class AdaptiveRate {
+  private current: number;
+  private readonly max: number;
+  private readonly min: number;
+  private wMax: number | undefined;
+  private k = 0;
+  private c = 0;
+  private lastCut = -Infinity;
+  private lastUpdate: number | undefined;
+  /** Instants of the successes and of the sends in the last second: what the server admitted, what we sent. */
+  private readonly okTimes: number[] = [];
+  private readonly sentTimes: number[] = [];
+  throttles = 0;
+
+  constructor(opts: AdaptiveRateOptions) {
+    this.max = opts.maxRps;
+    this.min = Math.min(opts.minRps ?? 0.5, this.max);
+    this.current = Math.min(opts.startRps ?? DEFAULT_START_RPS, this.max);
+  }
+
+  /** The rate to send at now. */
+  get rps(): number {
+    return this.current;
+  }
+
+  /** The limit found: what the server admitted at the last 429, or the rate reached when it never refused. */
+  get settledRps(): number {
+    return Number((this.wMax ?? this.current).toFixed(2));
+  }
+
+  /** A request was sent at `now` (ms). */
+  sent(now: number): void {
+    record(this.sentTimes, now);
+  }
+
+  /** An answer that was not a 429 arrived at `now` (ms). Returns the new rate. */
+  succeeded(now: number): number {
+    record(this.okTimes, now);
+    const dt = this.lastUpdate === undefined ? 0 : Math.max(0, now - this.lastUpdate) / 1000;
+    this.lastUpdate = now;
+    let next: number;
+    if (this.wMax === undefined) {
+      next = this.current * SLOW_START_GROWTH ** dt;
+    } else {
+      const t = (now - this.lastCut) / 1000;
+      next = this.wMax + this.c * (t - this.k) ** 3;
+    }
+    // Growth is bounded by twice what was actually sent in the last second (AWS: 2 × measured rate).
+    const sentRate = inLastSecond(this.sentTimes, now);
+    if (next > this.current) next = Math.min(next, Math.max(this.current, 2 * sentRate));
+    return this.set(next);
+  }
+
+  /** A 429 (or an answer with Retry-After) arrived at `now` (ms). Returns the new rate. */
+  throttled(now: number): number {
+    this.lastUpdate = now;
+    if (now - this.lastCut < COOLDOWN_MS) return this.current;
+    this.throttles += 1;
+    const admitted = inLastSecond(this.okTimes, now);
+    // What the server admitted, but never more than we were sending (a 429 may come from a
+    // shared quota with another client) and never nothing (a 429 before any success).
+    const w = Math.max(this.min, Math.min(this.current, admitted > 0 ? admitted : this.current * BETA) * PLATEAU);
+    this.wMax = w;
+    this.c = (w * (1 - BETA)) / RECOVERY_S ** 3;
+    this.k = Math.cbrt((w * (1 - BETA)) / this.c);
+    this.lastCut = now;
+    return this.set(w * BETA);
+  }
+
+  private set(rate: number): number {
+    this.current = Math.min(this.max, Math.max(this.min, rate));
+    return this.current;
+  }
+}
+
+function record(times: number[], now: number): void {
+  times.push(now);
+  inLastSecond(times, now);
+}
+
+/** How many of `times` fall in the last second (older ones are dropped). */
+function inLastSecond(times: number[], now: number): number {
+  let drop = 0;
+  while (drop < times.length && times[drop] <= now - 1000) drop++;
+  if (drop) times.splice(0, drop);
+  return times.length;
+}
