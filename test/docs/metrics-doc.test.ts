@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { transformSession } from '../../src/transform/index.js';
 
 const doc = readFileSync('docs/metrics.md', 'utf8');
@@ -138,6 +138,7 @@ describe('docs/metrics.md', () => {
       .filter((f) => f && !excluded.some((e) => f.startsWith(e)) && !/\.(png|jpg|tgz)$/.test(f) && f !== 'package-lock.json');
     const citations: string[] = [];
     for (const file of files) {
+      if (!statSync(file).isFile()) continue; // a symlinked folder (node_modules) is not ours
       const lines = readFileSync(file, 'utf8').split('\n');
       lines.forEach((line, i) => {
         const bare = line.replaceAll('docs/metrics.md', '').replaceAll('docs/reporting.md', '').replaceAll('(metrics.md)', '').replaceAll('(reporting.md)', '');

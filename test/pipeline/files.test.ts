@@ -161,7 +161,8 @@ describe('recordings and shared files: metadata, always', () => {
 
   it('reprocess rebuilds core.session_files from raw, row for row', async () => {
     const before = await viewRows(meta);
-    await meta.knex.raw(`DELETE FROM core.session_files; UPDATE core.sessions SET facts_hash = 'stale'`);
+    // As if computed by older code: reprocess reads what the inputs key says could have changed.
+    await meta.knex.raw(`DELETE FROM core.session_files; UPDATE core.sessions SET facts_hash = 'stale', inputs_key = 'older code'`);
     const r = await cli(['reprocess'], { DATABASE_URL: meta.url });
     expect(r.code).toBe(0);
     expect(await viewRows(meta)).toEqual(before);
