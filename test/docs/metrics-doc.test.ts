@@ -129,7 +129,7 @@ describe('docs/metrics.md', () => {
     expect(missing).toEqual([]);
   });
 
-  it('the repository cites no file outside itself (no ../shared, no spec files)', () => {
+  it('the repository cites no file outside itself (no folder beside it, no spec files)', () => {
     // src/, test/ and migrations/ are swept after the parallel branches merge; docs/reporting.md is
     // generated from the migrations' COMMENTs. Remove these exclusions then.
     const excluded = ['test/docs/metrics-doc.test.ts'];
