@@ -3,7 +3,7 @@ import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import type { Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
 import type { CampaignModes } from './campaign-modes.js';
-import { loadBatch } from './load-batch.js';
+import { fromStoredRaw, loadBatch, type StoredRawRow } from './load-batch.js';
 import type { RunCounts } from './runs.js';
 
 const BATCH = 500;
@@ -45,19 +45,13 @@ export async function reresolveUnknownCampaigns(deps: {
           ORDER BY s.session_id LIMIT ${BATCH}`,
         [readable, after],
       )
-    ).rows as Array<{ session_id: string; payload: unknown; routing_history: unknown; completion_given_up_at: Date | null; text_sanitized: boolean }>;
+    ).rows as Array<StoredRawRow & { session_id: string }>;
     if (rows.length === 0) break;
     after = Number(rows[rows.length - 1].session_id);
     await knex.transaction(async (trx) => {
       const r = await loadBatch(
         trx,
-        rows.map((row) => ({
-          payload: row.payload,
-          routingHistory: row.routing_history,
-          neverCompleted: row.completion_given_up_at !== null,
-          textSanitized: row.text_sanitized,
-          textChecked: true, // jsonb cannot hold NUL or lone surrogates
-        })),
+        rows.map(fromStoredRaw),
         { campaignMode: campaigns.lookup, writeRaw: false, rejectContext: { runId: deps.runId } },
       );
       if (r.changedRange) await refreshReportingSummaries(trx, r.changedRange);

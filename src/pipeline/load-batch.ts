@@ -20,6 +20,25 @@ export interface ExtractedSession {
   setAside?: { sessionId: number | null; reason: string; rawText: string };
 }
 
+/** A row of raw.sessions as reprocess and the campaign re-read select it. */
+export interface StoredRawRow {
+  payload: unknown;
+  routing_history: unknown;
+  completion_given_up_at: Date | null;
+  text_sanitized: boolean;
+}
+
+/** A session read back from raw, ready for loadBatch (facts only: raw is already there). */
+export function fromStoredRaw(row: StoredRawRow): ExtractedSession {
+  return {
+    payload: row.payload,
+    routingHistory: row.routing_history,
+    neverCompleted: row.completion_given_up_at !== null,
+    textSanitized: row.text_sanitized,
+    textChecked: true, // jsonb cannot hold NUL or lone surrogates
+  };
+}
+
 export interface BatchResult {
   sessions: number;
   sessionsChanged: number;

@@ -2,7 +2,7 @@ import type { CommandHandler } from '../cli.js';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import { CampaignModes } from './campaign-modes.js';
 import type { Knex } from 'knex';
-import { loadBatch, mergeRange } from './load-batch.js';
+import { fromStoredRaw, loadBatch, mergeRange } from './load-batch.js';
 import { createProgress } from './progress.js';
 import { parseTimeArgument } from './windows.js';
 import { runWriterJob } from './writer-job.js';
@@ -94,13 +94,7 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts, p
         await knex.transaction(async (trx) => {
           const r = await loadBatch(
             trx,
-            rows.map((row) => ({
-              payload: row.payload,
-              routingHistory: row.routing_history,
-              neverCompleted: row.completion_given_up_at !== null,
-              textSanitized: row.text_sanitized,
-              textChecked: true, // jsonb cannot hold NUL or lone surrogates
-            })),
+            rows.map(fromStoredRaw),
             {
               campaignMode: campaigns.lookup,
               writeRaw: false,
