@@ -13,6 +13,7 @@ import { cli } from '../helpers/cli.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { differences, expectedFacts } from '../helpers/expected-facts.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
+import { latestPragueTwoPm } from '../helpers/busy-hour.js';
 
 const HOUR = 3_600_000;
 const HOSTILE: Misbehaviour = {
@@ -38,12 +39,6 @@ let env: Record<string, string>;
 const rangeEnd = latestPragueTwoPm();
 const start = new Date(rangeEnd.getTime() - 24 * HOUR);
 
-function latestPragueTwoPm(): Date {
-  const hourInPrague = (d: Date) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Prague', hour: '2-digit', hourCycle: 'h23' }).format(d));
-  let t = Math.floor((Date.now() - HOUR) / HOUR) * HOUR;
-  while (hourInPrague(new Date(t)) !== 14) t -= HOUR;
-  return new Date(t);
-}
 
 beforeAll(async () => {
   db = await freshDatabase();

@@ -7,6 +7,7 @@ import { generateSessions } from '../../src/simulator/generator.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv, rowVersions, runCommand, testConfig } from '../helpers/warehouse.js';
+import { latestPragueTwoPm } from '../helpers/busy-hour.js';
 
 const HOUR = 3_600_000;
 let db: TestDatabase;
@@ -18,12 +19,6 @@ let env: Record<string, string>;
 const rangeTo = latestPragueTwoPm();
 const rangeFrom = new Date(rangeTo.getTime() - 24 * HOUR);
 
-function latestPragueTwoPm(): Date {
-  const hourInPrague = (d: Date) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Prague', hour: '2-digit', hourCycle: 'h23' }).format(d));
-  let t = Math.floor((Date.now() - HOUR) / HOUR) * HOUR;
-  while (hourInPrague(new Date(t)) !== 14) t -= HOUR;
-  return new Date(t);
-}
 
 beforeAll(async () => {
   db = await freshDatabase();
