@@ -5,6 +5,7 @@
  * payloads must do. The ratio says how many "parses" one transform costs.
  *   node --import tsx bench/transform.ts [--quick]
  */
+import { DAY_MS } from '../src/util/dates.js';
 import { campaignModel } from '../src/simulator/catalog.js';
 import { generateSessions } from '../src/simulator/generator.js';
 import { jsonTextMayNeedSanitizing, transformSession } from '../src/transform/index.js';
@@ -13,7 +14,6 @@ import { QUICK, ratio, report } from './lib.js';
 
 const TARGET = QUICK ? 20_000 : 100_000;
 const ROUNDS = QUICK ? 3 : 7;
-const DAY_MS = 86_400_000;
 
 interface Input {
   payload: unknown;

@@ -1,3 +1,4 @@
+import { dayjs } from '../src/util/dates.js';
 /**
  * When the container's nightly job runs next: a fixed wall-clock time (ETL_SCHEDULE_AT, "02:15")
  * in REPORT_TZ, once per local calendar day. Pure, so daylight-saving days are unit-tested:
@@ -5,12 +6,7 @@
  *   first instant the clock shows after it (03:15 local);
  * - on the day the hour repeats, 02:15 happens twice: it runs at the first one only.
  */
-import dayjs from 'dayjs';
-import timezone from 'dayjs/plugin/timezone.js';
-import utc from 'dayjs/plugin/utc.js';
 
-dayjs.extend(utc);
-dayjs.extend(timezone);
 
 export interface WallClockTime {
   hour: number;

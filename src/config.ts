@@ -2,6 +2,7 @@ import { resolve as resolvePath } from 'node:path';
 import { ConfigError } from './errors.js';
 import { UsageError } from './errors.js';
 import { parseTimeArgument } from './pipeline/windows.js';
+import { DAY_MS } from './util/dates.js';
 import { parseSettingDuration } from './util/setting-duration.js';
 import { DEFAULT_MAX_RPS } from './mluvii/adaptive-rate.js';
 
@@ -173,7 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
   let filesRetentionMs: number | undefined;
   if (retentionRaw !== undefined) {
     filesRetentionMs = parseSettingDuration(retentionRaw);
-    if (filesRetentionMs === undefined || filesRetentionMs < 86_400_000) {
+    if (filesRetentionMs === undefined || filesRetentionMs < DAY_MS) {
       throw new ConfigError('FILES_RETENTION', `FILES_RETENTION must be a duration of at least a day such as 90d or 365d (unset keeps files forever), got "${retentionRaw}"`);
     }
   }

@@ -3,7 +3,7 @@
  * `limit`, stable order), list item vs detail, routing histories, campaigns, /Users, the server's
  * clock and its rate limiting.
  */
-import { listItems } from '../mluvii/session-pages.js';
+import { wrappedArray } from '../util/json.js';
 import { fail, ok, warn, type Check } from './check.js';
 import type { Probe } from './probe.js';
 
@@ -48,7 +48,7 @@ export async function apiChecks({ probe, yesterday, pageSize }: ApiCheckInput): 
   const window = { 'Created.Min': yesterday.from.toISOString(), 'Created.Max': yesterday.to.toISOString() };
   const list = (limit: number, offset: number) => probe.get(`${API}/Sessions`, { ...window, limit: String(limit), offset: String(offset) });
   const first = await list(pageSize, 0);
-  const firstItems = listItems(first.json);
+  const firstItems = wrappedArray(first.json);
   if (first.status !== 200 || !firstItems) {
     checks.push(fail('list', `GET ${API}/Sessions for ${yesterday.label} answered ${answered(first)}${first.status === 200 ? ' without a JSON array' : ''}`, first.status === 403 ? 'the API user may not read sessions' : 'the ETL cannot extract anything until this works'));
     return [...checks, ...(await tailChecks(probe))];
@@ -62,7 +62,7 @@ export async function apiChecks({ probe, yesterday, pageSize }: ApiCheckInput): 
   const sample: Item[] = firstItems.filter(isItem);
   while (!complete && pages < MAX_COUNT_PAGES) {
     const next = await list(pageSize, count);
-    const items = listItems(next.json);
+    const items = wrappedArray(next.json);
     if (next.status !== 200 || !items) {
       checks.push(fail('list', `page ${pages + 1} (offset ${count}) of ${yesterday.label} answered ${answered(next)}`, 'paging a window fails; the ETL would fail this window'));
       break;
@@ -78,7 +78,7 @@ export async function apiChecks({ probe, yesterday, pageSize }: ApiCheckInput): 
   // limit: honoured (a small limit gives that many), capped, or ignored.
   if (count > 2) {
     const small = await list(2, 0);
-    const n = listItems(small.json)?.length;
+    const n = wrappedArray(small.json)?.length;
     if (n !== undefined && n > 2) checks.push(fail('limit', `asked for limit 2, got ${n} items: the server ignores limit`, 'paging by offset would repeat sessions; report this to mluvii'));
     else if (cap !== undefined) checks.push(warn('limit', `honours small limits but caps pages at ${cap} items (MLUVII_PAGE_SIZE=${pageSize} asks for more)`, `the ETL pages until an empty page, so nothing is lost; set MLUVII_PAGE_SIZE=${cap} to save requests`));
     else checks.push(ok('limit', `honoured (limit 2 gave ${n ?? '?'} items${complete && count > pageSize ? `, pages of ${pageSize} were full` : ''})`));
@@ -89,8 +89,8 @@ export async function apiChecks({ probe, yesterday, pageSize }: ApiCheckInput): 
   if (count > 1) {
     const again = await list(pageSize, 0);
     const a = firstItems.map(idOf).join(',');
-    const b = (listItems(again.json) ?? []).map(idOf).join(',');
-    const sameSet = [...firstItems.map(idOf)].sort().join(',') === [...(listItems(again.json) ?? []).map(idOf)].sort().join(',');
+    const b = (wrappedArray(again.json) ?? []).map(idOf).join(',');
+    const sameSet = [...firstItems.map(idOf)].sort().join(',') === [...(wrappedArray(again.json) ?? []).map(idOf)].sort().join(',');
     if (a === b) checks.push(ok('order', 'two reads of the first page gave the same ids in the same order'));
     else
       checks.push(
@@ -122,7 +122,7 @@ export async function apiChecks({ probe, yesterday, pageSize }: ApiCheckInput): 
       if (r.status === 404) routing404 += 1;
       else if (r.status !== 200) routing.push(`session ${s.id}: ${answered(r)}`);
       else {
-        const items = Array.isArray(r.json) ? r.json : listItems(r.json);
+        const items = Array.isArray(r.json) ? r.json : wrappedArray(r.json);
         if (!items) routing.push(`session ${s.id}: 200 but not a JSON array (${typeof r.json})`);
         else if (items.some((e) => !isItem(e) || !('timestamp' in e) || !('activityType' in e))) routing.push(`session ${s.id}: items without timestamp/activityType`);
         else routingOk += 1;
@@ -161,7 +161,7 @@ export async function apiChecks({ probe, yesterday, pageSize }: ApiCheckInput): 
 async function tailChecks(probe: Probe): Promise<Check[]> {
   const checks: Check[] = [];
   const u = await probe.get(`${API}/Users`);
-  const users = listItems(u.json);
+  const users = wrappedArray(u.json);
   if (u.status === 200 && users) checks.push(ok('users', `GET ${API}/Users permitted: ${users.length} users (operator names come from it)`));
   else
     checks.push(

@@ -6,6 +6,7 @@
 import got, { type Got } from 'got';
 import { describeNetworkError } from '../mluvii/network-errors.js';
 import { parseRetryAfter } from '../mluvii/retry-delay.js';
+import { sleep } from '../util/sleep.js';
 
 export interface ProbeAnswer {
   status: number;
@@ -30,7 +31,6 @@ export interface ProbeOptions {
 /** Longest Retry-After the doctor honours before giving up on a request. */
 const MAX_WAIT_MS = 10_000;
 const RATE_HEADER = /rate-?limit|^retry-after$|^x-rate/i;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Probe {
   requests = 0;

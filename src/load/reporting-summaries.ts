@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { DATE_ONLY } from '../util/dates.js';
 
 /**
  * The summary tables behind `reporting.daily_kpis`, `weekly_kpis`, `monthly_kpis`,
@@ -11,7 +12,6 @@ import type { Knex } from 'knex';
 /** A created_at bound: a Date, an ISO instant with an offset, or a bare date (a day in REPORT_TZ). */
 export type CreatedBound = Date | string;
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** SQL and binding for one bound; a bare date is the start of that day in REPORT_TZ. */
 function bound(value: CreatedBound): [string, string] {

@@ -18,6 +18,7 @@ import { registerSecrets, scrubSecrets } from '../log.js';
 import { MluviiApiError } from './errors.js';
 import { describeNetworkError, isTimeoutError } from './network-errors.js';
 import { parseRetryAfter, retryDelay } from './retry-delay.js';
+import { sleep } from '../util/sleep.js';
 
 export interface TokenSourceOptions {
   tokenUrl: string;
@@ -42,7 +43,6 @@ export const TOKEN_TIMEOUT_ATTEMPTS = 2;
 export const LONG_WAIT_MS = 5_000;
 
 const DEFAULT_LIFETIME_SEC = 3600; // the public API docs: "The token is valid for 1 hour"
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class TokenSource {
   private current: { value: string; renewAt: number } | undefined;

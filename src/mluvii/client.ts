@@ -13,7 +13,8 @@ import { MluviiApiError } from './errors.js';
 import { FileDownloader, type DownloadBody, type DownloadOutcome } from './file-download.js';
 import { RateLimiter } from './rate-limiter.js';
 import { AdaptiveRate, DEFAULT_MAX_RPS } from './adaptive-rate.js';
-import { listItems, pageThrough, type ListedSession } from './session-pages.js';
+import { wrappedArray } from '../util/json.js';
+import { pageThrough, type ListedSession } from './session-pages.js';
 import { NOT_FOUND, Transport, type GetJsonOptions } from './transport.js';
 import { jsonTextMayNeedSanitizing } from '../transform/sanitize-text.js';
 import type { CampaignModel, UserModel } from './types.js';
@@ -238,7 +239,7 @@ export class MluviiClient {
     const path = `${API}/Users`;
     const body = await this.transport.getJson(path);
     if (body === NOT_FOUND) throw notFound(path);
-    const items = listItems(body);
+    const items = wrappedArray(body);
     if (!items) throw new MluviiApiError(`GET ${path} did not answer a JSON array`, { endpoint: `GET ${path}`, status: 200, attempts: 1, kind: 'payload' });
     return items.filter((u): u is UserModel => u !== null && typeof u === 'object' && !Array.isArray(u));
   }

@@ -26,6 +26,7 @@ import { isPreSignedUrl } from './presigned-url.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { parseRetryAfter, retryDelay } from './retry-delay.js';
 import { RATE_LIMITED_BUDGET } from './transport.js';
+import { sleep } from '../util/sleep.js';
 
 export type DownloadOutcome<T> =
   /** 2xx, consumed. */
@@ -62,7 +63,6 @@ export interface FileDownloaderOptions {
 
 const MAX_REDIRECTS = 5;
 const LOGIN_PAGE = /login|account|signin|connect\/authorize/i;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A URL for messages and logs: origin and path, never the query (a signature is a credential). */
 export function describeUrl(url: string): string {

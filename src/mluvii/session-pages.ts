@@ -7,6 +7,7 @@
  * last is the one that counts. Items without a numeric id are yielded as they are, so the pipeline
  * can reject them with a reason; items larger than `maxItemBytes` carry their size.
  */
+import { payloadId, wrappedArray } from '../util/json.js';
 import { MluviiApiError } from './errors.js';
 
 /** One list item exactly as received (may be malformed: not an object, no id...). */
@@ -29,26 +30,6 @@ export interface ListPage {
   mayHoldBadText?: boolean;
 }
 
-/** The session id of a payload, when it is an object with a safe-integer `id`. */
-export function numericSessionId(payload: unknown): number | undefined {
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return undefined;
-  const id = (payload as { id?: unknown }).id;
-  return typeof id === 'number' && Number.isSafeInteger(id) ? id : undefined;
-}
-
-/**
- * The items of a list answer: a bare array (what the API sends), or an object wrapping one array
- * (tolerated, in case a proxy or a future version wraps it). undefined for anything else.
- */
-export function listItems(body: unknown): unknown[] | undefined {
-  if (Array.isArray(body)) return body;
-  if (body && typeof body === 'object') {
-    const arrays = Object.values(body).filter(Array.isArray);
-    if (arrays.length === 1) return arrays[0];
-  }
-  return undefined;
-}
-
 /** After this many pages in a row that bring only sessions already seen, the server is assumed to ignore `offset`. */
 const MAX_STALE_PAGES = 3;
 
@@ -69,7 +50,7 @@ export async function* pageThrough(
       );
     }
     const { body, mayHoldOversized, mayHoldBadText } = await fetchPage(offset);
-    const items = listItems(body);
+    const items = wrappedArray(body);
     if (!items) {
       const { endpoint, context } = describe(offset);
       throw new MluviiApiError(`${endpoint} (${context}) did not answer a JSON array`, { endpoint, status: 200, attempts: 1, kind: 'payload' });
@@ -79,7 +60,7 @@ export async function* pageThrough(
     let fresh = 0;
     let known = 0;
     for (const payload of items) {
-      const id = numericSessionId(payload);
+      const id = payloadId(payload);
       if (id !== undefined) {
         if (seen.has(id)) known += 1;
         else {

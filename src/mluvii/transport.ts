@@ -23,6 +23,7 @@ import { MluviiApiError, type MluviiApiErrorKind, type MluviiOutage } from './er
 import { describeNetworkError, isTimeoutError } from './network-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { parseRetryAfter, retryDelay } from './retry-delay.js';
+import { sleep } from '../util/sleep.js';
 
 export interface TransportOptions {
   baseUrl: string;
@@ -54,7 +55,6 @@ interface Answer {
   token: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const RATE_LIMITED_BUDGET = 3;
 const LOGIN_PAGE = /login|account|signin|connect\/authorize/i;
 

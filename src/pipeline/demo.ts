@@ -1,3 +1,4 @@
+import { dayjs } from '../util/dates.js';
 import { resolve } from 'node:path';
 import type { CommandHandler } from '../cli.js';
 import { redactUrl } from '../config.js';
@@ -8,12 +9,7 @@ import { UsageError } from '../errors.js';
 import { startSimulator } from '../simulator/server.js';
 import { backfillCommand } from './backfill.js';
 import { table } from './status.js';
-import dayjs from 'dayjs';
-import timezone from 'dayjs/plugin/timezone.js';
-import utc from 'dayjs/plugin/utc.js';
 
-dayjs.extend(utc);
-dayjs.extend(timezone);
 
 /** Where the demo's embedded Postgres keeps its data (git-ignored), so a second demo is instant. */
 export const DEMO_DATA_DIR = resolve('.data', 'demo-postgres');

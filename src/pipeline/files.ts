@@ -30,7 +30,7 @@ import { MluviiApiError, type MluviiClient } from '../mluvii/client.js';
 import { fileDownloadRefs, type FileDownloadRef } from '../transform/index.js';
 import { CampaignModes } from './campaign-modes.js';
 import { loadBatch } from './load-batch.js';
-import { campaignIdOf } from './window-job.js';
+import { payloadCampaignId } from '../util/json.js';
 
 export interface FileTotals {
   stored: number;
@@ -177,7 +177,7 @@ async function sessionFiles(
       refs = new Map();
       return;
     }
-    const campaignId = campaignIdOf(payload);
+    const campaignId = payloadCampaignId(payload);
     if (campaignId !== undefined) await campaigns.ensure([campaignId], deps.client, deps.knex);
     await deps.knex.transaction(async (trx) => {
       // The routing history is not part of the file question: the stored one is kept.

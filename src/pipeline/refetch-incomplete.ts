@@ -2,14 +2,15 @@ import type { Knex } from 'knex';
 import { markCompletionGivenUp } from '../load/raw-sessions.js';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import type { BodyMeta, ListedSession, MluviiClient } from '../mluvii/client.js';
-import { numericSessionId } from '../mluvii/session-pages.js';
+import { payloadId } from '../util/json.js';
 import { sanitizeJson } from '../transform/sanitize-text.js';
 import type { Logger } from '../log.js';
 import type { CampaignModes } from './campaign-modes.js';
 import { loadBatch, type ExtractedSession } from './load-batch.js';
 import type { RunCounts } from './runs.js';
 import { routingUnavailable } from '../transform/index.js';
-import { campaignIdOf, withRoutingHistories } from './window-job.js';
+import { withRoutingHistories } from './window-job.js';
+import { payloadCampaignId } from '../util/json.js';
 
 /**
  * M-DONE: sessions loaded while still running are fetched again by id until they complete; once
@@ -77,7 +78,7 @@ export async function refetchIncompleteSessions(
       }
     }
     await campaigns.ensure(
-      found.map((f) => campaignIdOf(f.payload)).filter((id): id is number => id !== undefined),
+      found.map((f) => payloadCampaignId(f.payload)).filter((id): id is number => id !== undefined),
       client,
       knex,
     );
@@ -142,7 +143,7 @@ async function relistDenseWindows(
     if (Math.ceil(Number(w.total) / deps.batchSize) + 1 >= ids.size) continue;
     const listed = new Map<number, ListedSession>();
     for await (const item of client.listSessions({ from: w.window_start, to: w.window_end })) {
-      const id = numericSessionId(item.payload);
+      const id = payloadId(item.payload);
       if (id !== undefined && ids.has(id)) listed.set(id, item);
     }
     if (listed.size === 0) continue;
@@ -162,12 +163,12 @@ async function relistDenseWindows(
     for (let i = 0; i < changed.length; i += deps.batchSize) {
       const slice = changed.slice(i, i + deps.batchSize);
       const sessions = await withRoutingHistories(client, slice);
-      await campaigns.ensure(sessions.map((x) => campaignIdOf(x.payload)).filter((id): id is number => id !== undefined), client, knex);
+      await campaigns.ensure(sessions.map((x) => payloadCampaignId(x.payload)).filter((id): id is number => id !== undefined), client, knex);
       await knex.transaction(async (trx) => {
         const r = await loadBatch(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
         if (r.changedRange) await refreshReportingSummaries(trx, r.changedRange);
         const state = (
-          await trx.raw(`SELECT count(*) FILTER (WHERE is_complete) AS n FROM core.sessions WHERE session_id = ANY(?::bigint[])`, [slice.map((x) => numericSessionId(x.payload) ?? 0)])
+          await trx.raw(`SELECT count(*) FILTER (WHERE is_complete) AS n FROM core.sessions WHERE session_id = ANY(?::bigint[])`, [slice.map((x) => payloadId(x.payload) ?? 0)])
         ).rows[0];
         totals.completed += Number(state.n);
         deps.counts.sessionsChanged += r.sessionsChanged;

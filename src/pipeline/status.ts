@@ -1,3 +1,4 @@
+import { DAY_MS, dayjs } from '../util/dates.js';
 import type { Knex } from 'knex';
 import type { CommandHandler } from '../cli.js';
 import { type Config, redactUrl, requireDatabaseUrl } from '../config.js';
@@ -8,12 +9,7 @@ import type { RunKind } from './runs.js';
 import { localDayStart, type TimeWindow } from './windows.js';
 import { fileCounts, failedFileReasons, type FileCounts } from '../load/session-files.js';
 import { isWriterLockHeld } from './writer-lock.js';
-import dayjs from 'dayjs';
-import timezone from 'dayjs/plugin/timezone.js';
-import utc from 'dayjs/plugin/utc.js';
 
-dayjs.extend(utc);
-dayjs.extend(timezone);
 import { latestSettledRate } from '../load/run-rates.js';
 
 const fmt = (v: unknown): string => (v instanceof Date ? v.toISOString().replace('.000Z', 'Z') : v === null || v === undefined ? '—' : String(v));
@@ -90,7 +86,7 @@ function localRange(r: TimeWindow, tz: string): LocalRange {
     to: localClock(r.to, tz),
     fromInstant: r.from.toISOString(),
     toInstant: r.to.toISOString(),
-    days: Math.round(((r.to.getTime() - r.from.getTime()) / 86_400_000) * 10) / 10,
+    days: Math.round(((r.to.getTime() - r.from.getTime()) / DAY_MS) * 10) / 10,
   };
 }
 

@@ -6,6 +6,7 @@ import type { CampaignModes } from './campaign-modes.js';
 import { markWindowDone } from './checkpoints.js';
 import { loadBatch, mergeRange, type BatchResult, type ExtractedSession } from './load-batch.js';
 import type { TimeWindow } from './windows.js';
+import { payloadCampaignId, payloadId } from '../util/json.js';
 
 export interface WindowJobDeps {
   knex: Knex;
@@ -18,16 +19,6 @@ export interface WindowJobDeps {
   /** Aborted when the run must stop (the writer lock was lost): checked between batches. */
   signal?: AbortSignal;
 }
-
-const numericId = (payload: unknown): number | undefined => {
-  const id = payload && typeof payload === 'object' ? (payload as { id?: unknown }).id : undefined;
-  return typeof id === 'number' && Number.isSafeInteger(id) ? id : undefined;
-};
-
-export const campaignIdOf = (payload: unknown): number | undefined => {
-  const id = payload && typeof payload === 'object' ? (payload as { campaignId?: unknown }).campaignId : undefined;
-  return typeof id === 'number' ? id : undefined;
-};
 
 /**
  * An ended session whose list item lacks `operators` or `activities`: the list is not documented
@@ -53,7 +44,7 @@ export async function withRoutingHistories(client: MluviiClient, items: ListedSe
       }
       let payload = item.payload;
       let payloadChecked = item.textChecked === true;
-      const id = numericId(payload);
+      const id = payloadId(payload);
       if (id === undefined) return { payload, routingHistory: undefined };
       const detailMeta: BodyMeta = {};
       const routingMeta: BodyMeta = {};
@@ -79,12 +70,12 @@ export async function withRoutingHistories(client: MluviiClient, items: ListedSe
 function lastCopies(items: ListedSession[]): ListedSession[] {
   const lastIndex = new Map<number, number>();
   items.forEach((item, i) => {
-    const id = numericId(item.payload);
+    const id = payloadId(item.payload);
     if (id !== undefined) lastIndex.set(id, i);
   });
   if (lastIndex.size === items.length) return items;
   return items.filter((item, i) => {
-    const id = numericId(item.payload);
+    const id = payloadId(item.payload);
     return id === undefined || lastIndex.get(id) === i;
   });
 }
@@ -111,7 +102,7 @@ async function loadWindowInTransaction(deps: WindowJobDeps, window: TimeWindow, 
       const write = async (items: ListedSession[], extracted: Promise<ExtractedSession[]>) => {
         const sessions = await extracted;
         deps.signal?.throwIfAborted();
-        await campaigns.ensure(sessions.map((s) => campaignIdOf(s.payload)).filter((id): id is number => id !== undefined), client, trx);
+        await campaigns.ensure(sessions.map((s) => payloadCampaignId(s.payload)).filter((id): id is number => id !== undefined), client, trx);
         const r = await loadBatch(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId, window } });
         total.sessions += r.sessions;
         total.sessionsChanged += r.sessionsChanged;

@@ -1,10 +1,6 @@
-import dayjs from 'dayjs';
-import timezone from 'dayjs/plugin/timezone.js';
-import utc from 'dayjs/plugin/utc.js';
+import { DATE_ONLY, DAY_MS, dayjs } from '../util/dates.js';
 import { UsageError } from '../errors.js';
 
-dayjs.extend(utc);
-dayjs.extend(timezone);
 
 /** A half-open range [from, to) on sessions.created. */
 export interface TimeWindow {
@@ -12,8 +8,6 @@ export interface TimeWindow {
   to: Date;
 }
 
-const DAY_MS = 86_400_000;
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /**

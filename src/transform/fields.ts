@@ -4,17 +4,12 @@
  * instead of failing the session.
  */
 
-export type JsonRecord = Record<string, unknown>;
+import { safeInteger } from '../util/json.js';
 
-/** A JSON object (not null, not an array). */
-export function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord, type JsonRecord } from '../util/json.js';
 
-/** An id-like integer; ids are .NET longs but far below 2^53. */
-export function intOrNull(value: unknown): number | null {
-  return typeof value === 'number' && Number.isSafeInteger(value) ? value : null;
-}
+/** An id-like integer or null (the warehouse's "absent"); see safeInteger. */
+export const intOrNull = (value: unknown): number | null => safeInteger(value) ?? null;
 
 /**
  * An id the warehouse can trust: a whole number from 1 to 2^53−1. Absent (missing or null) reads

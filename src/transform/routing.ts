@@ -3,6 +3,7 @@
  * unwrapped from whatever container it came in, sorted (M-0.5), numbered, and summarised into the
  * "first X" instants and per-operator counts the duration rules need.
  */
+import { wrappedArray } from '../util/json.js';
 import { intOrNull, isRecord, plausibleId, strOrNull, type JsonRecord } from './fields.js';
 import { parseIsoInstant } from './iso-instant.js';
 import type { QualityFlags } from './quality-flags.js';
@@ -99,23 +100,8 @@ export function unwrapRoutingHistory(raw: unknown, flags: QualityFlags): readonl
     flags.add('routing_unavailable');
     return NO_EVENTS;
   }
-  if (Array.isArray(raw)) return raw;
-  if (isRecord(raw)) {
-    for (const key of WRAPPER_KEYS) {
-      const value = raw[key];
-      if (Array.isArray(value)) return value;
-    }
-    let found: unknown[] | undefined;
-    let count = 0;
-    for (const key in raw) {
-      const value = raw[key];
-      if (Array.isArray(value)) {
-        found = value;
-        count++;
-      }
-    }
-    if (count === 1 && found !== undefined) return found;
-  }
+  const events = wrappedArray(raw, WRAPPER_KEYS);
+  if (events !== undefined) return events;
   flags.add('bad_routing_history');
   return NO_EVENTS;
 }

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createLogger } from '../../src/log.js';
 import { MluviiApiError, MluviiClient, type MluviiClientOptions } from '../../src/mluvii/client.js';
-import { numericSessionId } from '../../src/mluvii/session-pages.js';
+import { payloadId } from '../../src/util/json.js';
 import { generateSessions } from '../../src/simulator/generator.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
 
@@ -45,7 +45,7 @@ async function extract(client: MluviiClient, from: Date, to: Date) {
   const malformed: unknown[] = [];
   let batch: Array<Promise<void>> = [];
   for await (const { payload } of client.listSessions({ from, to })) {
-    const id = numericSessionId(payload);
+    const id = payloadId(payload);
     const created = id === undefined ? undefined : (payload as { created?: unknown }).created;
     if (id === undefined || typeof created !== 'string' || Number.isNaN(Date.parse(created))) {
       malformed.push(payload);
@@ -208,7 +208,7 @@ describe('MluviiClient endpoints and errors', () => {
     const sim = await simulator({ seed: 12, sessionsPerDay: 200, misbehaviour: { pageSizeCap: 7 } });
     const client = clientFor(sim, { rps: 200, pageSize: 50 });
     const ids: number[] = [];
-    for await (const { payload } of client.listSessions({ from, to })) ids.push(numericSessionId(payload) as number);
+    for await (const { payload } of client.listSessions({ from, to })) ids.push(payloadId(payload) as number);
     expect(ids.length).toBeGreaterThan(100);
     expect(ids).toEqual(sim.expectedSessionIds(from, to));
     expect(sim.stats().byEndpoint.sessions['200']).toBe(Math.ceil(ids.length / 7) + 1);
@@ -248,7 +248,7 @@ describe('MluviiClient endpoints and errors', () => {
     const ids = sim.expectedSessionIds(new Date('2026-03-03T08:00:00Z'), new Date('2026-03-03T12:00:00Z')).slice(0, 8);
     const client = clientFor(sim, { requestTimeoutMs: 150, maxAttempts: 10, retryBaseMs: 10 });
     const sessions = await Promise.all(ids.map((id) => client.getSession(id)));
-    expect(sessions.map((s) => numericSessionId(s))).toEqual(ids);
+    expect(sessions.map((s) => payloadId(s))).toEqual(ids);
     sim.setMisbehaviour({ slowRate: 1, slowMs: 400 });
     const err = (await client.getSession(ids[0]).catch((e: unknown) => e)) as MluviiApiError;
     expect(err).toMatchObject({ kind: 'timeout', attempts: 10 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { MluviiApiError } from '../../src/mluvii/errors.js';
-import { listItems, numericSessionId, pageThrough } from '../../src/mluvii/session-pages.js';
+import { pageThrough } from '../../src/mluvii/session-pages.js';
+import { payloadId, wrappedArray } from '../../src/util/json.js';
 
 /** The paging rules on in-memory pages (the HTTP side is tested against the simulator in client.test.ts). */
 async function collect(
@@ -60,19 +61,19 @@ describe('pageThrough', () => {
   });
 });
 
-describe('numericSessionId and listItems', () => {
+describe('payloadId and wrappedArray', () => {
   it('only safe integers in objects are ids', () => {
-    expect(numericSessionId({ id: 5 })).toBe(5);
-    expect(numericSessionId({ id: '5' })).toBeUndefined();
-    expect(numericSessionId({ id: 1.5 })).toBeUndefined();
-    expect(numericSessionId([5])).toBeUndefined();
-    expect(numericSessionId(null)).toBeUndefined();
+    expect(payloadId({ id: 5 })).toBe(5);
+    expect(payloadId({ id: '5' })).toBeUndefined();
+    expect(payloadId({ id: 1.5 })).toBeUndefined();
+    expect(payloadId([5])).toBeUndefined();
+    expect(payloadId(null)).toBeUndefined();
   });
 
   it('a list is a bare array or an object with exactly one array', () => {
-    expect(listItems([1])).toEqual([1]);
-    expect(listItems({ data: [1], total: 1 })).toEqual([1]);
-    expect(listItems({ a: [1], b: [2] })).toBeUndefined();
-    expect(listItems('x')).toBeUndefined();
+    expect(wrappedArray([1])).toEqual([1]);
+    expect(wrappedArray({ data: [1], total: 1 })).toEqual([1]);
+    expect(wrappedArray({ a: [1], b: [2] })).toBeUndefined();
+    expect(wrappedArray('x')).toBeUndefined();
   });
 });
