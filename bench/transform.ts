@@ -34,7 +34,7 @@ function simulate(): { inputs: Input[]; texts: string[][] } {
   return { inputs: texts.map(([p, r]) => ({ payload: JSON.parse(p), routingHistory: JSON.parse(r) })), texts };
 }
 
-/** Like the pipeline's CampaignModes: a mode, 'unknown' for a 404. */
+/** Like the pipeline's CampaignModeCache: a mode, 'unknown' for a 404. */
 const modes = new Map<number, string>();
 const campaignMode: CampaignModeLookup = (id) => {
   let mode = modes.get(id);

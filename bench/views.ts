@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { createKnex, type Knex } from '../src/db/knex.js';
 import { migrateLatest } from '../src/db/migrations.js';
 import { rebuildAllReportingSummaries } from '../src/load/reporting-summaries.js';
-import { syncReportingSettings } from '../src/load/reporting-settings.js';
+import { syncReportingSettings } from '../src/admin/reporting-settings.js';
 
 const quick = process.argv.includes('--quick');
 const SESSIONS = quick ? 100_000 : 1_000_000;

@@ -12,7 +12,7 @@ import 'dotenv/config';
 import { randomBytes } from 'node:crypto';
 import { createKnex } from '../src/db/knex.js';
 import { migrateLatest } from '../src/db/migrations.js';
-import { renderDataDictionary } from '../src/load/data-dictionary.js';
+import { renderDataDictionary } from '../src/admin/data-dictionary.js';
 
 const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const name = `mluvii_dictionary_${randomBytes(4).toString('hex')}`;

@@ -62,7 +62,7 @@ export const CHILD_TABLES: ReadonlyArray<ChildTable<unknown>> = [
  * The inputs key of a session (core.sessions.inputs_key, see its migration), in SQL: from its
  * raw row `r`, its campaign's raw row `c` (joined on the session's campaign_id) and the
  * transform version as the one parameter. What the transform was given as the campaign mode is
- * what CampaignModes reads from raw.campaigns: nothing known (''), a mode, or 'unknown'.
+ * what CampaignModeCache reads from raw.campaigns: nothing known (''), a mode, or 'unknown'.
  */
 export const inputsKeySql = (r: string, c: string) =>
   `md5(concat_ws('|', ${r}.content_hash, (${r}.completion_given_up_at IS NOT NULL)::text, ${r}.text_sanitized::text,

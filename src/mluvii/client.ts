@@ -222,7 +222,7 @@ export class MluviiClient {
   /**
    * A campaign (for M-RING's mode). undefined on 404 (a deleted campaign); any other failure
    * (403, 5xx after the retries, no answer, not a JSON object) throws, and the pipeline's
-   * CampaignModes turns it into `unknown_campaign_mode` rather than failing the window.
+   * CampaignModeCache turns it into `unknown_campaign_mode` rather than failing the window.
    */
   async getCampaign(id: number): Promise<CampaignModel | undefined> {
     const path = `${API}/Campaigns/${encodeId(id)}`;

@@ -1,36 +1,30 @@
-import type { CommandHandler } from '../cli.js';
-import { UsageError } from '../errors.js';
-import { parseSettingDuration } from '../util/setting-duration.js';
-import { CampaignModes } from './campaign-modes.js';
+import { CampaignModeCache } from './campaign-mode-cache.js';
 import { clientFromConfig } from './client-from-config.js';
 import { reresolveUnknownCampaigns } from './campaign-reresolve.js';
-import { extractWindows } from './extract-windows.js';
-import { downloadFilesAfterLoad } from './files-command.js';
-import { refreshOperatorNames } from './operators.js';
-import { parseTimeArgument, splitWindows } from './windows.js';
-import { runWriterJob } from './writer-job.js';
+import { loadWindows } from './window-loop.js';
+import { downloadFilesAfterLoad } from './files-job.js';
+import { refreshOperatorNames } from './operator-names.js';
+import { splitWindows, type TimeWindow } from './windows.js';
+import { runAsWriter, type WriterRunHost } from './writer-run.js';
 
-/** `backfill --from --to [--force] [--window]`: the half-open range, window by window, resumable. */
-export const backfillCommand: CommandHandler = async ({ config, logger, opts, print }) => {
-  const from = parseTimeArgument(String(opts.from), '--from', config.reportTz);
-  const to = parseTimeArgument(String(opts.to), '--to', config.reportTz);
-  if (!(to > from)) throw new UsageError(`--to (${to.toISOString()}) must be later than --from (${from.toISOString()})`);
-  let windowMs = config.etlWindowMs;
-  if (opts.window !== undefined) {
-    const ms = parseSettingDuration(String(opts.window));
-    if (ms === undefined) throw new UsageError(`--window must be a duration such as 6h or 1d, got "${String(opts.window)}"`);
-    windowMs = ms;
-  }
+/** What a backfill loads: the half-open range, in windows of `windowMs`, reloading done windows when `force`. */
+export interface BackfillRequest extends TimeWindow {
+  windowMs: number;
+  force: boolean;
+}
+
+/** The half-open range, window by window, resumable: what done windows already cover is skipped unless `force`. */
+export async function backfillRange({ config, logger, print }: Omit<WriterRunHost, 'client'>, { from, to, windowMs, force }: BackfillRequest): Promise<number> {
   const client = clientFromConfig(config, logger);
   const windows = splitWindows({ from, to }, windowMs, config.reportTz);
-  const args = { from: from.toISOString(), to: to.toISOString(), force: Boolean(opts.force), windowMs };
-  return runWriterJob({ config, logger, print, client }, 'backfill', args, async ({ knex, runId, counts, logger: log, signal }) => {
+  const args = { from: from.toISOString(), to: to.toISOString(), force, windowMs };
+  return runAsWriter({ config, logger, print, client }, 'backfill', args, async ({ knex, runId, counts, logger: log, signal }) => {
     counts.operatorNames = await refreshOperatorNames(knex, client, log);
-    const campaigns = CampaignModes.fresh(log);
-    const { failures, stopped } = await extractWindows(
+    const campaigns = CampaignModeCache.fresh(log);
+    const { failures, stopped } = await loadWindows(
       { knex, client, campaigns, runId, counts, logger: log, batchSize: config.mluviiPageSize, label: 'backfill', signal },
       windows,
-      Boolean(opts.force),
+      force,
     );
     // When the API is down, campaigns and files would fail the same way: the next run does them.
     if (stopped) return { failures };
@@ -39,4 +33,4 @@ export const backfillCommand: CommandHandler = async ({ config, logger, opts, pr
     await downloadFilesAfterLoad({ config, knex, client, runId, logger: log }, { from, to });
     return { failures };
   });
-};
+}

@@ -2,9 +2,9 @@ import type { Knex } from 'knex';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import type { Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
-import type { CampaignModes } from './campaign-modes.js';
-import { fromStoredRaw, loadBatch, type StoredRawRow } from './load-batch.js';
-import type { RunCounts } from './runs.js';
+import type { CampaignModeCache } from './campaign-mode-cache.js';
+import { fromStoredRaw, transformAndLoad, type StoredRawRow } from './transform-and-load.js';
+import type { RunCounts } from '../load/etl-runs.js';
 
 const BATCH = 500;
 
@@ -17,7 +17,7 @@ const BATCH = 500;
 export async function reresolveUnknownCampaigns(deps: {
   knex: Knex;
   client: MluviiClient;
-  campaigns: CampaignModes;
+  campaigns: CampaignModeCache;
   runId: number;
   counts: RunCounts;
   logger: Logger;
@@ -49,7 +49,7 @@ export async function reresolveUnknownCampaigns(deps: {
     if (rows.length === 0) break;
     after = Number(rows[rows.length - 1].session_id);
     await knex.transaction(async (trx) => {
-      const r = await loadBatch(
+      const r = await transformAndLoad(
         trx,
         rows.map(fromStoredRaw),
         { campaignMode: campaigns.lookup, writeRaw: false, rejectContext: { runId: deps.runId } },

@@ -1,14 +1,15 @@
 import { dayjs } from '../util/dates.js';
 import { resolve } from 'node:path';
-import type { CommandHandler } from '../cli.js';
 import { redactUrl } from '../config.js';
 import { createKnex } from '../db/knex.js';
-import { ensureReaderRole } from '../load/reader-role.js';
+import { ensureReaderRole } from '../admin/reader-role.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
-import { UsageError } from '../errors.js';
 import { startSimulator } from '../simulator/server.js';
-import { backfillCommand } from './backfill.js';
-import { table } from './status.js';
+import { busiestOperators, dailyKpiTotals, loadedTotals } from '../load/demo-figures.js';
+import type { Logger } from '../log.js';
+import type { Config } from '../config.js';
+import { table } from '../util/text-table.js';
+import { backfillRange } from './backfill.js';
 
 
 /** Where the demo's embedded Postgres keeps its data (git-ignored), so a second demo is instant. */
@@ -24,17 +25,20 @@ export const DEMO_READER_PASSWORD = 'demo-reader';
  * last N full days, creates the reader role, and prints what was loaded and a few KPIs read back
  * from the reporting views.
  */
-export const demoCommand: CommandHandler = async (ctx) => {
-  const { config, logger, opts, print } = ctx;
-  const days = Number(opts.days ?? 7);
-  if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError(`--days must be a whole number from 1 to 366, got "${String(opts.days)}"`);
+export interface DemoRequest {
+  days: number;
+  keepRunning: boolean;
+  /** Load into this database instead of the demo's own embedded Postgres. */
+  databaseUrl?: string;
+}
+
+export async function runDemo({ config, logger, print }: { config: Config; logger: Logger; print: (line: string) => void }, opts: DemoRequest): Promise<number> {
   const started = Date.now();
 
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl: string;
   if (opts.databaseUrl !== undefined) {
-    databaseUrl = String(opts.databaseUrl);
-    if (!/^postgres(ql)?:\/\//i.test(databaseUrl)) throw new UsageError(`--database-url must be a postgres:// connection string, got "${redactUrl(databaseUrl)}"`);
+    databaseUrl = opts.databaseUrl;
     print(`Using the database given with --database-url: ${redactUrl(databaseUrl)}`);
   } else {
     if (config.databaseUrl) print(`DATABASE_URL (${redactUrl(config.databaseUrl)}) is ignored: the demo never writes simulated sessions into a warehouse.`);
@@ -47,7 +51,7 @@ export const demoCommand: CommandHandler = async (ctx) => {
   print(`Simulated mluvii API at ${simulator.url}`);
   try {
     const today = dayjs().tz(config.reportTz).format('YYYY-MM-DD');
-    const from = dayjs.tz(today, config.reportTz).subtract(days, 'day').format('YYYY-MM-DD');
+    const from = dayjs.tz(today, config.reportTz).subtract(opts.days, 'day').format('YYYY-MM-DD');
     // The simulator is local, so the demo need not be gentle with it.
     const demoConfig = {
       ...config,
@@ -60,7 +64,10 @@ export const demoCommand: CommandHandler = async (ctx) => {
       mluviiConcurrency: Math.max(config.mluviiConcurrency, 16),
     };
     print(`Backfilling ${from} … ${today} (${config.reportTz}) from the simulator ...`);
-    const code = await backfillCommand({ ...ctx, config: demoConfig, opts: { from, to: today } });
+    const code = await backfillRange(
+      { config: demoConfig, logger, print },
+      { from: dayjs.tz(from, config.reportTz).toDate(), to: dayjs.tz(today, config.reportTz).toDate(), windowMs: config.etlWindowMs, force: false },
+    );
     if (code !== 0) return code;
 
     const knex = createKnex(databaseUrl, { max: 1 });
@@ -74,33 +81,18 @@ export const demoCommand: CommandHandler = async (ctx) => {
         // A --database-url whose user may not create roles: the demo still shows its KPIs.
         logger.warn({ error: err instanceof Error ? err.message : String(err) }, `could not create the reader role ${config.reportingRole}; Metabase cannot log in as it`);
       }
-      const loaded = (
-        await knex.raw(`SELECT (SELECT count(*) FROM core.sessions) AS sessions, (SELECT count(*) FROM core.session_operators) AS operator_rows,
-                               (SELECT count(*) FROM core.routing_events) AS routing_events, (SELECT count(*) FROM etl.rejects) AS rejects,
-                               (SELECT count(*) FROM core.sessions WHERE NOT is_complete) AS incomplete`)
-      ).rows[0];
+      const loaded = await loadedTotals(knex);
       print('');
-      print(`Loaded ${loaded.sessions} sessions, ${loaded.operator_rows} operator rows, ${loaded.routing_events} routing events; ${loaded.rejects} rejected payloads; ${loaded.incomplete} sessions still incomplete.`);
-      const kpis = (
-        await knex.raw(`SELECT day, sum(offered) AS offered, sum(answered) AS answered, sum(abandoned) AS abandoned,
-                               round(sum(answered_within_sl) / nullif(sum(answered + abandoned), 0), 3) AS service_level,
-                               round(sum(sum_in_queue_s) / nullif(sum(count_in_queue_s), 0), 1) AS avg_in_queue_s,
-                               round(sum(sum_active_s) / nullif(sum(count_active_s), 0), 1) AS avg_active_s,
-                               round(sum(sum_acw_s) / nullif(sum(count_acw_s), 0), 1) AS avg_acw_s
-                          FROM reporting.daily_kpis GROUP BY day ORDER BY day`)
-      ).rows;
+      print(`Loaded ${loaded.sessions} sessions, ${loaded.operatorRows} operator rows, ${loaded.routingEvents} routing events; ${loaded.rejects} rejected payloads; ${loaded.incomplete} sessions still incomplete.`);
+      const kpis = await dailyKpiTotals(knex);
       print('');
       print('Daily KPIs (reporting.daily_kpis, all departments and channels):');
       print(table(['day', 'offered', 'answered', 'abandoned', 'service level', 'avg in queue s', 'avg active s', 'avg ACW s'],
-        kpis.map((r: Record<string, unknown>) => [r.day instanceof Date ? dayjs(r.day).format('YYYY-MM-DD') : r.day, r.offered, r.answered, r.abandoned, r.service_level, r.avg_in_queue_s, r.avg_active_s, r.avg_acw_s])));
-      const ops = (
-        await knex.raw(`SELECT operator_name, sum(sessions_handled) AS sessions, round(sum(sum_active_s) / 60, 1) AS active_min,
-                               round(sum(sum_acw_s) / 60, 1) AS acw_min, sum(missed) AS missed
-                          FROM reporting.operator_daily GROUP BY operator_name ORDER BY 2 DESC LIMIT 5`)
-      ).rows;
+        kpis.map((r) => [r.day instanceof Date ? dayjs(r.day).format('YYYY-MM-DD') : r.day, r.offered, r.answered, r.abandoned, r.service_level, r.avg_in_queue_s, r.avg_active_s, r.avg_acw_s])));
+      const ops = await busiestOperators(knex, 5);
       print('');
       print('Busiest operators (reporting.operator_daily):');
-      print(table(['operator', 'sessions', 'active min', 'ACW min', 'missed offers'], ops.map((r: Record<string, unknown>) => [r.operator_name, r.sessions, r.active_min, r.acw_min, r.missed])));
+      print(table(['operator', 'sessions', 'active min', 'ACW min', 'missed offers'], ops.map((r) => [r.operator_name, r.sessions, r.active_min, r.acw_min, r.missed])));
     } finally {
       await knex.destroy();
     }
@@ -132,4 +124,4 @@ export const demoCommand: CommandHandler = async (ctx) => {
     await simulator.stop();
     await embedded?.stop();
   }
-};
+}

@@ -28,8 +28,8 @@ import {
 import type { Logger } from '../log.js';
 import { MluviiApiError, type MluviiClient } from '../mluvii/client.js';
 import { fileDownloadRefs, type FileDownloadRef } from '../transform/index.js';
-import { CampaignModes } from './campaign-modes.js';
-import { loadBatch } from './load-batch.js';
+import { CampaignModeCache } from './campaign-mode-cache.js';
+import { transformAndLoad } from './transform-and-load.js';
 import { payloadCampaignId } from '../util/json.js';
 
 export interface FileTotals {
@@ -84,7 +84,7 @@ export async function downloadFiles(deps: FileJobDeps, sel: FileSelection, opts:
   if (opts.checkStored) totals.missingOnDisk = await forgetMissingCopies(deps, sel);
   const now = deps.now ?? new Date();
   const notBefore = deps.retentionMs === undefined ? undefined : new Date(now.getTime() - deps.retentionMs);
-  const campaigns = await CampaignModes.fromDatabase(deps.knex);
+  const campaigns = await CampaignModeCache.fromDatabase(deps.knex);
   let after: { created_key: string; session_id: number; file_key: string } | undefined;
   let fatal: unknown;
   try {
@@ -158,7 +158,7 @@ type Step = { done: true; record?: DownloadRecord; processing?: boolean } | { do
 /** The files of one session; re-fetches the session at most once. */
 async function sessionFiles(
   deps: FileJobDeps,
-  campaigns: CampaignModes,
+  campaigns: CampaignModeCache,
   sessionId: number,
   files: PendingFile[],
   stored: { payload: unknown; routingHistory: unknown } | undefined,
@@ -181,7 +181,7 @@ async function sessionFiles(
     if (campaignId !== undefined) await campaigns.ensure([campaignId], deps.client, deps.knex);
     await deps.knex.transaction(async (trx) => {
       // The routing history is not part of the file question: the stored one is kept.
-      const r = await loadBatch(trx, [{ payload, routingHistory: stored?.routingHistory }], {
+      const r = await transformAndLoad(trx, [{ payload, routingHistory: stored?.routingHistory }], {
         campaignMode: campaigns.lookup,
         writeRaw: true,
         rejectContext: { runId: deps.runId },

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config.js';
-import { watermark } from './checkpoints.js';
+import { resumePoint } from '../load/etl-windows.js';
 import { localDayStart } from './windows.js';
 
 /** The range the next `run` extracts, and why it starts where it does. */
@@ -23,12 +23,8 @@ export const FIRST_RUN_DAYS = 30;
  */
 export async function planNextRun(knex: Knex, config: Config, now: Date): Promise<RunPlan> {
   const to = new Date(now.getTime() - config.etlSettleMs);
-  const resume = await watermark(knex);
-  if (resume) {
-    const failed = (await knex.raw(`SELECT 1 FROM etl.windows WHERE status = 'failed' AND window_start = ? LIMIT 1`, [resume.toISOString()])).rows.length > 0;
-    const because = failed ? 'the earliest failed window' : 'the end of the last done window';
-    return { from: resume, to, because };
-  }
+  const resume = await resumePoint(knex);
+  if (resume) return { from: resume.at, to, because: resume.atFailedWindow ? 'the earliest failed window' : 'the end of the last done window' };
   if (config.etlStart) return { from: config.etlStart, to, because: 'ETL_START (nothing loaded yet)' };
   return { from: localDayStart(now, -FIRST_RUN_DAYS, config.reportTz), to, because: `the start of the day ${FIRST_RUN_DAYS} days ago in ${config.reportTz} (nothing loaded yet, ETL_START not set)` };
 }

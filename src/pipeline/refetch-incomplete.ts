@@ -5,11 +5,11 @@ import type { BodyMeta, ListedSession, MluviiClient } from '../mluvii/client.js'
 import { payloadId } from '../util/json.js';
 import { sanitizeJson } from '../transform/sanitize-text.js';
 import type { Logger } from '../log.js';
-import type { CampaignModes } from './campaign-modes.js';
-import { loadBatch, type ExtractedSession } from './load-batch.js';
-import type { RunCounts } from './runs.js';
+import type { CampaignModeCache } from './campaign-mode-cache.js';
+import { transformAndLoad, type ExtractedSession } from './transform-and-load.js';
+import type { RunCounts } from '../load/etl-runs.js';
 import { routingUnavailable } from '../transform/index.js';
-import { withRoutingHistories } from './window-job.js';
+import { withRoutingHistories } from './window-load.js';
 import { payloadCampaignId } from '../util/json.js';
 
 /**
@@ -17,7 +17,7 @@ import { payloadCampaignId } from '../util/json.js';
  * older than ETL_INCOMPLETE_MAX_AGE they are kept as they are with the never_completed flag.
  */
 export async function refetchIncompleteSessions(
-  deps: { knex: Knex; client: MluviiClient; campaigns: CampaignModes; runId: number; counts: RunCounts; logger: Logger; batchSize: number },
+  deps: { knex: Knex; client: MluviiClient; campaigns: CampaignModeCache; runId: number; counts: RunCounts; logger: Logger; batchSize: number },
   /** `fetchedFrom`: sessions created from then on were fetched by this very run (its windows): not again. */
   opts: { now: Date; maxAgeMs: number; fetchedFrom?: Date },
 ): Promise<{ refetched: number; completed: number; givenUp: number }> {
@@ -92,7 +92,7 @@ export async function refetchIncompleteSessions(
         textSanitized: f.textSanitized,
         textChecked: f.textChecked,
       }));
-      const r = await loadBatch(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
+      const r = await transformAndLoad(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
       const state = (
         await trx.raw(`SELECT session_id, is_complete FROM core.sessions WHERE session_id = ANY(?::bigint[])`, [found.map((f) => f.session_id)])
       ).rows as Array<{ session_id: number; is_complete: boolean }>;
@@ -121,7 +121,7 @@ export async function refetchIncompleteSessions(
  * it dealt with; the others (not listed any more, or in sparse windows) are fetched by id.
  */
 async function relistDenseWindows(
-  deps: { knex: Knex; client: MluviiClient; campaigns: CampaignModes; runId: number; counts: RunCounts; batchSize: number },
+  deps: { knex: Knex; client: MluviiClient; campaigns: CampaignModeCache; runId: number; counts: RunCounts; batchSize: number },
   pending: Array<{ session_id: number; created_at: Date }>,
   totals: { refetched: number; completed: number },
 ): Promise<Set<number>> {
@@ -165,7 +165,7 @@ async function relistDenseWindows(
       const sessions = await withRoutingHistories(client, slice);
       await campaigns.ensure(sessions.map((x) => payloadCampaignId(x.payload)).filter((id): id is number => id !== undefined), client, knex);
       await knex.transaction(async (trx) => {
-        const r = await loadBatch(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
+        const r = await transformAndLoad(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
         if (r.changedRange) await refreshReportingSummaries(trx, r.changedRange);
         const state = (
           await trx.raw(`SELECT count(*) FILTER (WHERE is_complete) AS n FROM core.sessions WHERE session_id = ANY(?::bigint[])`, [slice.map((x) => payloadId(x.payload) ?? 0)])

@@ -1,11 +1,9 @@
-import type { CommandHandler } from '../cli.js';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
-import { CampaignModes } from './campaign-modes.js';
+import { CampaignModeCache } from './campaign-mode-cache.js';
 import type { Knex } from 'knex';
-import { fromStoredRaw, loadBatch, mergeRange } from './load-batch.js';
+import { fromStoredRaw, transformAndLoad, mergeRange } from './transform-and-load.js';
 import { createProgress } from './progress.js';
-import { parseTimeArgument } from './windows.js';
-import { runWriterJob } from './writer-job.js';
+import { runAsWriter, type WriterRunHost } from './writer-run.js';
 import { inputsKeySql } from '../load/session-facts.js';
 import { transformVersion } from '../util/transform-version.js';
 
@@ -46,12 +44,10 @@ async function startOfReportDay(db: Knex.Transaction, instant: string): Promise<
   return r.rows[0].day_start as string;
 }
 
-export const reprocessCommand: CommandHandler = async ({ config, logger, opts, print }) => {
-  const from = opts.from !== undefined ? parseTimeArgument(String(opts.from), '--from', config.reportTz) : undefined;
-  const to = opts.to !== undefined ? parseTimeArgument(String(opts.to), '--to', config.reportTz) : undefined;
+export async function reprocessRange({ config, logger, print }: Omit<WriterRunHost, 'client'>, { from, to }: { from?: Date; to?: Date }): Promise<number> {
   const args = { from: from?.toISOString(), to: to?.toISOString() };
-  return runWriterJob({ config, logger, print }, 'reprocess', args, async ({ knex, runId, counts, logger: log }) => {
-    const campaigns = await CampaignModes.fromDatabase(knex);
+  return runAsWriter({ config, logger, print }, 'reprocess', args, async ({ knex, runId, counts, logger: log }) => {
+    const campaigns = await CampaignModeCache.fromDatabase(knex);
     const version = transformVersion();
     const where = (q: string) =>
       `${q} AND (?::timestamptz IS NULL OR r.created_at >= ?::timestamptz) AND (?::timestamptz IS NULL OR r.created_at < ?::timestamptz)`;
@@ -92,7 +88,7 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts, p
         const last = rows[rows.length - 1];
         next = readBatch({ created: last.created_key, id: Number(last.session_id) });
         await knex.transaction(async (trx) => {
-          const r = await loadBatch(
+          const r = await transformAndLoad(
             trx,
             rows.map(fromStoredRaw),
             {
@@ -126,4 +122,4 @@ export const reprocessCommand: CommandHandler = async ({ config, logger, opts, p
     }
     return { failures: [] };
   });
-};
+}

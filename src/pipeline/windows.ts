@@ -1,12 +1,9 @@
 import { DATE_ONLY, DAY_MS, dayjs } from '../util/dates.js';
 import { UsageError } from '../errors.js';
+import type { TimeWindow } from '../util/time-range.js';
 
 
-/** A half-open range [from, to) on sessions.created. */
-export interface TimeWindow {
-  from: Date;
-  to: Date;
-}
+export type { TimeWindow } from '../util/time-range.js';
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 

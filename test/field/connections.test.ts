@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { createKnex } from '../../src/db/knex.js';
-import { acquireWriterLock, isWriterLockHeld } from '../../src/pipeline/writer-lock.js';
+import { acquireWriterLock, isWriterLockHeld } from '../../src/load/writer-lock.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { cli } from '../helpers/cli.js';
 import { freshDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';

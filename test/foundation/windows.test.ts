@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { UsageError } from '../../src/errors.js';
-import { isCovered, mergeRanges, subtractRanges } from '../../src/pipeline/coverage.js';
+import { isCovered, mergeRanges, subtractRanges } from '../../src/util/time-range.js';
 import { localDayStart, parseTimeArgument, splitWindows } from '../../src/pipeline/windows.js';
 
 const TZ = 'Europe/Prague';

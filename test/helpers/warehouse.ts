@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import type { CommandContext, CommandHandler } from '../../src/cli.js';
+import type { CliCommand, CommandContext } from '../../src/commands/command.js';
 import type { RunningSimulator } from '../../src/simulator/server.js';
 
 /** Columns that record when a row was written, not what it says: left out of checksums. */
@@ -39,11 +39,11 @@ export function testConfig(env: Record<string, string>): Config {
   return loadConfig({ LOG_LEVEL: 'silent', MLUVII_RPS: '2000', MLUVII_CONCURRENCY: '16', ...env });
 }
 
-/** Runs a command handler in-process, collecting what it prints. */
-export async function runCommand(handler: CommandHandler, config: Config, opts: Record<string, unknown> = {}): Promise<{ code: number; output: string }> {
+/** Runs a command in-process, collecting what it prints. */
+export async function runCommand(command: CliCommand, config: Config, opts: Record<string, unknown> = {}): Promise<{ code: number; output: string }> {
   const lines: string[] = [];
   const ctx: CommandContext = { config, logger: createLogger({ level: 'silent', pretty: false }), opts, print: (l) => lines.push(l) };
-  const code = await handler(ctx);
+  const code = await command.handler(ctx);
   return { code, output: lines.join('\n') };
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { latestSettledRate } from '../../src/load/run-rates.js';
-import { backfillCommand } from '../../src/pipeline/backfill.js';
-import { statusCommand } from '../../src/pipeline/status.js';
+import { latestSettledRate } from '../../src/load/etl-runs.js';
+import { backfillCommand } from '../../src/commands/backfill.js';
+import { statusCommand } from '../../src/commands/status.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv, runCommand, testConfig } from '../helpers/warehouse.js';

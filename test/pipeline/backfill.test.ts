@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { backfillCommand } from '../../src/pipeline/backfill.js';
-import { reprocessCommand } from '../../src/pipeline/reprocess.js';
+import { backfillCommand } from '../../src/commands/backfill.js';
+import { reprocessCommand } from '../../src/commands/reprocess.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { transformSession } from '../../src/transform/index.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { backfillCommand } from '../../src/pipeline/backfill.js';
-import { watermark } from '../../src/pipeline/checkpoints.js';
+import { backfillCommand } from '../../src/commands/backfill.js';
+import { resumePoint } from '../../src/load/etl-windows.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv, runCommand, testConfig } from '../helpers/warehouse.js';
@@ -38,7 +38,7 @@ describe('a window that cannot be loaded', () => {
   }, 120_000);
 
   it('the nightly run resumes at the failed window, not after it', async () => {
-    expect((await watermark(db.knex))?.toISOString()).toBe(DAYS[1].toISOString());
+    expect((await resumePoint(db.knex))?.at.toISOString()).toBe(DAYS[1].toISOString());
   });
 
   it('a second backfill once the API is back loads only the failed window', async () => {
@@ -49,6 +49,6 @@ describe('a window that cannot be loaded', () => {
     expect(run).toMatchObject({ status: 'succeeded', windows_done: 1, windows_skipped: 2 });
     const loaded = await db.knex('core.sessions').count({ n: '*' });
     expect(Number(loaded[0].n)).toBe(sim.expectedSessionIds(DAYS[0], DAYS[3]).length);
-    expect((await watermark(db.knex))?.toISOString()).toBe(DAYS[3].toISOString());
+    expect((await resumePoint(db.knex))?.at.toISOString()).toBe(DAYS[3].toISOString());
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runCommand as nightlyRun } from '../../src/pipeline/run.js';
+import { runCommand as nightlyRun } from '../../src/commands/run.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv, runCommand, testConfig } from '../helpers/warehouse.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { acquireWriterLock } from '../../src/pipeline/writer-lock.js';
-import { backfillCommand } from '../../src/pipeline/backfill.js';
-import { runCommand as nightlyRun } from '../../src/pipeline/run.js';
-import { statusCommand } from '../../src/pipeline/status.js';
+import { acquireWriterLock } from '../../src/load/writer-lock.js';
+import { backfillCommand } from '../../src/commands/backfill.js';
+import { runCommand as nightlyRun } from '../../src/commands/run.js';
+import { statusCommand } from '../../src/commands/status.js';
 import { generateSessions } from '../../src/simulator/generator.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';

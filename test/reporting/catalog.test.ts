@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { migrateLatest, migrationConfig } from '../../src/db/migrations.js';
-import { REGENERATE_COMMAND, renderDataDictionary } from '../../src/load/data-dictionary.js';
-import { syncReportingSettings } from '../../src/load/reporting-settings.js';
+import { REGENERATE_COMMAND, renderDataDictionary } from '../../src/admin/data-dictionary.js';
+import { syncReportingSettings } from '../../src/admin/reporting-settings.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertSessions } from './core-rows.js';
 

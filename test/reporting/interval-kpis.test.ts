@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Knex } from '../../src/db/knex.js';
-import { syncReportingSettings } from '../../src/load/reporting-settings.js';
+import { syncReportingSettings } from '../../src/admin/reporting-settings.js';
 import { refreshReportingSummaries } from '../../src/load/reporting-summaries.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertSessions, type SessionSpec } from './core-rows.js';

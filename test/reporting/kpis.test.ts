@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { refreshReportingSummaries } from '../../src/load/reporting-summaries.js';
-import { readReportingSettings, syncReportingSettings } from '../../src/load/reporting-settings.js';
+import { readReportingSettings, syncReportingSettings } from '../../src/admin/reporting-settings.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertOperatorRows, insertSessions, type SessionSpec } from './core-rows.js';
 

@@ -6,7 +6,7 @@
  * month are assembled from several loads.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { backfillCommand } from '../../src/pipeline/backfill.js';
+import { backfillCommand } from '../../src/commands/backfill.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv, runCommand, testConfig } from '../helpers/warehouse.js';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKnex, type Knex } from '../../src/db/knex.js';
-import { ensureReaderRole } from '../../src/load/reader-role.js';
+import { ensureReaderRole } from '../../src/admin/reader-role.js';
 import { refreshReportingSummaries } from '../../src/load/reporting-summaries.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertOperatorRows, insertSessions } from './core-rows.js';

@@ -5,10 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { commandHandlers } from '../../src/commands.js';
+import { migrateCommand } from '../../src/commands/migrate.js';
 import { createKnex, type Knex } from '../../src/db/knex.js';
-import { syncReaderTimeZone } from '../../src/load/reader-role.js';
-import { syncReportingSettings } from '../../src/load/reporting-settings.js';
+import { syncReaderTimeZone } from '../../src/admin/reader-role.js';
+import { syncReportingSettings } from '../../src/admin/reporting-settings.js';
 import { refreshReportingSummaries } from '../../src/load/reporting-summaries.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCommand, testConfig } from '../helpers/warehouse.js';
@@ -132,7 +132,7 @@ describe('the reader role\'s time zone (REPORT_TZ)', () => {
     };
     try {
       for (const tz of ['Asia/Tokyo', 'Europe/Prague']) {
-        expect((await runCommand(commandHandlers.migrate, testConfig({ ...env, REPORT_TZ: tz }))).code).toBe(0);
+        expect((await runCommand(migrateCommand, testConfig({ ...env, REPORT_TZ: tz }))).code).toBe(0);
         const reader = login();
         try {
           expect((await reader.raw('SHOW timezone')).rows[0].TimeZone).toBe(tz);

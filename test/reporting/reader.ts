@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createKnex, type Knex } from '../../src/db/knex.js';
-import { ensureReaderRole } from '../../src/load/reader-role.js';
+import { ensureReaderRole } from '../../src/admin/reader-role.js';
 import type { TestDatabase } from '../helpers/db.js';
 
 export interface ReaderConnection {

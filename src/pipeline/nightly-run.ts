@@ -1,30 +1,29 @@
-import type { CommandHandler } from '../cli.js';
-import { CampaignModes } from './campaign-modes.js';
+import { CampaignModeCache } from './campaign-mode-cache.js';
 import { clientFromConfig } from './client-from-config.js';
 import { reresolveUnknownCampaigns } from './campaign-reresolve.js';
-import { extractWindows } from './extract-windows.js';
-import { downloadFilesAfterLoad } from './files-command.js';
-import { refreshOperatorNames } from './operators.js';
+import { loadWindows } from './window-loop.js';
+import { downloadFilesAfterLoad } from './files-job.js';
+import { refreshOperatorNames } from './operator-names.js';
 import { refetchIncompleteSessions } from './refetch-incomplete.js';
 import { planNextRun } from './next-run.js';
 import { splitWindows } from './windows.js';
-import { runWriterJob } from './writer-job.js';
+import { runAsWriter, type WriterRunHost } from './writer-run.js';
 
 /**
  * The nightly job: every window from where the last runs stopped (next-run.ts, the one rule
  * `status` shows too) up to now − ETL_SETTLE, then the incomplete sessions again (M-DONE).
  */
-export const runCommand: CommandHandler = async ({ config, logger, print }) => {
+export async function nightlyRun({ config, logger, print }: Omit<WriterRunHost, 'client'>): Promise<number> {
   const client = clientFromConfig(config, logger);
   const now = new Date();
-  return runWriterJob({ config, logger, print, client }, 'run', {}, async ({ knex, runId, counts, logger: log, signal }) => {
+  return runAsWriter({ config, logger, print, client }, 'run', {}, async ({ knex, runId, counts, logger: log, signal }) => {
     const plan = await planNextRun(knex, config, now);
     const windows = splitWindows(plan, config.etlWindowMs, config.reportTz);
     log.info({ from: plan.from.toISOString(), to: plan.to.toISOString(), because: plan.because, windows: windows.length }, 'extracting');
     counts.operatorNames = await refreshOperatorNames(knex, client, log);
-    const campaigns = CampaignModes.fresh(log);
+    const campaigns = CampaignModeCache.fresh(log);
     const deps = { knex, client, campaigns, runId, counts, logger: log, batchSize: config.mluviiPageSize };
-    const { failures, stopped } = await extractWindows({ ...deps, label: 'run', signal }, windows, false);
+    const { failures, stopped } = await loadWindows({ ...deps, label: 'run', signal }, windows, false);
     // When the API is down (or the lock lost) the rest would fail the same way: one clear failure.
     if (stopped) return { failures };
     await reresolveUnknownCampaigns(deps);
@@ -37,4 +36,4 @@ export const runCommand: CommandHandler = async ({ config, logger, print }) => {
     await downloadFilesAfterLoad({ config, knex, client, runId, logger: log }, { from: filesFrom, to: plan.to });
     return { failures };
   });
-};
+}

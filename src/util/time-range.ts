@@ -1,4 +1,9 @@
-import type { TimeWindow } from './windows.js';
+
+/** A half-open range [from, to) of instants, e.g. a window on sessions.created. */
+export interface TimeWindow {
+  from: Date;
+  to: Date;
+}
 
 /**
  * Pure range arithmetic on half-open [from, to) ranges: which parts of a range done windows

@@ -28,7 +28,7 @@ export interface StoredRawRow {
   text_sanitized: boolean;
 }
 
-/** A session read back from raw, ready for loadBatch (facts only: raw is already there). */
+/** A session read back from raw, ready for transformAndLoad (facts only: raw is already there). */
 export function fromStoredRaw(row: StoredRawRow): ExtractedSession {
   return {
     payload: row.payload,
@@ -51,7 +51,7 @@ export interface BatchResult {
  * transform → load for one batch, inside the caller's transaction: raw payloads (unless they
  * came from raw), facts, and rejects. The one place where a payload turns into rows.
  */
-export async function loadBatch(
+export async function transformAndLoad(
   trx: Knex.Transaction,
   batch: ExtractedSession[],
   opts: { campaignMode: CampaignModeLookup; writeRaw: boolean; rejectContext: RejectContext; storedHashes?: ReadonlyMap<number, string> },

@@ -1,9 +1,13 @@
 import type { Knex } from 'knex';
 import { scrubSecrets } from '../log.js';
 import { sanitizeText } from '../transform/sanitize-text.js';
-import { isCovered, subtractRanges } from './coverage.js';
-import { countCommittedWindow } from './runs.js';
-import type { TimeWindow } from './windows.js';
+import { isCovered, subtractRanges, type TimeWindow } from '../util/time-range.js';
+import { countCommittedWindow } from './etl-runs.js';
+
+/**
+ * etl.windows: which ranges of sessions.created are loaded ("done", written in the same
+ * transaction as their data) or failed (with the reason), and the rule of where `run` continues.
+ */
 
 /** The window's "done" mark; written in the same transaction as its data. */
 export async function markWindowDone(
@@ -62,18 +66,47 @@ export async function markWindowFailed(knex: Knex, w: TimeWindow, runId: number,
   );
 }
 
-/** Windows already loaded: done windows together cover all of it. */
-export async function isWindowDone(knex: Knex, w: TimeWindow): Promise<boolean> {
-  return (await uncoveredParts(knex, w)).length === 0;
+/** Where `run` continues, and whether that is a failed window (see resumePoint). */
+export interface ResumePoint {
+  at: Date;
+  atFailedWindow: boolean;
 }
 
 /**
  * Where `run` continues: the end of the latest done window, or the start of the earliest window
  * that failed, whichever is earlier (so a failed night is retried by the next one; the done
- * windows in between are skipped).
+ * windows in between are skipped). undefined when nothing was loaded or failed yet.
  */
-export async function watermark(knex: Knex): Promise<Date | undefined> {
-  const r = await knex.raw(`SELECT least(max(window_end) FILTER (WHERE status = 'done'), min(window_start) FILTER (WHERE status = 'failed')) AS resume
-                              FROM etl.windows`);
-  return r.rows[0]?.resume ?? undefined;
+export async function resumePoint(db: Knex | Knex.Transaction): Promise<ResumePoint | undefined> {
+  const r = await db.raw(`SELECT resume, EXISTS (SELECT 1 FROM etl.windows WHERE status = 'failed' AND window_start = resume) AS at_failed
+                            FROM (SELECT least(max(window_end) FILTER (WHERE status = 'done'), min(window_start) FILTER (WHERE status = 'failed')) AS resume
+                                    FROM etl.windows) w`);
+  const row = r.rows[0] as { resume: Date | null; at_failed: boolean } | undefined;
+  return row?.resume ? { at: row.resume, atFailedWindow: row.at_failed } : undefined;
+}
+
+/** Every done window, in order (status merges them into covered ranges and gaps). */
+export async function doneWindows(db: Knex | Knex.Transaction): Promise<TimeWindow[]> {
+  const r = await db.raw(`SELECT window_start, window_end FROM etl.windows WHERE status = 'done' ORDER BY window_start`);
+  return (r.rows as Array<{ window_start: Date; window_end: Date }>).map((w) => ({ from: w.window_start, to: w.window_end }));
+}
+
+export interface FailedWindow extends TimeWindow {
+  attempts: number;
+  runId: number | null;
+  failedAt: Date;
+  error: string | null;
+}
+
+/** Windows whose last attempt failed, in order, with the reason. */
+export async function failedWindows(db: Knex | Knex.Transaction): Promise<FailedWindow[]> {
+  const r = await db.raw(`SELECT window_start, window_end, attempts, run_id, finished_at, error FROM etl.windows WHERE status = 'failed' ORDER BY window_start`);
+  return (r.rows as Array<{ window_start: Date; window_end: Date; attempts: number; run_id: string | number | null; finished_at: Date; error: string | null }>).map((w) => ({
+    from: w.window_start,
+    to: w.window_end,
+    attempts: w.attempts,
+    runId: w.run_id === null ? null : Number(w.run_id),
+    failedAt: w.finished_at,
+    error: w.error,
+  }));
 }

@@ -2,16 +2,16 @@ import type { Knex } from 'knex';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import type { BodyMeta, ListedSession, MluviiClient } from '../mluvii/client.js';
 import { routingUnavailable } from '../transform/index.js';
-import type { CampaignModes } from './campaign-modes.js';
-import { markWindowDone } from './checkpoints.js';
-import { loadBatch, mergeRange, type BatchResult, type ExtractedSession } from './load-batch.js';
+import type { CampaignModeCache } from './campaign-mode-cache.js';
+import { markWindowDone } from '../load/etl-windows.js';
+import { transformAndLoad, mergeRange, type BatchResult, type ExtractedSession } from './transform-and-load.js';
 import type { TimeWindow } from './windows.js';
 import { payloadCampaignId, payloadId } from '../util/json.js';
 
-export interface WindowJobDeps {
+export interface WindowLoadDeps {
   knex: Knex;
   client: MluviiClient;
-  campaigns: CampaignModes;
+  campaigns: CampaignModeCache;
   runId: number;
   /** Sessions per batch: routing histories of one batch are fetched concurrently. */
   batchSize: number;
@@ -84,7 +84,7 @@ function lastCopies(items: ListedSession[]): ListedSession[] {
  * Extracts one window and loads it in ONE transaction with its done mark: a crash
  * leaves either the whole window or none of it. Memory holds two batches at most, never the window.
  */
-export async function loadWindow(deps: WindowJobDeps, window: TimeWindow): Promise<BatchResult> {
+export async function loadWindow(deps: WindowLoadDeps, window: TimeWindow): Promise<BatchResult> {
   // When the connection dies mid-window, knex reports the failed ROLLBACK; the first error is the reason.
   let firstError: unknown;
   try {
@@ -94,7 +94,7 @@ export async function loadWindow(deps: WindowJobDeps, window: TimeWindow): Promi
   }
 }
 
-async function loadWindowInTransaction(deps: WindowJobDeps, window: TimeWindow, noteError: (err: unknown) => void): Promise<BatchResult> {
+async function loadWindowInTransaction(deps: WindowLoadDeps, window: TimeWindow, noteError: (err: unknown) => void): Promise<BatchResult> {
   const { knex, client, campaigns } = deps;
   return knex.transaction(async (trx) => {
     try {
@@ -103,7 +103,7 @@ async function loadWindowInTransaction(deps: WindowJobDeps, window: TimeWindow, 
         const sessions = await extracted;
         deps.signal?.throwIfAborted();
         await campaigns.ensure(sessions.map((s) => payloadCampaignId(s.payload)).filter((id): id is number => id !== undefined), client, trx);
-        const r = await loadBatch(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId, window } });
+        const r = await transformAndLoad(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId, window } });
         total.sessions += r.sessions;
         total.sessionsChanged += r.sessionsChanged;
         total.rejects += r.rejects;

@@ -2,18 +2,18 @@ import type { Knex } from 'knex';
 import { MluviiApiError } from '../mluvii/client.js';
 import type { MluviiClient } from '../mluvii/client.js';
 import type { Logger } from '../log.js';
-import type { CampaignModes } from './campaign-modes.js';
-import { markWindowFailed, uncoveredParts } from './checkpoints.js';
+import type { CampaignModeCache } from './campaign-mode-cache.js';
+import { markWindowFailed, uncoveredParts } from '../load/etl-windows.js';
 import { createProgress, type Progress } from './progress.js';
-import type { RunCounts } from './runs.js';
-import { loadWindow } from './window-job.js';
+import type { RunCounts } from '../load/etl-runs.js';
+import { loadWindow } from './window-load.js';
 import { describeWindow, type TimeWindow } from './windows.js';
 import { describeError } from './describe-error.js';
 
-export interface ExtractWindowsDeps {
+export interface WindowLoopDeps {
   knex: Knex;
   client: MluviiClient;
-  campaigns: CampaignModes;
+  campaigns: CampaignModeCache;
   runId: number;
   counts: RunCounts;
   logger: Logger;
@@ -55,7 +55,7 @@ function stopReason(err: unknown, previousWasOutage: boolean): string | undefine
  * unavailable: then the run stops (one clear failure, not every remaining window failing the same
  * way) and the next run resumes at the failed window. Returns the failures.
  */
-export async function extractWindows(deps: ExtractWindowsDeps, windows: TimeWindow[], force: boolean): Promise<ExtractOutcome> {
+export async function loadWindows(deps: WindowLoopDeps, windows: TimeWindow[], force: boolean): Promise<ExtractOutcome> {
   const failures: string[] = [];
   const state = { stopped: undefined as string | undefined, previousWasOutage: false };
   const progress = createProgress({ totalWindows: windows.length, logger: deps.logger, label: deps.label });
@@ -87,7 +87,7 @@ export async function extractWindows(deps: ExtractWindowsDeps, windows: TimeWind
 
 /** One window: loaded, or recorded as failed; sets `state.stopped` when the remaining windows must not be tried. */
 async function extractOne(
-  deps: ExtractWindowsDeps,
+  deps: WindowLoopDeps,
   w: TimeWindow,
   failures: string[],
   progress: Progress,

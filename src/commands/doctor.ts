@@ -3,17 +3,17 @@
  * requests at most; one line per check (ok / warn / FAIL, with a hint); exit 0 when nothing
  * failed, else 1.
  */
-import type { CommandHandler } from '../cli.js';
+import { apiChecks } from '../doctor/api-checks.js';
+import { fail, renderCheck, type Check } from '../doctor/check.js';
+import { databaseChecks } from '../doctor/database-checks.js';
+import { Probe } from '../doctor/probe.js';
 import { localDate, localDayStart } from '../pipeline/windows.js';
-import { apiChecks } from './api-checks.js';
-import { fail, renderCheck, type Check } from './check.js';
-import { databaseChecks } from './database-checks.js';
-import { Probe } from './probe.js';
+import type { CliCommand, CommandHandler } from './command.js';
 
 /** Upper bound on API requests of one doctor run (token excluded). */
 export const DOCTOR_MAX_REQUESTS = 40;
 
-export const doctorCommand: CommandHandler = async ({ config, print }) => {
+const checkEverything: CommandHandler = async ({ config, print }) => {
   const now = new Date();
   const checks: Check[] = [];
   print(`mluvii-etl doctor: API ${config.mluviiBaseUrl}, days in ${config.reportTz}`);
@@ -41,4 +41,10 @@ export const doctorCommand: CommandHandler = async ({ config, print }) => {
   const failed = count('fail');
   print(`${count('ok')} ok, ${count('warn')} warning(s), ${failed} failure(s)${failed ? ': fix the FAIL lines before the first night' : ''}`);
   return failed ? 1 : 0;
+};
+
+export const doctorCommand: CliCommand = {
+  name: 'doctor',
+  summary: 'check the tenant and the warehouse before the first night (read-only, a few dozen requests)',
+  handler: checkEverything,
 };

@@ -10,7 +10,7 @@ import { storedCampaignModes, upsertCampaign } from '../load/dimensions.js';
  * ring_s NULL and the flag `unknown_campaign_mode`, and the next run asks again
  * (campaign-reresolve.ts then fixes the sessions already loaded).
  */
-export class CampaignModes {
+export class CampaignModeCache {
   private readonly warned = new Set<number>();
   private warnedForbidden = false;
 
@@ -19,12 +19,12 @@ export class CampaignModes {
     private readonly logger?: Logger,
   ) {}
 
-  static async fromDatabase(knex: Knex): Promise<CampaignModes> {
-    return new CampaignModes(await storedCampaignModes(knex));
+  static async fromDatabase(knex: Knex): Promise<CampaignModeCache> {
+    return new CampaignModeCache(await storedCampaignModes(knex));
   }
 
-  static fresh(logger?: Logger): CampaignModes {
-    return new CampaignModes(new Map(), logger);
+  static fresh(logger?: Logger): CampaignModeCache {
+    return new CampaignModeCache(new Map(), logger);
   }
 
   /** Fetches the campaigns not seen yet in this run and stores what the API said. */

@@ -2,10 +2,11 @@
  * `npx mluvii-etl simulator [--port 8080] [--seed 1] [--misbehave]`: serves the fake API until
  * SIGINT/SIGTERM and prints the settings that point the ETL at it.
  */
-import type { CommandHandler } from '../cli.js';
+import { Option } from 'commander';
 import { UsageError } from '../errors.js';
-import { MISBEHAVE_PRESET, type Misbehaviour } from './misbehaviour.js';
-import { startSimulator, type SimulatedFiles } from './server.js';
+import { MISBEHAVE_PRESET, type Misbehaviour } from '../simulator/misbehaviour.js';
+import { startSimulator, type SimulatedFiles } from '../simulator/server.js';
+import type { CliCommand, CommandHandler } from './command.js';
 
 function intFlag(opts: Record<string, unknown>, name: string, min: number, max: number): number {
   const raw = String(opts[name]);
@@ -48,7 +49,7 @@ function filesFlag(raw: unknown): SimulatedFiles {
   return parsed as SimulatedFiles;
 }
 
-export const simulatorCommand: CommandHandler = async ({ opts, logger, print }) => {
+const serve: CommandHandler = async ({ opts, logger, print }) => {
   const port = intFlag(opts, 'port', 0, 65_535);
   const seed = intFlag(opts, 'seed', 0, 2 ** 31 - 1);
   const switches = misbehaviourFlag(opts.misbehaviour);
@@ -73,4 +74,17 @@ export const simulatorCommand: CommandHandler = async ({ opts, logger, print }) 
   await stopped;
   logger.info({ signal }, 'simulator stopped');
   return 0;
+};
+
+export const simulatorCommand: CliCommand = {
+  name: 'simulator',
+  summary: 'serve a fake mluvii API on localhost (for demos and tests)',
+  options: [
+    new Option('--port <n>', 'port to listen on').default('8080'),
+    new Option('--seed <n>', 'seed of the simulated contact center').default('1'),
+    new Option('--misbehave', 'switch on 429s, 5xx, slow answers, a page-size cap and malformed items'),
+    new Option('--misbehaviour <json>', 'misbehaviour switches as JSON, e.g. \'{"usersAnswer":403,"unstableOrder":true}\' (src/simulator/misbehaviour.ts)'),
+    new Option('--files <json>', 'recordings and shared files switches as JSON, e.g. \'{"expiredUrlRate":0.2,"foreignUnsignedRate":0.05}\' (src/simulator/files.ts)'),
+  ],
+  handler: serve,
 };

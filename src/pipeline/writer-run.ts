@@ -4,16 +4,16 @@ import { requireDatabaseUrl } from '../config.js';
 import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrations.js';
 import { LockBusyError } from '../errors.js';
-import { syncReportingSettings } from '../load/reporting-settings.js';
+import { syncReportingSettings } from '../admin/reporting-settings.js';
 import { rebuildAllReportingSummaries } from '../load/reporting-summaries.js';
 import { registerSecrets, scrubSecrets, type Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
 import { databasePassword } from '../config.js';
 import { describeError } from './describe-error.js';
-import { closeAbandonedRuns, emptyCounts, finishRun, startRun, type RunCounts, type RunKind } from './runs.js';
-import { acquireWriterLock } from './writer-lock.js';
+import { closeAbandonedRuns, emptyCounts, finishRun, startRun, type RunCounts, type RunKind } from '../load/etl-runs.js';
+import { acquireWriterLock } from '../load/writer-lock.js';
 
-export interface WriterJobContext {
+export interface WriterRunContext {
   knex: Knex;
   runId: number;
   counts: RunCounts;
@@ -31,7 +31,7 @@ export interface JobOutcome {
 }
 
 /** Who runs the job: settings, logger, and where the closing summary line goes (stdout). */
-export interface WriterJobHost {
+export interface WriterRunHost {
   config: Config;
   logger: Logger;
   print: (line: string) => void;
@@ -58,11 +58,11 @@ export function summaryLine(kind: RunKind, status: 'succeeded' | 'failed', count
  * one-writer lock, open an etl.runs row, do the work, close the row as succeeded or failed,
  * print one summary line. Returns the exit code (0 or 1).
  */
-export async function runWriterJob(
-  host: WriterJobHost,
+export async function runAsWriter(
+  host: WriterRunHost,
   kind: RunKind,
   args: Record<string, unknown>,
-  work: (ctx: WriterJobContext) => Promise<JobOutcome>,
+  work: (ctx: WriterRunContext) => Promise<JobOutcome>,
 ): Promise<number> {
   const { config, logger, print, client } = host;
   const started = Date.now();

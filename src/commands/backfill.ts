@@ -1,0 +1,31 @@
+import { Option } from 'commander';
+import { UsageError } from '../errors.js';
+import { backfillRange } from '../pipeline/backfill.js';
+import { parseSettingDuration } from '../util/setting-duration.js';
+import type { CliCommand, CommandHandler } from './command.js';
+import { timeRangeOptions } from './time-options.js';
+
+/** `backfill --from --to [--force] [--window]`. */
+const backfill: CommandHandler = async ({ config, logger, opts, print }) => {
+  const { from, to } = timeRangeOptions(opts, config.reportTz);
+  if (!from || !to) throw new UsageError('backfill needs both --from and --to');
+  let windowMs = config.etlWindowMs;
+  if (opts.window !== undefined) {
+    const ms = parseSettingDuration(String(opts.window));
+    if (ms === undefined) throw new UsageError(`--window must be a duration such as 6h or 1d, got "${String(opts.window)}"`);
+    windowMs = ms;
+  }
+  return backfillRange({ config, logger, print }, { from, to, windowMs, force: Boolean(opts.force) });
+};
+
+export const backfillCommand: CliCommand = {
+  name: 'backfill',
+  summary: 'load the half-open range [from, to), window by window; what done windows already cover is skipped',
+  options: [
+    new Option('--from <when>', 'start: a day in REPORT_TZ (2026-01-31) or an ISO instant').makeOptionMandatory(),
+    new Option('--to <when>', 'end (exclusive): a day in REPORT_TZ or an ISO instant').makeOptionMandatory(),
+    new Option('--force', 'reload windows that are already done'),
+    new Option('--window <length>', 'window length, e.g. 1d or 6h (default: ETL_WINDOW)'),
+  ],
+  handler: backfill,
+};

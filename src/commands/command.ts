@@ -1,0 +1,23 @@
+import type { Option } from 'commander';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+
+/** What every command gets: validated settings, the one logger, and its parsed flags. */
+export interface CommandContext {
+  config: Config;
+  logger: Logger;
+  opts: Record<string, unknown>;
+  /** Output meant for the person at the terminal (tables, summaries); logs go to stderr. */
+  print: (line: string) => void;
+}
+
+/** Does the command's work; returns the exit code (0 ok, 1 failed; a UsageError means 2). */
+export type CommandHandler = (ctx: CommandContext) => Promise<number>;
+
+/** One command of the CLI: its name, one line of help, its options and its handler. */
+export interface CliCommand {
+  name: string;
+  summary: string;
+  options?: Option[];
+  handler: CommandHandler;
+}

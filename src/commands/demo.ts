@@ -1,0 +1,26 @@
+import { Option } from 'commander';
+import { redactUrl } from '../config.js';
+import { UsageError } from '../errors.js';
+import { runDemo } from '../pipeline/demo.js';
+import type { CliCommand, CommandHandler } from './command.js';
+
+const demo: CommandHandler = async ({ config, logger, opts, print }) => {
+  const days = Number(opts.days ?? 7);
+  if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError(`--days must be a whole number from 1 to 366, got "${String(opts.days)}"`);
+  const databaseUrl = opts.databaseUrl === undefined ? undefined : String(opts.databaseUrl);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    throw new UsageError(`--database-url must be a postgres:// connection string, got "${redactUrl(databaseUrl)}"`);
+  }
+  return runDemo({ config, logger, print }, { days, keepRunning: Boolean(opts.keepRunning), databaseUrl });
+};
+
+export const demoCommand: CliCommand = {
+  name: 'demo',
+  summary: 'simulator + its own embedded Postgres + migrate + a week of simulated sessions + KPIs (never touches DATABASE_URL)',
+  options: [
+    new Option('--days <n>', 'how many simulated days to load').default('7'),
+    new Option('--keep-running', 'stay up until Ctrl-C so you can query it'),
+    new Option('--database-url <url>', 'load into this database instead of the demo\'s own embedded Postgres (DATABASE_URL is never used)'),
+  ],
+  handler: demo,
+};

@@ -1,0 +1,23 @@
+import { backfillCommand } from './backfill.js';
+import type { CliCommand } from './command.js';
+import { demoCommand } from './demo.js';
+import { doctorCommand } from './doctor.js';
+import { filesCommand } from './files.js';
+import { migrateCommand } from './migrate.js';
+import { reprocessCommand } from './reprocess.js';
+import { runCommand } from './run.js';
+import { simulatorCommand } from './simulator.js';
+import { statusCommand } from './status.js';
+
+/** Every command, in the order `--help` lists them. Each module holds its options and its handler. */
+export const COMMANDS: readonly CliCommand[] = [
+  doctorCommand,
+  migrateCommand,
+  runCommand,
+  backfillCommand,
+  reprocessCommand,
+  filesCommand,
+  statusCommand,
+  simulatorCommand,
+  demoCommand,
+];

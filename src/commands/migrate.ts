@@ -1,0 +1,30 @@
+import { setUpReaderRole } from '../admin/reader-role-setup.js';
+import { syncReportingSettings } from '../admin/reporting-settings.js';
+import { requireDatabaseUrl } from '../config.js';
+import { createKnex } from '../db/knex.js';
+import { migrateLatest } from '../db/migrations.js';
+import type { CliCommand, CommandHandler } from './command.js';
+
+const migrate: CommandHandler = async ({ config, logger, print }) => {
+  const knex = createKnex(requireDatabaseUrl(config), { max: 1 });
+  try {
+    const applied = await migrateLatest(knex);
+    await syncReportingSettings(knex, config);
+    const shortfall = await setUpReaderRole(knex, config);
+    if (shortfall) {
+      const role = config.reportingRole;
+      const message = `the BI role ${role} is not fully set up: ${shortfall.user} may not manage roles (${shortfall.why}). An admin must run: ${shortfall.statements.join('; ')}; — then run migrate again`;
+      logger.warn({ role, statements: shortfall.statements }, message);
+      print(`warning: ${message}`);
+    }
+    // Said once, on stdout (a log line saying the same would print it twice on a terminal).
+    logger.debug({ applied }, applied.length ? 'migrations applied' : 'database already up to date');
+    print(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'database already up to date');
+    print(`reporting settings: REPORT_TZ=${config.reportTz}, SERVICE_LEVEL_SECONDS=${config.serviceLevelSeconds}; BI role: ${config.reportingRole}`);
+    return 0;
+  } finally {
+    await knex.destroy();
+  }
+};
+
+export const migrateCommand: CliCommand = { name: 'migrate', summary: 'apply the database migrations (idempotent)', handler: migrate };

@@ -1,0 +1,11 @@
+import { Option } from 'commander';
+import { reprocessRange } from '../pipeline/reprocess.js';
+import type { CliCommand } from './command.js';
+import { timeRangeOptions } from './time-options.js';
+
+export const reprocessCommand: CliCommand = {
+  name: 'reprocess',
+  summary: 'rebuild core facts from the stored raw payloads, with no API calls',
+  options: [new Option('--from <when>', 'only sessions created at or after'), new Option('--to <when>', 'only sessions created before')],
+  handler: ({ config, logger, opts, print }) => reprocessRange({ config, logger, print }, timeRangeOptions(opts, config.reportTz)),
+};

@@ -1,0 +1,200 @@
+import type { Knex } from 'knex';
+import { type Config, redactUrl } from '../config.js';
+import { doneWindows, failedWindows as readFailedWindows } from '../load/etl-windows.js';
+import { lastOperatorNamesSource, lastRunOf, lastSuccessfulLoad, latestSettledRate, recentRuns, type RunKind, type RunRecord } from '../load/etl-runs.js';
+import type { FileCounts } from '../load/session-files.js';
+import { fileFigures, incompleteSessionCounts, isMigrated, operatorNameCounts, qualityFlagsSince, rejectsByReason } from '../load/status-figures.js';
+import { isWriterLockHeld } from '../load/writer-lock.js';
+import { DAY_MS, dayjs } from '../util/dates.js';
+import { mergeRanges, subtractRanges, type TimeWindow } from '../util/time-range.js';
+import { planNextRun } from './next-run.js';
+import { localDayStart } from './windows.js';
+
+/**
+ * Everything `status` shows, as data (`status --json` prints exactly this): read from the
+ * warehouse through src/load, with the next run's start taken from planNextRun, the rule `run`
+ * itself follows.
+ */
+
+/** No successful run/backfill for this long fails `status --check`. */
+export const STALE_AFTER_HOURS = 36;
+const RUN_KINDS: RunKind[] = ['run', 'backfill', 'reprocess'];
+
+/** A range in REPORT_TZ: local wall-clock bounds for people, ISO instants for machines. */
+export interface LocalRange {
+  from: string;
+  to: string;
+  fromInstant: string;
+  toInstant: string;
+  days: number;
+}
+
+export interface RunSummary {
+  runId: number;
+  kind: RunKind;
+  /** 'died' = still marked running but no process holds the writer lock (killed; closed by the next writer). */
+  status: 'running' | 'succeeded' | 'failed' | 'died';
+  startedAt: string;
+  finishedAt: string | null;
+  durationSeconds: number | null;
+  windowsDone: number;
+  windowsFailed: number;
+  windowsSkipped: number;
+  sessions: number;
+  sessionsChanged: number;
+  rejects: number;
+  apiRequests: number;
+  apiRateLimited: number;
+  apiRetries: number;
+  operatorNames: string | null;
+  error: string | null;
+}
+
+export interface StatusReport {
+  database: string;
+  reportTz: string;
+  migrated: boolean;
+  coverage: LocalRange[];
+  gaps: LocalRange[];
+  lastRuns: Partial<Record<RunKind, RunSummary>>;
+  recentRuns: RunSummary[];
+  failedWindows: Array<{ from: string; to: string; fromInstant: string; toInstant: string; attempts: number; runId: number | null; failedAt: string; reason: string }>;
+  qualityFlagsLast7Days: Record<string, number>;
+  sessionsLast7Days: number;
+  rejectsByReason: Array<{ reason: string; count: number; lastSeen: string }>;
+  incomplete: { count: number; oldestCreated: string | null; givenUp: number };
+  operatorNames: { source: string | null; fromRun: number | null; operators: number; withName: number };
+  nextRun: { from: string; fromInstant: string; to: string; toInstant: string; because: string };
+  check: { ok: boolean; problems: string[]; lastSuccess: string | null };
+  /** Recordings and shared files by state, with the commonest failure reasons (absent before that migration). */
+  files?: FileCounts & { failedBecause: Array<{ reason: string; files: number }> };
+  /** With MLUVII_RPS=auto: the rate the latest such run settled on. */
+  settledRate?: { rps: number; runId: number; kind: string };
+}
+
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+/** --check is one line for a pager: long reasons are cut (`status` shows them whole). */
+const clip = (s: string, max = 240) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+function localRange(r: TimeWindow, tz: string): LocalRange {
+  return {
+    from: localClock(r.from, tz),
+    to: localClock(r.to, tz),
+    fromInstant: r.from.toISOString(),
+    toInstant: r.to.toISOString(),
+    days: Math.round(((r.to.getTime() - r.from.getTime()) / DAY_MS) * 10) / 10,
+  };
+}
+
+/** "2026-10-24" at a local midnight, else "2026-10-24 13:55". */
+function localClock(d: Date, tz: string): string {
+  const local = dayjs(d).tz(tz);
+  return local.format('HH:mm:ss.SSS') === '00:00:00.000' ? local.format('YYYY-MM-DD') : local.format(local.second() || local.millisecond() ? 'YYYY-MM-DD HH:mm:ss' : 'YYYY-MM-DD HH:mm');
+}
+
+function runSummary(r: RunRecord, lockHeld: boolean): RunSummary {
+  return {
+    runId: r.runId,
+    kind: r.kind,
+    status: r.status === 'running' && !lockHeld ? 'died' : r.status,
+    startedAt: r.startedAt.toISOString(),
+    finishedAt: iso(r.finishedAt),
+    durationSeconds: r.finishedAt ? Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 100) / 10 : null,
+    windowsDone: r.windowsDone,
+    windowsFailed: r.windowsFailed,
+    windowsSkipped: r.windowsSkipped,
+    sessions: r.sessionsSeen,
+    sessionsChanged: r.sessionsChanged,
+    rejects: r.rejects,
+    apiRequests: r.apiRequests,
+    apiRateLimited: r.apiRateLimited,
+    apiRetries: r.apiRetries,
+    operatorNames: r.operatorNames,
+    error: r.error,
+  };
+}
+
+/** Everything `status` shows, read-only, as data (`status --json` prints exactly this). */
+export async function collectStatus(knex: Knex, config: Config, now: Date): Promise<StatusReport> {
+  const tz = config.reportTz;
+  const base = { database: redactUrl(config.databaseUrl ?? ''), reportTz: tz };
+  const migrated = await isMigrated(knex);
+  const plan0 = { from: '', fromInstant: '', to: '', toInstant: '', because: '' };
+  if (!migrated) {
+    return {
+      ...base, migrated, coverage: [], gaps: [], lastRuns: {}, recentRuns: [], failedWindows: [], qualityFlagsLast7Days: {}, sessionsLast7Days: 0,
+      rejectsByReason: [], incomplete: { count: 0, oldestCreated: null, givenUp: 0 }, operatorNames: { source: null, fromRun: null, operators: 0, withName: 0 },
+      nextRun: plan0, check: { ok: false, problems: ['the database is not migrated (run `npx mluvii-etl migrate`)'], lastSuccess: null },
+    };
+  }
+  const lockHeld = await isWriterLockHeld(knex);
+
+  const covered = mergeRanges(await doneWindows(knex));
+  const gaps = covered.length > 1 ? subtractRanges({ from: covered[0].to, to: covered[covered.length - 1].from }, covered) : [];
+
+  const recent = (await recentRuns(knex, 10)).map((r) => runSummary(r, lockHeld));
+  const lastRuns: Partial<Record<RunKind, RunSummary>> = {};
+  for (const kind of RUN_KINDS) {
+    const r = await lastRunOf(knex, kind);
+    if (r) lastRuns[kind] = runSummary(r, lockHeld);
+  }
+
+  const failedWindows = (await readFailedWindows(knex)).map((w) => ({
+    ...(({ from, to, fromInstant, toInstant }) => ({ from, to, fromInstant, toInstant }))(localRange(w, tz)),
+    attempts: w.attempts,
+    runId: w.runId,
+    failedAt: w.failedAt.toISOString(),
+    reason: w.error ?? '(no reason recorded)',
+  }));
+
+  const week = await qualityFlagsSince(knex, localDayStart(now, -7, tz));
+  const rejects = (await rejectsByReason(knex)).map((r) => ({ reason: r.reason, count: r.count, lastSeen: r.lastSeen.toISOString() }));
+  const inc = await incompleteSessionCounts(knex);
+  const names = await lastOperatorNamesSource(knex);
+  const ops = await operatorNameCounts(knex);
+  const plan = await planNextRun(knex, config, now);
+
+  // --check: what a monitor pages on.
+  const problems: string[] = [];
+  const latest = recent.find((r: RunSummary) => r.status !== 'running');
+  if (latest && (latest.status === 'failed' || latest.status === 'died')) {
+    // When windows failed, their line below gives the reason; the run's own error would repeat it.
+    const why = latest.error && !(latest.windowsFailed > 0 && failedWindows.length > 0) ? `: ${clip(oneLine(latest.error))}` : '';
+    problems.push(`the last ${latest.kind} (run ${latest.runId}, started ${latest.startedAt}) ${latest.status === 'died' ? 'died without finishing' : 'failed'}${why}`);
+  }
+  if (failedWindows.length) {
+    const f = failedWindows[0];
+    problems.push(`${failedWindows.length} failed window(s), the first [${f.from}, ${f.to}) ${tz}: ${clip(oneLine(f.reason))}`);
+  }
+  const success = await lastSuccessfulLoad(knex);
+  if (!success || now.getTime() - success.getTime() > STALE_AFTER_HOURS * 3_600_000) {
+    problems.push(success ? `no run or backfill has succeeded for ${Math.floor((now.getTime() - success.getTime()) / 3_600_000)} h (last ${success.toISOString()}; limit ${STALE_AFTER_HOURS} h)` : 'no run or backfill has ever succeeded');
+  }
+
+  return {
+    ...base,
+    migrated,
+    coverage: covered.map((r) => localRange(r, tz)),
+    gaps: gaps.map((r) => localRange(r, tz)),
+    lastRuns,
+    recentRuns: recent,
+    failedWindows,
+    qualityFlagsLast7Days: Object.fromEntries(week.flags.map((f) => [f.flag, f.sessions])),
+    sessionsLast7Days: week.sessions,
+    rejectsByReason: rejects,
+    incomplete: { count: inc.pending, oldestCreated: iso(inc.oldestCreated), givenUp: inc.givenUp },
+    operatorNames: { source: names?.source ?? null, fromRun: names ? names.runId : null, ...ops },
+    nextRun: { from: localClock(plan.from, tz), fromInstant: plan.from.toISOString(), to: localClock(plan.to, tz), toInstant: plan.to.toISOString(), because: plan.because },
+    check: { ok: problems.length === 0, problems, lastSuccess: iso(success) },
+    files: await fileFigures(knex),
+    settledRate: await settledRate(knex),
+  };
+}
+
+
+async function settledRate(knex: Knex): Promise<StatusReport['settledRate']> {
+  const r = await latestSettledRate(knex);
+  return r && { rps: r.rps, runId: r.runId, kind: r.kind };
+}
