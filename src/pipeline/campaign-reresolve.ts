@@ -3,7 +3,9 @@ import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import type { Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
 import type { CampaignModeCache } from './campaign-mode-cache.js';
-import { fromStoredRaw, transformAndLoad, type StoredRawRow } from './transform-and-load.js';
+import { campaignsWithUnknownMode, unknownModeSessions } from '../load/stored-sessions.js';
+import { inTransaction } from '../load/transaction.js';
+import { fromStoredRaw, transformAndLoad } from './transform-and-load.js';
 import type { RunCounts } from '../load/etl-runs.js';
 
 const BATCH = 500;
@@ -23,9 +25,7 @@ export async function reresolveUnknownCampaigns(deps: {
   logger: Logger;
 }): Promise<number> {
   const { knex, campaigns } = deps;
-  const ids = (
-    await knex.raw(`SELECT DISTINCT campaign_id FROM core.sessions WHERE campaign_id IS NOT NULL AND 'unknown_campaign_mode' = ANY(quality_flags)`)
-  ).rows.map((r: { campaign_id: string | number }) => Number(r.campaign_id)) as number[];
+  const ids = await campaignsWithUnknownMode(knex);
   if (ids.length === 0) return 0;
   await campaigns.ensure(ids, deps.client, knex);
   const readable = ids.filter((id) => {
@@ -37,18 +37,10 @@ export async function reresolveUnknownCampaigns(deps: {
   let rebuilt = 0;
   let after = 0;
   for (;;) {
-    const rows = (
-      await knex.raw(
-        `SELECT r.session_id, r.payload, r.routing_history, r.completion_given_up_at, r.text_sanitized
-           FROM core.sessions s JOIN raw.sessions r USING (session_id)
-          WHERE s.campaign_id = ANY(?::bigint[]) AND 'unknown_campaign_mode' = ANY(s.quality_flags) AND s.session_id > ?
-          ORDER BY s.session_id LIMIT ${BATCH}`,
-        [readable, after],
-      )
-    ).rows as Array<StoredRawRow & { session_id: string }>;
+    const rows = await unknownModeSessions(knex, readable, after, BATCH);
     if (rows.length === 0) break;
-    after = Number(rows[rows.length - 1].session_id);
-    await knex.transaction(async (trx) => {
+    after = rows[rows.length - 1].session_id;
+    await inTransaction(knex, async (trx) => {
       const r = await transformAndLoad(
         trx,
         rows.map(fromStoredRaw),

@@ -21,6 +21,7 @@ import type { Config } from '../config.js';
 import { FilesDirError, PARTIAL_DIR, prepareFilesDir, removeStored, storeAtomically, storedSize, sweepPartialFiles } from '../files/store.js';
 import { dayInZone, storedRelativePath } from '../files/safe-path.js';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
+import { inTransaction } from '../load/transaction.js';
 import {
   expiredStoredFiles, forgetStored, markDeleted, pendingFiles, recordDownload, storedFiles, storedPayloads, type DownloadRecord, type FileSelection,
   type PendingFile,
@@ -179,7 +180,7 @@ async function sessionFiles(
     }
     const campaignId = payloadCampaignId(payload);
     if (campaignId !== undefined) await campaigns.ensure([campaignId], deps.client, deps.knex);
-    await deps.knex.transaction(async (trx) => {
+    await inTransaction(deps.knex, async (trx) => {
       // The routing history is not part of the file question: the stored one is kept.
       const r = await transformAndLoad(trx, [{ payload, routingHistory: stored?.routingHistory }], {
         campaignMode: campaigns.lookup,

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import { markCompletionGivenUp } from '../load/raw-sessions.js';
+import { completionOf, doneWindowsHolding, payloadsChangedSinceStored, pendingIncompleteSessions, storedRawSessions } from '../load/stored-sessions.js';
+import { inTransaction } from '../load/transaction.js';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import type { BodyMeta, ListedSession, MluviiClient } from '../mluvii/client.js';
 import { payloadId } from '../util/json.js';
@@ -23,14 +25,7 @@ export async function refetchIncompleteSessions(
 ): Promise<{ refetched: number; completed: number; givenUp: number }> {
   const { knex, client, campaigns } = deps;
   const giveUpBefore = new Date(opts.now.getTime() - opts.maxAgeMs);
-  let pending = (
-    await knex.raw(
-      `SELECT s.session_id, s.created_at FROM core.sessions s JOIN raw.sessions r USING (session_id)
-        WHERE NOT s.is_complete AND r.completion_given_up_at IS NULL
-          AND (?::timestamptz IS NULL OR s.created_at < ?::timestamptz) ORDER BY s.session_id`,
-      [opts.fetchedFrom ?? null, opts.fetchedFrom ?? null],
-    )
-  ).rows as Array<{ session_id: number; created_at: Date }>;
+  let pending = await pendingIncompleteSessions(knex, opts.fetchedFrom);
   const totals = { refetched: 0, completed: 0, givenUp: 0 };
   const requestsBefore = client.requestCount;
   const relisted = await relistDenseWindows(deps, pending.filter((p) => p.created_at >= giveUpBefore), totals);
@@ -58,17 +53,9 @@ export async function refetchIncompleteSessions(
     const tooOld = new Set(fetched.filter((f) => f.created_at < giveUpBefore).map((f) => f.session_id));
     const lost = fetched.filter((f) => f.payload === undefined && tooOld.has(f.session_id)).map((f) => f.session_id);
     if (lost.length) {
-      const stored = (
-        await knex.raw(`SELECT session_id, payload, routing_history, text_sanitized FROM raw.sessions WHERE session_id = ANY(?::bigint[])`, [lost])
-      ).rows as Array<{
-        session_id: number;
-        payload: unknown;
-        routing_history: unknown;
-        text_sanitized: boolean;
-      }>;
-      for (const s of stored) {
+      for (const s of await storedRawSessions(knex, lost)) {
         found.push({
-          session_id: Number(s.session_id),
+          session_id: s.session_id,
           created_at: giveUpBefore,
           payload: s.payload,
           routingHistory: s.routing_history,
@@ -82,7 +69,7 @@ export async function refetchIncompleteSessions(
       client,
       knex,
     );
-    await knex.transaction(async (trx) => {
+    await inTransaction(knex, async (trx) => {
       // Too old and still running: transformed once, with never_completed (the transform adds
       // the flag only when the session is in fact incomplete).
       const sessions: ExtractedSession[] = found.map((f) => ({
@@ -93,14 +80,12 @@ export async function refetchIncompleteSessions(
         textChecked: f.textChecked,
       }));
       const r = await transformAndLoad(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
-      const state = (
-        await trx.raw(`SELECT session_id, is_complete FROM core.sessions WHERE session_id = ANY(?::bigint[])`, [found.map((f) => f.session_id)])
-      ).rows as Array<{ session_id: number; is_complete: boolean }>;
-      const givenUp = state.filter((x) => !x.is_complete && tooOld.has(Number(x.session_id))).map((x) => Number(x.session_id));
+      const complete = await completionOf(trx, found.map((f) => f.session_id));
+      const givenUp = [...complete].filter(([id, isComplete]) => !isComplete && tooOld.has(id)).map(([id]) => id);
       await markCompletionGivenUp(trx, givenUp);
       if (r.changedRange) await refreshReportingSummaries(trx, r.changedRange);
       totals.givenUp += givenUp.length;
-      totals.completed += state.filter((x) => x.is_complete).length;
+      totals.completed += [...complete.values()].filter(Boolean).length;
       totals.refetched += found.length;
       deps.counts.sessionsSeen += found.length;
       deps.counts.sessionsChanged += r.sessionsChanged;
@@ -128,49 +113,29 @@ async function relistDenseWindows(
   const done = new Set<number>();
   if (pending.length === 0) return done;
   const { knex, client, campaigns } = deps;
-  const windows = (
-    await knex.raw(
-      `SELECT w.window_start, w.window_end, array_agg(p.id) AS ids,
-              (SELECT count(*) FROM raw.sessions r WHERE r.created_at >= w.window_start AND r.created_at < w.window_end) AS total
-         FROM etl.windows w JOIN unnest(?::bigint[], ?::timestamptz[]) AS p(id, created) ON p.created >= w.window_start AND p.created < w.window_end
-        WHERE w.status = 'done' GROUP BY w.window_start, w.window_end ORDER BY w.window_start`,
-      [pending.map((p) => p.session_id), pending.map((p) => p.created_at)],
-    )
-  ).rows as Array<{ window_start: Date; window_end: Date; ids: number[]; total: number }>;
-  for (const w of windows) {
-    const ids = new Set(w.ids.map(Number));
+  for (const w of await doneWindowsHolding(knex, pending)) {
+    const ids = new Set(w.ids);
     // Pages to list the window (and the empty page that ends it) against one detail request per pending session.
-    if (Math.ceil(Number(w.total) / deps.batchSize) + 1 >= ids.size) continue;
+    if (Math.ceil(w.storedSessions / deps.batchSize) + 1 >= ids.size) continue;
     const listed = new Map<number, ListedSession>();
-    for await (const item of client.listSessions({ from: w.window_start, to: w.window_end })) {
+    for await (const item of client.listSessions({ from: w.from, to: w.to })) {
       const id = payloadId(item.payload);
       if (id !== undefined && ids.has(id)) listed.set(id, item);
     }
     if (listed.size === 0) continue;
     // Unchanged list items: nothing new to fetch (the session is still running; the next run looks again).
-    const changedIds = new Set(
-      (
-        await knex.raw(
-          `SELECT (e->>'id')::bigint AS id FROM jsonb_array_elements(?::jsonb) e
-             LEFT JOIN raw.sessions r ON r.session_id = (e->>'id')::bigint
-            WHERE r.payload IS DISTINCT FROM e`,
-          // As stored: with the characters Postgres refuses replaced (a NUL in a list item).
-          [JSON.stringify([...listed.values()].map((i) => sanitizeJson(i.payload).value))],
-        )
-      ).rows.map((r: { id: number }) => Number(r.id)),
-    );
+    // As stored: with the characters Postgres refuses replaced (a NUL in a list item).
+    const changedIds = await payloadsChangedSinceStored(knex, [...listed.values()].map((i) => sanitizeJson(i.payload).value));
     const changed = [...listed].filter(([id]) => changedIds.has(id)).map(([, item]) => item);
     for (let i = 0; i < changed.length; i += deps.batchSize) {
       const slice = changed.slice(i, i + deps.batchSize);
       const sessions = await withRoutingHistories(client, slice);
       await campaigns.ensure(sessions.map((x) => payloadCampaignId(x.payload)).filter((id): id is number => id !== undefined), client, knex);
-      await knex.transaction(async (trx) => {
+      await inTransaction(knex, async (trx) => {
         const r = await transformAndLoad(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
         if (r.changedRange) await refreshReportingSummaries(trx, r.changedRange);
-        const state = (
-          await trx.raw(`SELECT count(*) FILTER (WHERE is_complete) AS n FROM core.sessions WHERE session_id = ANY(?::bigint[])`, [slice.map((x) => payloadId(x.payload) ?? 0)])
-        ).rows[0];
-        totals.completed += Number(state.n);
+        const complete = await completionOf(trx, slice.map((x) => payloadId(x.payload) ?? 0));
+        totals.completed += [...complete.values()].filter(Boolean).length;
         deps.counts.sessionsChanged += r.sessionsChanged;
         deps.counts.rejects += r.rejects;
       });

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { insertRejects, type RejectContext } from '../load/rejects.js';
 import { upsertRawSessions, type RawSession } from '../load/raw-sessions.js';
 import { upsertSessionFacts } from '../load/session-facts.js';
+import type { StoredRawRow } from '../load/stored-sessions.js';
 import type { CampaignModeLookup } from '../mluvii/types.js';
 import { transformSession } from '../transform/index.js';
 import type { Reject, SessionFacts } from '../transform/types.js';
@@ -20,16 +21,8 @@ export interface ExtractedSession {
   setAside?: { sessionId: number | null; reason: string; rawText: string };
 }
 
-/** A row of raw.sessions as reprocess and the campaign re-read select it. */
-export interface StoredRawRow {
-  payload: unknown;
-  routing_history: unknown;
-  completion_given_up_at: Date | null;
-  text_sanitized: boolean;
-}
-
 /** A session read back from raw, ready for transformAndLoad (facts only: raw is already there). */
-export function fromStoredRaw(row: StoredRawRow): ExtractedSession {
+export function fromStoredRaw(row: Omit<StoredRawRow, 'session_id'>): ExtractedSession {
   return {
     payload: row.payload,
     routingHistory: row.routing_history,

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
+import { inTransaction } from '../load/transaction.js';
 import type { BodyMeta, ListedSession, MluviiClient } from '../mluvii/client.js';
 import { routingUnavailable } from '../transform/index.js';
 import type { CampaignModeCache } from './campaign-mode-cache.js';
@@ -96,7 +97,7 @@ export async function loadWindow(deps: WindowLoadDeps, window: TimeWindow): Prom
 
 async function loadWindowInTransaction(deps: WindowLoadDeps, window: TimeWindow, noteError: (err: unknown) => void): Promise<BatchResult> {
   const { knex, client, campaigns } = deps;
-  return knex.transaction(async (trx) => {
+  return inTransaction(knex, async (trx) => {
     try {
       const total: BatchResult = { sessions: 0, sessionsChanged: 0, rejects: 0 };
       const write = async (items: ListedSession[], extracted: Promise<ExtractedSession[]>) => {
