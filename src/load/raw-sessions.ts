@@ -16,10 +16,10 @@ export const rawSessionHash = (s: RawSession): string => contentHash([s.payload,
 
 /**
  * Upserts the latest payloads into raw.sessions. A row whose content hash is unchanged is not
- * written at all. Returns the ids that were inserted or changed.
+ * written at all.
  */
-export async function upsertRawSessions(db: Knex | Knex.Transaction, sessions: RawSession[]): Promise<Set<number>> {
-  if (sessions.length === 0) return new Set();
+export async function upsertRawSessions(db: Knex | Knex.Transaction, sessions: RawSession[]): Promise<void> {
+  if (sessions.length === 0) return;
   const rows = sessions.map((s) => ({
     session_id: s.sessionId,
     created_at: s.createdAt,
@@ -28,7 +28,7 @@ export async function upsertRawSessions(db: Knex | Knex.Transaction, sessions: R
     content_hash: rawSessionHash(s),
     text_sanitized: s.textSanitized === true,
   }));
-  const result = await db.raw(
+  await db.raw(
     `INSERT INTO raw.sessions AS r (session_id, created_at, payload, routing_history, content_hash, text_sanitized)
      SELECT session_id, created_at, payload, routing_history, content_hash, text_sanitized
        FROM jsonb_to_recordset(?::jsonb)
@@ -36,11 +36,9 @@ export async function upsertRawSessions(db: Knex | Knex.Transaction, sessions: R
      ON CONFLICT (session_id) DO UPDATE
         SET created_at = EXCLUDED.created_at, payload = EXCLUDED.payload, routing_history = EXCLUDED.routing_history,
             content_hash = EXCLUDED.content_hash, text_sanitized = EXCLUDED.text_sanitized, fetched_at = now()
-      WHERE r.content_hash IS DISTINCT FROM EXCLUDED.content_hash
-     RETURNING session_id`,
+      WHERE r.content_hash IS DISTINCT FROM EXCLUDED.content_hash`,
     [JSON.stringify(rows)],
   );
-  return new Set((result.rows as Array<{ session_id: number }>).map((r) => Number(r.session_id)));
 }
 
 /** Remembers that `run` stopped waiting for these sessions to complete (M-DONE). */

@@ -9,8 +9,8 @@ export interface RejectContext {
 }
 
 /** Sets bad payloads aside with their reason. The same reject seen again is stored once. */
-export async function insertRejects(db: Knex | Knex.Transaction, rejects: Reject[], ctx: RejectContext): Promise<number> {
-  if (rejects.length === 0) return 0;
+export async function insertRejects(db: Knex | Knex.Transaction, rejects: Reject[], ctx: RejectContext): Promise<void> {
+  if (rejects.length === 0) return;
   // A reject must never fail its window: text Postgres cannot store is replaced (sanitize-text.ts).
   const rows = rejects.map((r) => ({
     reject_key: contentHash([r.reason, r.raw_text]),
@@ -21,12 +21,11 @@ export async function insertRejects(db: Knex | Knex.Transaction, rejects: Reject
     window_end: ctx.window?.to.toISOString() ?? null,
     run_id: ctx.runId,
   }));
-  const r = await db.raw(
+  await db.raw(
     `INSERT INTO etl.rejects (reject_key, session_id, reason, raw_text, window_start, window_end, run_id)
      SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(reject_key text, session_id bigint, reason text, raw_text text,
             window_start timestamptz, window_end timestamptz, run_id bigint)
      ON CONFLICT (reject_key) DO NOTHING`,
     [JSON.stringify(rows)],
   );
-  return r.rowCount ?? 0;
 }

@@ -14,7 +14,7 @@ const BATCH = 500;
  * M-RING after a campaign could not be read: its sessions were loaded with ring_s NULL and the
  * flag `unknown_campaign_mode`. Each run asks the API for those campaigns again; the sessions of
  * every one that is readable now are rebuilt from their stored raw payloads (no session calls),
- * so they get their ring_s. Returns how many sessions were rebuilt.
+ * so they get their ring_s.
  */
 export async function reresolveUnknownCampaigns(deps: {
   knex: Knex;
@@ -23,16 +23,16 @@ export async function reresolveUnknownCampaigns(deps: {
   runId: number;
   counts: RunCounts;
   logger: Logger;
-}): Promise<number> {
+}): Promise<void> {
   const { knex, campaigns } = deps;
   const ids = await campaignsWithUnknownMode(knex);
-  if (ids.length === 0) return 0;
+  if (ids.length === 0) return;
   await campaigns.ensure(ids, deps.client, knex);
   const readable = ids.filter((id) => {
     const mode = campaigns.lookup(id);
     return typeof mode === 'string' && mode.toLowerCase() !== 'unknown';
   });
-  if (readable.length === 0) return 0;
+  if (readable.length === 0) return;
 
   let rebuilt = 0;
   let after = 0;
@@ -52,5 +52,4 @@ export async function reresolveUnknownCampaigns(deps: {
     });
   }
   deps.logger.info({ campaigns: readable, sessions: rebuilt }, 'campaigns readable again: their sessions got ring_s from the stored raw payloads');
-  return rebuilt;
 }

@@ -19,12 +19,11 @@ const summary = (t: FileTotals): string =>
 export async function downloadFilesAfterLoad(
   ctx: { config: Config; knex: Knex; client: MluviiClient; runId: number; logger: Logger },
   sel: FileSelection,
-): Promise<FileTotals | undefined> {
+): Promise<void> {
   const settings = fileJobSettings(ctx.config);
-  if (!settings) return undefined;
+  if (!settings) return;
   const totals = await downloadFiles({ ...settings, knex: ctx.knex, client: ctx.client, runId: ctx.runId, logger: ctx.logger }, sel);
   ctx.logger.info(summary(totals));
-  return totals;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { CampaignModeCache } from './campaign-mode-cache.js';
 import { transformAndLoad, type ExtractedSession } from './transform-and-load.js';
 import type { RunCounts } from '../load/etl-runs.js';
 import { routingUnavailable } from '../transform/index.js';
-import { withRoutingHistories } from './window-load.js';
+import { withRoutingHistories } from './session-details.js';
 import { payloadCampaignId } from '../util/json.js';
 
 /**
@@ -22,7 +22,7 @@ export async function refetchIncompleteSessions(
   deps: { knex: Knex; client: MluviiClient; campaigns: CampaignModeCache; runId: number; counts: RunCounts; logger: Logger; batchSize: number },
   /** `fetchedFrom`: sessions created from then on were fetched by this very run (its windows): not again. */
   opts: { now: Date; maxAgeMs: number; fetchedFrom?: Date },
-): Promise<{ refetched: number; completed: number; givenUp: number }> {
+): Promise<void> {
   const { knex, client, campaigns } = deps;
   const giveUpBefore = new Date(opts.now.getTime() - opts.maxAgeMs);
   let pending = await pendingIncompleteSessions(knex, opts.fetchedFrom);
@@ -95,7 +95,6 @@ export async function refetchIncompleteSessions(
   deps.counts.apiRequests += client.requestCount - requestsBefore;
   deps.counts.settledRps = client.settledRps;
   deps.logger.info({ pending: pending.length, ...totals }, 'incomplete sessions re-fetched');
-  return totals;
 }
 
 /**
