@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { failedFileReasons, fileCounts, type FileCounts } from './session-files.js';
+import { failedFileReasons, fileCounts, type FileCounts } from './file-downloads.js';
 
 /**
  * The read-only figures `status` shows that belong to no single table module: whether the

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config.js';
-import type { FileSelection } from '../load/session-files.js';
+import type { FileSelection } from '../load/file-downloads.js';
 import type { Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
 import { clientFromConfig } from './client-from-config.js';

@@ -25,7 +25,7 @@ import { inTransaction } from '../load/transaction.js';
 import {
   expiredStoredFiles, forgetStored, markDeleted, pendingFiles, recordDownload, storedFiles, storedPayloads, type DownloadRecord, type FileSelection,
   type PendingFile,
-} from '../load/session-files.js';
+} from '../load/file-downloads.js';
 import type { Logger } from '../log.js';
 import { MluviiApiError, type MluviiClient } from '../mluvii/client.js';
 import { fileDownloadRefs, type FileDownloadRef } from '../transform/index.js';

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli.js';
-import { fileCounts } from '../../src/load/session-files.js';
+import { fileCounts } from '../../src/load/file-downloads.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
