@@ -4,7 +4,7 @@
  * (docs/metrics.md). Pure: no I/O, no clock, no logging, and no exception for bad input — a payload
  * that cannot be understood comes back as a Reject (README "Where the data lands").
  */
-import { campaignContext } from './campaign-mode.js';
+import { campaignContext } from './ring-policy.js';
 import { isComplete } from './completeness.js';
 import { boolOrNull, intOrNull, isRecord, plausibleId, strOrNull, type JsonRecord } from './fields.js';
 import { operatorRows } from './operator-durations.js';
@@ -35,7 +35,7 @@ export { unwrapRoutingHistory, summarizeRouting, type RoutingSummary, type Route
 export { summarizeStints, type StintSummary, type UserStints } from './operator-stints.js';
 export { operatorRows } from './operator-durations.js';
 export { sessionDurations, type SessionDurations, type SessionInstants } from './session-durations.js';
-export { campaignContext, type CampaignContext, type RingPolicy } from './campaign-mode.js';
+export { campaignContext, type CampaignContext, type RingPolicy } from './ring-policy.js';
 export { isComplete, isTerminalStatus } from './completeness.js';
 export { QualityFlags } from './quality-flags.js';
 export { sanitizeJson, sanitizeText, needsSanitizing, jsonTextMayNeedSanitizing } from './sanitize-text.js';

@@ -3,7 +3,7 @@
  * Every value is seconds with three decimals or null; negative results become null with a
  * `negative_<metric>` flag (M-0.3) except BCW, which simply does not exist unless positive.
  */
-import type { RingPolicy } from './campaign-mode.js';
+import type { RingPolicy } from './ring-policy.js';
 import { isPresent } from './fields.js';
 import { parseIsoDuration } from './iso-duration.js';
 import type { StintSummary } from './operator-stints.js';
