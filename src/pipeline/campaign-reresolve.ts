@@ -1,12 +1,8 @@
-import type { Knex } from 'knex';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
-import type { Logger } from '../log.js';
-import type { MluviiClient } from '../mluvii/client.js';
-import type { CampaignModeCache } from './campaign-mode-cache.js';
 import { campaignsWithUnknownMode, unknownModeSessions } from '../load/stored-sessions.js';
 import { inTransaction } from '../load/transaction.js';
+import type { LoadDeps } from './load-deps.js';
 import { fromStoredRaw, transformAndLoad } from './transform-and-load.js';
-import type { RunCounts } from '../load/etl-runs.js';
 
 const BATCH = 500;
 
@@ -16,14 +12,7 @@ const BATCH = 500;
  * every one that is readable now are rebuilt from their stored raw payloads (no session calls),
  * so they get their ring_s.
  */
-export async function reresolveUnknownCampaigns(deps: {
-  knex: Knex;
-  client: MluviiClient;
-  campaigns: CampaignModeCache;
-  runId: number;
-  counts: RunCounts;
-  logger: Logger;
-}): Promise<void> {
+export async function reresolveUnknownCampaigns(deps: LoadDeps): Promise<void> {
   const { knex, campaigns } = deps;
   const ids = await campaignsWithUnknownMode(knex);
   if (ids.length === 0) return;

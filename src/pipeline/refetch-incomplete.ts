@@ -1,15 +1,12 @@
-import type { Knex } from 'knex';
 import { markCompletionGivenUp } from '../load/raw-sessions.js';
 import { completionOf, doneWindowsHolding, payloadsChangedSinceStored, pendingIncompleteSessions, storedRawSessions } from '../load/stored-sessions.js';
 import { inTransaction } from '../load/transaction.js';
+import type { LoadDeps } from './load-deps.js';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
-import type { BodyMeta, ListedSession, MluviiClient } from '../mluvii/client.js';
+import type { BodyMeta, ListedSession } from '../mluvii/client.js';
 import { payloadId } from '../util/json.js';
 import { sanitizeJson } from '../transform/sanitize-text.js';
-import type { Logger } from '../log.js';
-import type { CampaignModeCache } from './campaign-mode-cache.js';
 import { transformAndLoad, type ExtractedSession } from './transform-and-load.js';
-import type { RunCounts } from '../load/etl-runs.js';
 import { routingUnavailable } from '../transform/index.js';
 import { withRoutingHistories } from './session-details.js';
 import { payloadCampaignId } from '../util/json.js';
@@ -19,7 +16,7 @@ import { payloadCampaignId } from '../util/json.js';
  * older than ETL_INCOMPLETE_MAX_AGE they are kept as they are with the never_completed flag.
  */
 export async function refetchIncompleteSessions(
-  deps: { knex: Knex; client: MluviiClient; campaigns: CampaignModeCache; runId: number; counts: RunCounts; logger: Logger; batchSize: number },
+  deps: LoadDeps & { batchSize: number },
   /** `fetchedFrom`: sessions created from then on were fetched by this very run (its windows): not again. */
   opts: { now: Date; maxAgeMs: number; fetchedFrom?: Date },
 ): Promise<void> {
@@ -105,7 +102,7 @@ export async function refetchIncompleteSessions(
  * it dealt with; the others (not listed any more, or in sparse windows) are fetched by id.
  */
 async function relistDenseWindows(
-  deps: { knex: Knex; client: MluviiClient; campaigns: CampaignModeCache; runId: number; counts: RunCounts; batchSize: number },
+  deps: Omit<LoadDeps, 'logger'> & { batchSize: number },
   pending: Array<{ session_id: number; created_at: Date }>,
   totals: { refetched: number; completed: number },
 ): Promise<Set<number>> {

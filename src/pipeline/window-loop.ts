@@ -1,22 +1,12 @@
-import type { Knex } from 'knex';
 import { MluviiApiError } from '../mluvii/client.js';
-import type { MluviiClient } from '../mluvii/client.js';
-import type { Logger } from '../log.js';
-import type { CampaignModeCache } from './campaign-mode-cache.js';
 import { markWindowFailed, uncoveredParts } from '../load/etl-windows.js';
 import { createProgress, type Progress } from './progress.js';
-import type { RunCounts } from '../load/etl-runs.js';
 import { loadWindow } from './window-load.js';
 import { describeWindow, type TimeWindow } from './windows.js';
 import { describeError } from './describe-error.js';
+import type { LoadDeps } from './load-deps.js';
 
-export interface WindowLoopDeps {
-  knex: Knex;
-  client: MluviiClient;
-  campaigns: CampaignModeCache;
-  runId: number;
-  counts: RunCounts;
-  logger: Logger;
+export interface WindowLoopDeps extends LoadDeps {
   batchSize: number;
   label: string;
   /** Aborted when the run must stop (the writer lock was lost). */
