@@ -20,6 +20,9 @@ import { MluviiApiError, type MluviiOutage } from './errors.js';
 import { describeNetworkError, isTimeoutError } from './network-errors.js';
 import { parseRetryAfter, retryDelay } from './retry-delay.js';
 
+/** Waits at least this long are logged at info by the doors with their reason, so a stalled run is never silent. */
+export const LONG_WAIT_MS = 5_000;
+
 export interface RetryPolicy {
   /** Failed attempts (408/5xx/no answer, and 429 without a budget of its own) before giving up. */
   maxAttempts: number;

@@ -16,11 +16,11 @@
 import type { Got } from 'got';
 import type { Logger } from '../log.js';
 import { scrubSecrets } from '../log.js';
-import { LONG_WAIT_MS, type TokenSource } from './auth.js';
+import type { TokenSource } from './auth.js';
 import { MluviiApiError, type MluviiApiErrorKind, type MluviiOutage } from './errors.js';
 import { describeNetworkError } from './network-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { describeGiveUp, giveUpError, isRetryableStatus, type Failure, type GiveUp, type Retry, type RetryPolicy } from './retry-policy.js';
+import { describeGiveUp, giveUpError, isRetryableStatus, LONG_WAIT_MS, type Failure, type GiveUp, type Retry, type RetryPolicy } from './retry-policy.js';
 import { AGAIN, withRetries } from './with-retries.js';
 
 export interface TransportOptions {
