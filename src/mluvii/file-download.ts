@@ -25,8 +25,7 @@ import { MluviiApiError } from './errors.js';
 import { describeNetworkError } from './network-errors.js';
 import { isPreSignedUrl } from './presigned-url.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { describeGiveUp, type RetryPolicy } from './retry-policy.js';
-import { RATE_LIMITED_BUDGET } from './transport.js';
+import { describeGiveUp, RATE_LIMITED_BUDGET, type RetryPolicy } from './retry-policy.js';
 import { AGAIN, withRetries } from './with-retries.js';
 
 export type DownloadOutcome<T> =
@@ -91,8 +90,7 @@ export class FileDownloader {
   constructor(private readonly opts: FileDownloaderOptions) {
     const { maxAttempts, retryBaseMs, retryMaxMs } = opts;
     // MLUVII_RETRY_AFTER_MAX has never applied to downloads (it came after them): any Retry-After is waited out.
-    // A download's give-up is an outcome, not an error, so outageWhenUsedUp is unused.
-    this.policy = { maxAttempts, retryBaseMs, retryMaxMs, retryAfterMaxMs: Infinity, rateLimitedBudget: RATE_LIMITED_BUDGET, outageWhenUsedUp: 'possible' };
+    this.policy = { maxAttempts, retryBaseMs, retryMaxMs, retryAfterMaxMs: Infinity, rateLimitedBudget: RATE_LIMITED_BUDGET };
   }
 
   async download<T>(url: string, consume: (body: DownloadBody) => Promise<T>): Promise<DownloadOutcome<T>> {

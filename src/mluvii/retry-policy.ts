@@ -23,6 +23,9 @@ import { parseRetryAfter, retryDelay } from './retry-delay.js';
 /** Waits at least this long are logged at info by the doors with their reason, so a stalled run is never silent. */
 export const LONG_WAIT_MS = 5_000;
 
+/** 429s a door with a limiter allows per call, × maxAttempts (transport.ts says why 429s are not failures there). */
+export const RATE_LIMITED_BUDGET = 3;
+
 export interface RetryPolicy {
   /** Failed attempts (408/5xx/no answer, and 429 without a budget of its own) before giving up. */
   maxAttempts: number;
@@ -35,8 +38,8 @@ export interface RetryPolicy {
   rateLimitedBudget?: number;
   /** Timeouts give up after min(this, maxAttempts) failures. */
   timeoutAttempts?: number;
-  /** What a status that used up the retries says about the service (MluviiOutage). */
-  outageWhenUsedUp: MluviiOutage;
+  /** What a status that used up the retries says about the service (MluviiOutage); default `possible`, maybe only this range or item. */
+  outageWhenUsedUp?: MluviiOutage;
   /** Uniform [0, 1) for the jitter; injectable for tests. */
   random?: () => number;
 }
@@ -98,7 +101,7 @@ export function decideRetry(policy: RetryPolicy, tally: RetryTally, failure: Fai
   const budget = status === 429 ? policy.rateLimitedBudget : undefined;
   const next = budget === undefined ? { ...tally, failures: tally.failures + 1 } : { ...tally, rateLimited: tally.rateLimited + 1 };
   if (next.failures >= policy.maxAttempts || (budget !== undefined && next.rateLimited >= policy.maxAttempts * budget)) {
-    return { retry: false, why: 'used-up', kind: 'http', status, attempts, outage: policy.outageWhenUsedUp };
+    return { retry: false, why: 'used-up', kind: 'http', status, attempts, outage: policy.outageWhenUsedUp ?? 'possible' };
   }
   const retryAfterMs = parseRetryAfter(failure.retryAfter);
   if (retryAfterMs !== undefined && retryAfterMs > policy.retryAfterMaxMs) {

@@ -20,7 +20,7 @@ import type { TokenSource } from './auth.js';
 import { MluviiApiError, type MluviiApiErrorKind, type MluviiOutage } from './errors.js';
 import { describeNetworkError } from './network-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { describeGiveUp, giveUpError, isRetryableStatus, LONG_WAIT_MS, type Failure, type GiveUp, type Retry, type RetryPolicy } from './retry-policy.js';
+import { describeGiveUp, giveUpError, isRetryableStatus, LONG_WAIT_MS, RATE_LIMITED_BUDGET, type Failure, type GiveUp, type Retry, type RetryPolicy } from './retry-policy.js';
 import { AGAIN, withRetries } from './with-retries.js';
 
 export interface TransportOptions {
@@ -53,7 +53,6 @@ interface Answer {
   token: string;
 }
 
-export const RATE_LIMITED_BUDGET = 3;
 const LOGIN_PAGE = /login|account|signin|connect\/authorize/i;
 
 export class Transport {
