@@ -6,19 +6,21 @@
  * - Concurrent callers share one renewal.
  * - Refused credentials are remembered: every later call fails at once with the same clear error
  *   instead of asking the identity server again (no retry storm).
- * - Transient failures of the token endpoint (429, 5xx, network, timeout) are retried with backoff.
+ * - Transient failures of the token endpoint (429, 5xx, network, timeout) are retried as
+ *   retry-policy.ts decides, with two rules of this door: a 429 is a failure like a 5xx (there is
+ *   no limiter here to slow down), and a hanging endpoint is given up after TOKEN_TIMEOUT_ATTEMPTS.
  *
  * Token requests go to the identity server, not the API, at most once per token lifetime, so they
  * do not pass through the API rate limiter (that would also deadlock a limiter of concurrency 1:
  * the API request holding the only slot waits for the token).
  */
-import type { Got } from 'got';
+import type { Got, Response } from 'got';
 import type { Logger } from '../log.js';
 import { registerSecrets, scrubSecrets } from '../log.js';
 import { MluviiApiError } from './errors.js';
-import { describeNetworkError, isTimeoutError } from './network-errors.js';
-import { parseRetryAfter, retryDelay } from './retry-delay.js';
-import { sleep } from '../util/sleep.js';
+import { describeNetworkError } from './network-errors.js';
+import { describeGiveUp, giveUpError, LONG_WAIT_MS, type Failure, type GiveUp, type Retry, type RetryPolicy } from './retry-policy.js';
+import { withRetries } from './with-retries.js';
 
 export interface TokenSourceOptions {
   tokenUrl: string;
@@ -39,8 +41,6 @@ export interface TokenSourceOptions {
  * of the run waits behind it.
  */
 export const TOKEN_TIMEOUT_ATTEMPTS = 2;
-/** Waits at least this long are logged at info with their reason, so a stalled run is never silent. */
-export const LONG_WAIT_MS = 5_000;
 
 const DEFAULT_LIFETIME_SEC = 3600; // the public API docs: "The token is valid for 1 hour"
 
@@ -49,11 +49,15 @@ export class TokenSource {
   private renewal: Promise<string> | undefined;
   private refused: MluviiApiError | undefined;
   private readonly endpoint: string;
+  private readonly policy: RetryPolicy;
   /** Token requests sent (including retries). */
   requestCount = 0;
 
   constructor(private readonly opts: TokenSourceOptions) {
     this.endpoint = `POST ${new URL(opts.tokenUrl).pathname}`;
+    const { maxAttempts, retryBaseMs, retryMaxMs, retryAfterMaxMs } = opts;
+    // Every API call needs a token: a token endpoint that still fails is an outage, not one bad range.
+    this.policy = { maxAttempts, retryBaseMs, retryMaxMs, retryAfterMaxMs, timeoutAttempts: TOKEN_TIMEOUT_ATTEMPTS, outageWhenUsedUp: 'certain' };
   }
 
   /** A valid access token, fetching a new one when needed. */
@@ -74,86 +78,77 @@ export class TokenSource {
   private async fetch(): Promise<string> {
     const { opts } = this;
     const form = { grant_type: 'client_credentials', client_id: opts.clientId, client_secret: opts.clientSecret, scope: 'mluviiPublicApi' };
-    let failures = 0;
-    for (let attempt = 1; ; attempt++) {
-      this.requestCount += 1;
-      let status: number;
-      let body: string;
-      let headers: Record<string, string | string[] | undefined>;
-      const sentAt = Date.now();
-      try {
-        const res = await opts.http.post(opts.tokenUrl, { form, headers: { accept: 'application/json' } });
-        ({ statusCode: status, body, headers } = res);
-      } catch (err) {
-        failures += 1;
-        const kind = isTimeoutError(err) ? 'timeout' : 'network';
-        if (failures >= (kind === 'timeout' ? Math.min(TOKEN_TIMEOUT_ATTEMPTS, opts.maxAttempts) : opts.maxAttempts)) {
-          const what = kind === 'timeout' ? 'did not answer in time (MLUVII_REQUEST_TIMEOUT)' : `failed: ${describeNetworkError(err)}`;
-          throw this.error(`the token endpoint is unavailable: ${this.endpoint} ${what}, ${attempt} attempts`, { kind, attempts: attempt, cause: err, outage: 'certain' });
+    return withRetries<string>(
+      async (attempt) => {
+        this.requestCount += 1;
+        const sentAt = Date.now();
+        let res: Response<string>;
+        try {
+          res = await opts.http.post(opts.tokenUrl, { form, headers: { accept: 'application/json' } });
+        } catch (err) {
+          return { failed: { error: err } };
         }
-        await this.wait(this.backoff(failures), kind === 'timeout' ? 'the token endpoint did not answer in time' : `the token endpoint failed (${describeNetworkError(err)})`);
-        continue;
-      }
-      if (status === 200) {
-        const parsed = parseTokenResponse(body);
-        if (!parsed) throw this.error(`${this.endpoint} answered 200 without an access_token`, { kind: 'payload', status, attempts: attempt });
-        const lifetimeMs = parsed.expiresIn * 1000;
-        const margin = Math.min(60_000, lifetimeMs / 5);
-        registerSecrets(parsed.token); // scrubbed from every message and log from now on
-        this.current = { value: parsed.token, renewAt: sentAt + lifetimeMs - margin };
-        opts.logger.debug({ expiresInSec: parsed.expiresIn }, 'mluvii API token obtained');
-        return parsed.token;
-      }
-      if (status === 400 || status === 401 || status === 403) {
-        const code = oauthErrorCode(body);
-        this.refused = this.error(
-          `mluvii refused the API credentials (check MLUVII_CLIENT_ID and MLUVII_CLIENT_SECRET): ${this.endpoint} answered HTTP ${status}${code ? ` ${code}` : ''}`,
-          { kind: 'auth', status, attempts: attempt },
-        );
-        throw this.refused;
-      }
-      if ((status >= 300 && status < 400) || status === 404 || status === 405) {
-        const where = headers.location ? ` to ${String(headers.location)}` : '';
-        this.refused = this.error(
-          `${this.endpoint} answered HTTP ${status}${status < 400 ? ` (a redirect${where})` : ''}: is MLUVII_TOKEN_URL (${new URL(opts.tokenUrl).origin}${new URL(opts.tokenUrl).pathname}) the token endpoint?`,
-          { kind: 'http', status, attempts: attempt },
-        );
-        throw this.refused;
-      }
-      if (status === 429 || status === 408 || status >= 500) {
-        failures += 1;
-        if (failures >= opts.maxAttempts) {
-          throw this.error(`the token endpoint is unavailable: ${this.endpoint} still answered HTTP ${status} after ${attempt} attempts`, { kind: 'http', status, attempts: attempt, outage: 'certain' });
+        const { statusCode: status, body, headers } = res;
+        if (status === 200) {
+          const parsed = parseTokenResponse(body);
+          if (!parsed) throw this.error(`${this.endpoint} answered 200 without an access_token`, { kind: 'payload', status, attempts: attempt });
+          const lifetimeMs = parsed.expiresIn * 1000;
+          const margin = Math.min(60_000, lifetimeMs / 5);
+          registerSecrets(parsed.token); // scrubbed from every message and log from now on
+          this.current = { value: parsed.token, renewAt: sentAt + lifetimeMs - margin };
+          opts.logger.debug({ expiresInSec: parsed.expiresIn }, 'mluvii API token obtained');
+          return { done: parsed.token };
         }
-        const retryAfterMs = parseRetryAfter(headers['retry-after']);
-        if (retryAfterMs !== undefined && retryAfterMs > opts.retryAfterMaxMs) {
-          throw this.error(
-            `${this.endpoint} answered HTTP ${status}: the server asked to wait ${Math.ceil(retryAfterMs / 1000)} s, longer than MLUVII_RETRY_AFTER_MAX (${Math.round(opts.retryAfterMaxMs / 1000)} s)`,
-            { kind: 'http', status, attempts: attempt, outage: 'certain' },
+        if (status === 400 || status === 401 || status === 403) {
+          const code = oauthErrorCode(body);
+          this.refused = this.error(
+            `mluvii refused the API credentials (check MLUVII_CLIENT_ID and MLUVII_CLIENT_SECRET): ${this.endpoint} answered HTTP ${status}${code ? ` ${code}` : ''}`,
+            { kind: 'auth', status, attempts: attempt },
           );
+          throw this.refused;
         }
-        await this.wait(this.backoff(failures, retryAfterMs), `the token endpoint answered HTTP ${status}${retryAfterMs !== undefined ? ' with Retry-After' : ''}`);
-        continue;
-      }
-      throw this.error(`${this.endpoint} answered HTTP ${status}`, { kind: 'http', status, attempts: attempt });
-    }
+        if ((status >= 300 && status < 400) || status === 404 || status === 405) {
+          const where = headers.location ? ` to ${String(headers.location)}` : '';
+          this.refused = this.error(
+            `${this.endpoint} answered HTTP ${status}${status < 400 ? ` (a redirect${where})` : ''}: is MLUVII_TOKEN_URL (${new URL(opts.tokenUrl).origin}${new URL(opts.tokenUrl).pathname}) the token endpoint?`,
+            { kind: 'http', status, attempts: attempt },
+          );
+          throw this.refused;
+        }
+        return { failed: { status, retryAfter: headers['retry-after'] } };
+      },
+      this.policy,
+      {
+        onRetry: (retry, failure) => this.logLongWait(retry.delayMs, retryReason(retry, failure)),
+        giveUp: (giveUp) => {
+          throw giveUpError(giveUp, this.endpoint, giveUpMessage(giveUp, this.endpoint), [opts.clientSecret]);
+        },
+      },
+    );
   }
 
-  private backoff(failures: number, retryAfterMs?: number): number {
-    return retryDelay({ attempt: failures, baseMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs, retryAfterMs });
-  }
-
-  private async wait(ms: number, reason: string): Promise<void> {
+  private logLongWait(ms: number, reason: string): void {
     if (ms >= LONG_WAIT_MS) this.opts.logger.info({ endpoint: this.endpoint, waitS: Math.round(ms / 100) / 10, reason }, `waiting ${Math.round(ms / 1000)} s: ${reason}`);
-    await sleep(ms);
   }
 
-  private error(
-    message: string,
-    details: { kind: MluviiApiError['kind']; status?: number; attempts: number; cause?: unknown; outage?: MluviiApiError['outage'] },
-  ): MluviiApiError {
+  private error(message: string, details: { kind: MluviiApiError['kind']; status: number; attempts: number }): MluviiApiError {
     return new MluviiApiError(scrubSecrets(message, [this.opts.clientSecret]), { endpoint: this.endpoint, ...details });
   }
+}
+
+/** Every give-up but a status not worth retrying means no call can get a token: said first. */
+function giveUpMessage(giveUp: GiveUp, endpoint: string): string {
+  const unavailable = 'the token endpoint is unavailable: ';
+  if (giveUp.why === 'no-answer') {
+    const what = giveUp.kind === 'timeout' ? 'did not answer in time (MLUVII_REQUEST_TIMEOUT)' : `failed: ${describeNetworkError(giveUp.cause)}`;
+    return `${unavailable}${endpoint} ${what}, ${giveUp.attempts} attempts`;
+  }
+  return giveUp.why === 'used-up' ? `${unavailable}${describeGiveUp(giveUp, endpoint)}` : describeGiveUp(giveUp, endpoint);
+}
+
+function retryReason(retry: Retry, failure: Failure): string {
+  if ('error' in failure) return retry.kind === 'timeout' ? 'the token endpoint did not answer in time' : `the token endpoint failed (${describeNetworkError(failure.error)})`;
+  return `the token endpoint answered HTTP ${failure.status}${retry.retryAfterMs !== undefined ? ' with Retry-After' : ''}`;
 }
 
 function parseTokenResponse(body: string): { token: string; expiresIn: number } | undefined {

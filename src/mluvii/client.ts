@@ -2,9 +2,11 @@
  * The mluvii Public API client: where a session's JSON enters the program.
  *
  * Composition (one idea per file): auth.ts (token cache), rate-limiter.ts (one schedule for all
- * requests), adaptive-rate.ts (MLUVII_RPS=auto), transport.ts (attempts, retries, auth renewal over got), retry-delay.ts, errors.ts,
- * session-pages.ts (paging a window). This file maps endpoints to calls and keeps payloads as
- * received: parsing is the transform's job, and lenient there.
+ * requests), adaptive-rate.ts (MLUVII_RPS=auto), transport.ts (one API call over got, token
+ * renewal), retry-policy.ts (retry or give up, and after how long), with-retries.ts (the attempt
+ * loop all three doors use), retry-delay.ts, errors.ts, session-pages.ts (paging a window),
+ * file-download.ts. This file maps endpoints to calls and keeps payloads as received: parsing is
+ * the transform's job, and lenient there.
  */
 import got, { type Got } from 'got';
 import { registerSecrets, type Logger } from '../log.js';
@@ -90,7 +92,7 @@ export class MluviiClient {
       throwHttpErrors: false,
       // A redirect is how mluvii says "log in": following it would hide that.
       followRedirect: false,
-      // got's own retry is off: every retry must pass through the rate limiter, which got cannot do.
+      // got's own retry is off (with-retries.ts says why).
       // maxRetryAfter is set anyway so no default (timeout.request) applies if retry is ever enabled.
       retry: { limit: 0, maxRetryAfter: retryMaxMs },
       timeout: { request: requestTimeoutMs },

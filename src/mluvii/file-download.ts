@@ -11,8 +11,9 @@
  *
  * Each attempt runs inside the client's one rate limiter (a download holds one of its
  * concurrency slots while it streams) and takes the shared token at the moment of sending.
- * Retries as for every call: 408/5xx/network/timeout/a body cut short with backoff and jitter up
- * to `maxAttempts`, 429 against its own budget while holding the whole limiter, Retry-After honoured.
+ * Retries as for an API call (retry-policy.ts, with-retries.ts): 408/5xx/network/timeout/a body cut
+ * short with backoff and jitter up to `maxAttempts`, 429 against its own budget while holding the
+ * whole limiter, Retry-After honoured.
  * A 401 renews the token once. What the caller decides (expired URL, not found) comes back as an
  * outcome; errors the consumer throws for its own reasons (a full disk) pass through at once.
  */
@@ -21,12 +22,11 @@ import type { Got } from 'got';
 import type { Logger } from '../log.js';
 import type { TokenSource } from './auth.js';
 import { MluviiApiError } from './errors.js';
-import { describeNetworkError, isTimeoutError } from './network-errors.js';
+import { describeNetworkError } from './network-errors.js';
 import { isPreSignedUrl } from './presigned-url.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { parseRetryAfter, retryDelay } from './retry-delay.js';
-import { RATE_LIMITED_BUDGET } from './transport.js';
-import { sleep } from '../util/sleep.js';
+import { describeGiveUp, RATE_LIMITED_BUDGET, type RetryPolicy } from './retry-policy.js';
+import { AGAIN, withRetries } from './with-retries.js';
 
 export type DownloadOutcome<T> =
   /** 2xx, consumed. */
@@ -85,7 +85,13 @@ interface Attempt {
 export class FileDownloader {
   /** Download requests sent, including retries and redirect hops. */
   requestCount = 0;
-  constructor(private readonly opts: FileDownloaderOptions) {}
+  private readonly policy: RetryPolicy;
+
+  constructor(private readonly opts: FileDownloaderOptions) {
+    const { maxAttempts, retryBaseMs, retryMaxMs } = opts;
+    // MLUVII_RETRY_AFTER_MAX has never applied to downloads (it came after them): any Retry-After is waited out.
+    this.policy = { maxAttempts, retryBaseMs, retryMaxMs, retryAfterMaxMs: Infinity, rateLimitedBudget: RATE_LIMITED_BUDGET };
+  }
 
   async download<T>(url: string, consume: (body: DownloadBody) => Promise<T>): Promise<DownloadOutcome<T>> {
     const { opts } = this;
@@ -104,75 +110,68 @@ export class FileDownloader {
       };
     }
     let redirects = 0;
-    let failures = 0;
-    let rateLimited = 0;
     let renewed = false;
-    let attempts = 0;
-    for (;;) {
-      attempts += 1;
-      let answer: Attempt;
-      try {
-        answer = await opts.limiter.run(() => this.attempt(current.href, withToken, consume));
-      } catch (err) {
-        if (err instanceof DownloadConsumerError) throw err;
-        // The token source failed for good (refused credentials): nothing to retry.
-        if (err instanceof MluviiApiError) throw err;
-        failures += 1;
-        const what = isTimeoutError(err) ? 'timed out' : describeNetworkError(err);
-        if (failures >= opts.maxAttempts) return { kind: 'failed', reason: `GET ${describeUrl(current.href)} failed after ${attempts} attempts: ${what}` };
-        const delay = retryDelay({ attempt: failures, baseMs: opts.retryBaseMs, maxMs: opts.retryMaxMs });
-        opts.logger.debug({ url: describeUrl(current.href), attempt: attempts, error: what, delayMs: delay }, 'download failed, retrying');
-        await sleep(delay);
-        continue;
-      }
-      const { status } = answer;
-      if (answer.consumed) return { kind: 'ok', value: answer.consumed.value as T };
-
-      if (status >= 300 && status < 400 && status !== 304) {
-        let next: URL | undefined;
+    return withRetries<DownloadOutcome<T>>(
+      async () => {
+        let answer: Attempt;
         try {
-          next = answer.location === undefined ? undefined : new URL(answer.location, current);
-        } catch {
-          next = undefined;
+          answer = await opts.limiter.run(() => this.attempt(current.href, withToken, consume));
+        } catch (err) {
+          if (err instanceof DownloadConsumerError) throw err;
+          // The token source failed for good (refused credentials): nothing to retry.
+          if (err instanceof MluviiApiError) throw err;
+          return { failed: { error: err } };
         }
-        if (!next) return { kind: 'failed', reason: `GET ${describeUrl(current.href)} answered HTTP ${status} without a usable Location`, status };
-        if (withToken && next.origin === opts.apiOrigin && LOGIN_PAGE.test(next.pathname)) {
-          // mluvii's way of saying "log in": the token was refused.
-          if (!renewed) {
-            renewed = true;
-            opts.tokens.invalidate(answer.token);
-            continue;
+        const { status } = answer;
+        if (answer.consumed) return { done: { kind: 'ok', value: answer.consumed.value as T } };
+
+        if (status >= 300 && status < 400 && status !== 304) {
+          let next: URL | undefined;
+          try {
+            next = answer.location === undefined ? undefined : new URL(answer.location, current);
+          } catch {
+            next = undefined;
           }
-          return { kind: 'expired', status: 401 };
+          if (!next) return { done: { kind: 'failed', reason: `GET ${describeUrl(current.href)} answered HTTP ${status} without a usable Location`, status } };
+          if (withToken && next.origin === opts.apiOrigin && LOGIN_PAGE.test(next.pathname)) {
+            // mluvii's way of saying "log in": the token was refused.
+            if (!renewed) {
+              renewed = true;
+              opts.tokens.invalidate(answer.token);
+              return AGAIN;
+            }
+            return { done: { kind: 'expired', status: 401 } };
+          }
+          if (++redirects > MAX_REDIRECTS) return { done: { kind: 'failed', reason: `GET ${describeUrl(url)}: more than ${MAX_REDIRECTS} redirects`, status } };
+          if (next.protocol !== 'https:' && next.protocol !== 'http:') return { done: { kind: 'refused', reason: `a redirect to ${next.protocol} was not followed` } };
+          // A hop to another origin never carries the token; a hop back to the API's origin may.
+          withToken = withToken && next.origin === opts.apiOrigin;
+          current = next;
+          return AGAIN;
         }
-        if (++redirects > MAX_REDIRECTS) return { kind: 'failed', reason: `GET ${describeUrl(url)}: more than ${MAX_REDIRECTS} redirects`, status };
-        if (next.protocol !== 'https:' && next.protocol !== 'http:') return { kind: 'refused', reason: `a redirect to ${next.protocol} was not followed` };
-        // A hop to another origin never carries the token; a hop back to the API's origin may.
-        withToken = withToken && next.origin === opts.apiOrigin;
-        current = next;
-        continue;
-      }
-      if (status === 401 && withToken && !renewed) {
-        renewed = true;
-        opts.tokens.invalidate(answer.token);
-        continue;
-      }
-      if (status === 401 || status === 403 || status === 410) return { kind: 'expired', status };
-      if (status === 404) return { kind: 'not_found' };
-      if (status === 429 || status === 408 || status >= 500) {
-        if (status === 429) rateLimited += 1;
-        else failures += 1;
-        if (failures >= opts.maxAttempts || rateLimited >= opts.maxAttempts * RATE_LIMITED_BUDGET) {
-          return { kind: 'failed', reason: `GET ${describeUrl(current.href)} still answered HTTP ${status} after ${attempts} attempts`, status };
+        if (status === 401 && withToken && !renewed) {
+          renewed = true;
+          opts.tokens.invalidate(answer.token);
+          return AGAIN;
         }
-        const retryAfterMs = parseRetryAfter(answer.retryAfter);
-        const delay = retryDelay({ attempt: Math.max(failures, rateLimited), baseMs: opts.retryBaseMs, maxMs: opts.retryMaxMs, retryAfterMs });
-        if (status === 429 || retryAfterMs !== undefined) opts.limiter.holdFor(delay);
-        await sleep(delay);
-        continue;
-      }
-      return { kind: 'failed', reason: `GET ${describeUrl(current.href)} answered HTTP ${status}`, status };
-    }
+        if (status === 401 || status === 403 || status === 410) return { done: { kind: 'expired', status } };
+        if (status === 404) return { done: { kind: 'not_found' } };
+        return { failed: { status, retryAfter: answer.retryAfter } };
+      },
+      this.policy,
+      {
+        onRetry: (retry, failure, attempt) => {
+          if ('error' in failure) {
+            const error = retry.kind === 'timeout' ? 'timed out' : describeNetworkError(failure.error);
+            opts.logger.debug({ url: describeUrl(current.href), attempt, error, delayMs: retry.delayMs }, 'download failed, retrying');
+          } else if (retry.serverPacing) opts.limiter.holdFor(retry.delayMs);
+        },
+        giveUp: (giveUp) => {
+          const reason = describeGiveUp(giveUp, `GET ${describeUrl(current.href)}`);
+          return 'status' in giveUp ? { kind: 'failed', reason, status: giveUp.status } : { kind: 'failed', reason };
+        },
+      },
+    );
   }
 
   /** One request; on a 2xx the body is consumed here, inside the limiter slot. */

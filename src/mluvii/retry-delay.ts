@@ -2,8 +2,8 @@
  * How long to wait before the next attempt: exponential backoff
  * with full jitter, or the server's Retry-After when it sends one — with a floor, so
  * `Retry-After: 0` does not become a tight loop. A Retry-After is never cut short (sending
- * earlier only earns another refusal); the transport refuses to wait at all when it is longer
- * than MLUVII_RETRY_AFTER_MAX.
+ * earlier only earns another refusal); the retry policy refuses to wait at all when it is longer
+ * than MLUVII_RETRY_AFTER_MAX (retry-policy.ts).
  */
 
 /** Below this a Retry-After is raised to it, whatever the backoff base: a server that says "0" while refusing is not to be hammered. */
