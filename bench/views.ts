@@ -60,7 +60,7 @@ async function buildWarehouse(knex: Knex): Promise<void> {
       session_id, company_id, department_id, channel, source, status, created_at,
       first_routing_at, ended_at,
       in_queue_s, waiting_s, answer_s, active_s, acw_s, created_s,
-      is_offered, is_answered, is_complete, skipped_states, facts_hash)
+      is_offered, is_accepted, is_complete, skipped_states, facts_hash)
     SELECT
       id, 1, department, channel, 'Default', CASE WHEN complete THEN 'CLOSED' ELSE 'OPEN' END, created_at,
       CASE WHEN offered THEN created_at + interval '0.120 seconds' END,
@@ -99,11 +99,11 @@ async function buildWarehouse(knex: Knex): Promise<void> {
   await knex.raw(`
     INSERT INTO core.session_operators (session_id, user_id, joined_at, left_at, concluded_at, stints, queue_s, active_s, acw_s, offers, missed)
     SELECT s.session_id, 1 + (s.session_id * 7919) % ${OPERATORS},
-           CASE WHEN s.is_answered THEN s.created_at + s.answer_s * interval '1 second' END,
-           CASE WHEN s.is_answered THEN s.created_at + (s.answer_s + coalesce(s.active_s, 0)) * interval '1 second' END,
-           CASE WHEN s.is_answered AND s.acw_s IS NOT NULL
+           CASE WHEN s.is_accepted THEN s.created_at + s.answer_s * interval '1 second' END,
+           CASE WHEN s.is_accepted THEN s.created_at + (s.answer_s + coalesce(s.active_s, 0)) * interval '1 second' END,
+           CASE WHEN s.is_accepted AND s.acw_s IS NOT NULL
                 THEN s.created_at + (s.answer_s + coalesce(s.active_s, 0) + s.acw_s) * interval '1 second' END,
-           CASE WHEN s.is_answered THEN 1 ELSE 0 END,
+           CASE WHEN s.is_accepted THEN 1 ELSE 0 END,
            s.waiting_s, s.active_s, s.acw_s, CASE WHEN s.is_offered THEN 1 ELSE 0 END, 0
       FROM core.sessions s;
     INSERT INTO core.session_operators (session_id, user_id, offers, missed)

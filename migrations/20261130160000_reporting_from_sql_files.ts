@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { migrationSql } from '../src/db/migration-sql.js';
+import { historySql, migrationSql } from '../src/db/migration-sql.js';
 import * as previous from './20261124000300_reporting.js';
 
 /**
@@ -16,7 +16,8 @@ import * as previous from './20261124000300_reporting.js';
  * - long-form views of quality flags and skipped states; renames listed in CHANGELOG.md.
  *
  * The files are read from <package root>/migrations/sql at migration time (src/db/migration-sql.ts),
- * so this migration runs the same from the TypeScript sources and from compiled JavaScript.
+ * so this migration runs the same from the TypeScript sources and from compiled JavaScript; those
+ * a later migration replaced are read as they were then, from migrations/sql/history/20261130160000/.
  * Down drops all of it and rebuilds the previous migration's reporting layer as it was.
  */
 
@@ -57,6 +58,17 @@ const FILES = [
   'reporting.operator_daily.sql',
   'reporting.report_settings.sql',
 ];
+
+/** Files that 20261201090000_rules_once_is_accepted replaced: this migration applies them as they were. */
+const REPLACED_LATER = new Set([
+  'core.kpi_sessions.sql',
+  'core.kpis_for_periods.sql',
+  'core.interval_kpis_for_days.sql',
+  'core.operator_daily_for_days.sql',
+  'reporting.operator_sessions.sql',
+  'reporting.routing_events.sql',
+  'reporting.operator_daily.sql',
+]);
 
 /** The previous migration's objects this one replaces (all but etl.settings, which it extends). */
 const DROP_PREVIOUS = `
@@ -107,7 +119,7 @@ export async function up(knex: Knex): Promise<void> {
     COMMENT ON TABLE etl.settings IS
       'The reporting settings the views use, kept in step with REPORT_TZ, SERVICE_LEVEL_SECONDS and SHORT_ABANDON_SECONDS by every command (syncReportingSettings).';
   `);
-  for (const file of FILES) await knex.raw(migrationSql(file));
+  for (const file of FILES) await knex.raw(REPLACED_LATER.has(file) ? historySql('20261130160000', file) : migrationSql(file));
   // A database that already holds sessions gets its summaries now.
   await knex.raw('SELECT core.rebuild_reporting_summaries()');
 }

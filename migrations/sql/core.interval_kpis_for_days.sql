@@ -46,11 +46,8 @@ AS $$
     count(k.answer_s), sum(k.answer_s),                                    -- K-ANSWER
     count(k.handle_s), sum(k.handle_s),                                    -- K-HANDLE
     count(k.abandon_wait_s), sum(k.abandon_wait_s)                         -- K-ABANDON-WAIT
-  FROM core.kpi_sessions k
-  WHERE k.created_at >= (SELECT (p_first_day::timestamp AT TIME ZONE report_tz) - interval '1 day' FROM etl.settings)
-    AND k.created_at <  (SELECT ((p_last_day + 1)::timestamp AT TIME ZONE report_tz) + interval '1 day' FROM etl.settings)
-    AND k.created_day BETWEEN p_first_day AND p_last_day
-    AND k.is_offered
+  FROM core.kpi_sessions_for_days(p_first_day, p_last_day) k
+  WHERE k.is_offered
     AND k.interval_start IS NOT NULL
   GROUP BY k.created_day, k.interval_start, 3, k.department_id, k.channel, k.service_level_seconds, k.short_abandon_seconds
 $$;

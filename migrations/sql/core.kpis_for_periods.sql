@@ -7,8 +7,6 @@
 -- refresh passes the Monday / the 1st and the last day). Counts and sums add up over rows;
 -- percentiles (percentile_cont, linear interpolation) are computed over the sessions of the
 -- period itself, never from the daily ones. Averages and percentiles ignore NULLs.
--- The created_at bounds (a day of margin either side) only let the index find the rows; the
--- created_day test decides, so a DST change at local midnight can never drop a session.
 CREATE FUNCTION core.kpis_for_periods(p_grain text, p_first_day date, p_last_day date)
 RETURNS TABLE (
   grain                 text,
@@ -66,10 +64,7 @@ AS $$
       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY k.handle_s)::numeric, 3),
       round(percentile_cont(0.9) WITHIN GROUP (ORDER BY k.handle_s)::numeric, 3),
     count(k.abandon_wait_s), sum(k.abandon_wait_s)             -- K-ABANDON-WAIT
-  FROM core.kpi_sessions k
-  WHERE k.created_at >= (SELECT (p_first_day::timestamp AT TIME ZONE report_tz) - interval '1 day' FROM etl.settings)
-    AND k.created_at <  (SELECT ((p_last_day + 1)::timestamp AT TIME ZONE report_tz) + interval '1 day' FROM etl.settings)
-    AND k.created_day BETWEEN p_first_day AND p_last_day
+  FROM core.kpi_sessions_for_days(p_first_day, p_last_day) k
   GROUP BY 2, k.department_id, k.channel, k.service_level_seconds, k.short_abandon_seconds
 $$;
 REVOKE ALL ON FUNCTION core.kpis_for_periods(text, date, date) FROM PUBLIC;

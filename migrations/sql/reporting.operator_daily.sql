@@ -4,7 +4,7 @@ CREATE VIEW reporting.operator_daily AS
 SELECT
   d.day,
   d.user_id,
-  coalesce(nullif(btrim(concat_ws(' ', op.first_name, op.last_name)), ''), op.user_name, d.name_seen) AS operator_name,
+  coalesce(core.operator_name(op.first_name, op.last_name, op.user_name), d.name_seen) AS operator_name,
   d.sessions_handled,
   d.sessions_involved,
   d.offers,

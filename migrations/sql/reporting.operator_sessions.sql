@@ -3,8 +3,8 @@ CREATE VIEW reporting.operator_sessions AS
 SELECT
   so.session_id,
   so.user_id,
-  coalesce(nullif(btrim(concat_ws(' ', op.first_name, op.last_name)), ''), op.user_name,
-           nullif(btrim(concat_ws(' ', so.first_name, so.last_name)), ''), so.user_name) AS operator_name,
+  coalesce(core.operator_name(op.first_name, op.last_name, op.user_name),
+           core.operator_name(so.first_name, so.last_name, so.user_name)) AS operator_name,
   s.created_at,
   core.report_day(s.created_at, st.report_tz) AS created_day,
   s.department_id,

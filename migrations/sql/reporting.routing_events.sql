@@ -9,7 +9,7 @@ SELECT
   re.group_id,
   re.group_name,
   re.operator_user_id,
-  coalesce(nullif(btrim(concat_ws(' ', op.first_name, op.last_name)), ''), op.user_name) AS operator_name,
+  core.operator_name(op.first_name, op.last_name, op.user_name) AS operator_name,
   re.forwarded_by_user_id,
   re.invited_by_user_id
 FROM core.routing_events re

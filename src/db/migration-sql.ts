@@ -10,9 +10,18 @@ import { fileURLToPath } from 'node:url';
  */
 export const MIGRATION_SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations', 'sql');
 
-/** The text of one file of migrations/sql/, e.g. `reporting.interval_kpis.sql`. */
+/** The text of one file of migrations/sql/, e.g. `reporting.interval_kpis.sql` or `history/<migration>/<file>`. */
 export function migrationSql(file: string): string {
   const path = join(MIGRATION_SQL_DIR, file);
   if (!existsSync(path)) throw new Error(`migration SQL file missing: ${path} (a build that did not copy migrations/sql?)`);
   return readFileSync(path, 'utf8');
+}
+
+/**
+ * A definition as the migration `migration` (its timestamp) created it, frozen in
+ * migrations/sql/history/<migration>/ once a later migration replaced it: a migration must do the
+ * same to every database, whatever the current files say.
+ */
+export function historySql(migration: string, file: string): string {
+  return migrationSql(join('history', migration, file));
 }

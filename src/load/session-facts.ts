@@ -22,7 +22,7 @@ const SESSION_COLUMNS: ReadonlyArray<StagedColumn<SessionRow>> = (
     'session_id', 'company_id', 'department_id', 'channel', 'source', 'status', 'campaign_id', 'campaign_mode', 'guest_left_session',
     'termination_reason', 'auto_accepted', 'is_direct_chat', 'widget', 'created_at', 'guest_joined_at', 'started_at', 'ended_at',
     'first_routing_at', 'first_assigned_at', 'first_accepted_at', 'created_s', 'in_queue_s', 'waiting_s', 'bcw_s', 'active_s', 'acw_s',
-    'ring_s', 'waited_s', 'answer_s', 'is_offered', 'is_answered', 'skipped_states', 'quality_flags', 'is_complete', 'facts_hash',
+    'ring_s', 'waited_s', 'answer_s', 'is_offered', 'is_accepted', 'skipped_states', 'quality_flags', 'is_complete', 'facts_hash',
   ] as const
 ).map((n) => [n, n === 'skipped_states' || n === 'quality_flags' ? 'text[]' : 'scalar'] as const);
 

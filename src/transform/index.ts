@@ -125,7 +125,7 @@ function transformValid(input: TransformInput, opts: TransformOptions | undefine
     waited_s: durations.waited_s,
     answer_s: durations.answer_s,
     is_offered: routing.hasCreated, // K-OFFERED
-    is_answered: routing.hasAccepted, // K-ANSWERED
+    is_accepted: routing.hasAccepted,
     skipped_states: complete ? skippedStates(durations) : null,
     quality_flags: [] as string[], // set below: the flags are complete only once every column is read
     is_complete: complete,

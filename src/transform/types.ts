@@ -40,8 +40,8 @@ export interface SessionRow {
   answer_s: number | null;
   /** K-OFFERED: has a RoutingRequestCreated event. */
   is_offered: boolean;
-  /** K-ANSWERED: has an AcceptedByOperator event. */
-  is_answered: boolean;
+  /** Has an AcceptedByOperator event, offered or not (K-ANSWERED is is_offered AND is_accepted). */
+  is_accepted: boolean;
   /** NULL for an incomplete session (docs/metrics.md). */
   skipped_states: SessionState[] | null;
   quality_flags: string[];

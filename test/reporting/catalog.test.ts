@@ -154,8 +154,8 @@ describe('the reporting migration', () => {
   it('goes down and up again, and builds the summaries of sessions already loaded', async () => {
     const config = migrationConfig();
     await insertSessions(db.knex, [
-      { id: 1, created: '2026-03-29T10:00:00Z', answered: true, answer: 5 },
-      { id: 2, created: '2026-03-30T10:00:00Z', answered: false },
+      { id: 1, created: '2026-03-29T10:00:00Z', accepted: true, answer: 5 },
+      { id: 2, created: '2026-03-30T10:00:00Z', accepted: false },
     ]);
     const applied = async () => (await db.knex('public.knex_migrations').pluck('name')) as string[];
     while ((await applied()).includes(REPORTING_MIGRATION)) await db.knex.migrate.down(config);

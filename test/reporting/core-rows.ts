@@ -7,7 +7,8 @@ export interface SessionSpec {
   dept?: number | null;
   channel?: string | null;
   offered?: boolean;
-  answered?: boolean;
+  /** An operator accepted it (core.sessions.is_accepted); answered (K-ANSWERED) when also offered. */
+  accepted?: boolean;
   complete?: boolean;
   inQueue?: number | null;
   waiting?: number | null;
@@ -49,7 +50,7 @@ export function sessionRow(s: SessionSpec): Record<string, unknown> {
     active_s: s.active ?? null,
     acw_s: s.acw ?? null,
     is_offered: s.offered ?? true,
-    is_answered: s.answered ?? false,
+    is_accepted: s.accepted ?? false,
     is_complete: complete,
     skipped_states: complete ? [] : null,
     facts_hash: `fixture-${s.id}`,

@@ -17,9 +17,9 @@ const SETTINGS = { reportTz: 'Europe/Prague', serviceLevelSeconds: 20, shortAban
 // 2026-05-04 is CEST (+02): 08:00Z is 10:00 local.
 const SESSIONS: SessionSpec[] = [
   // created and queued in 09:45–10:00, answered within the service level
-  { id: 1, created: '2026-05-04T07:58:00Z', queued: '2026-05-04T07:59:59.999Z', answered: true, answer: 10, active: 100, acw: 20 },
+  { id: 1, created: '2026-05-04T07:58:00Z', queued: '2026-05-04T07:59:59.999Z', accepted: true, answer: 10, active: 100, acw: 20 },
   // created in 09:45–10:00 but entered the queue at 10:00:00.000: counts for 10:00 (by arrival)
-  { id: 2, created: '2026-05-04T07:59:30Z', queued: '2026-05-04T08:00:00Z', answered: true, answer: 25, active: 50, acw: null },
+  { id: 2, created: '2026-05-04T07:59:30Z', queued: '2026-05-04T08:00:00Z', accepted: true, answer: 25, active: 50, acw: null },
   // abandoned after 4.999 s in queue: short (K-SHORT-ABANDON: < 5)
   { id: 3, created: '2026-05-04T08:04:59Z', queued: '2026-05-04T08:05:00Z', ended: '2026-05-04T08:05:04.999Z' },
   // abandoned after exactly 5.000 s: not short
@@ -35,21 +35,21 @@ const SESSIONS: SessionSpec[] = [
   // never offered: no interval
   { id: 9, created: '2026-05-04T08:10:00Z', offered: false, active: 30, acw: 3 },
   // answered in time, queued at 10:14:59.999: still 10:00–10:15
-  { id: 10, created: '2026-05-04T08:14:59Z', queued: '2026-05-04T08:14:59.999Z', answered: true, answer: 20, active: 60, acw: 6 },
+  { id: 10, created: '2026-05-04T08:14:59Z', queued: '2026-05-04T08:14:59.999Z', accepted: true, answer: 20, active: 60, acw: 6 },
   // queued at 10:15:00.000: the next interval
-  { id: 11, created: '2026-05-04T08:14:59.500Z', queued: '2026-05-04T08:15:00Z', answered: true, answer: 1, active: 9, acw: 1 },
+  { id: 11, created: '2026-05-04T08:14:59.500Z', queued: '2026-05-04T08:15:00Z', accepted: true, answer: 1, active: 9, acw: 1 },
 
   // dept 2 Phone: created 23:59:30 on the 4th, queued 00:00:30 on the 5th: daily_kpis counts it on
   // the 4th (created), interval_kpis at 00:00 on the 5th (arrival)
-  { id: 20, created: '2026-05-04T21:59:30Z', queued: '2026-05-04T22:00:30Z', dept: 2, channel: 'Phone', answered: true, answer: 30, active: 100, acw: 10 },
+  { id: 20, created: '2026-05-04T21:59:30Z', queued: '2026-05-04T22:00:30Z', dept: 2, channel: 'Phone', accepted: true, answer: 30, active: 100, acw: 10 },
 
   // dept 3 AV, 2026-10-25: CEST → CET at 03:00 local; 02:00–03:00 local happens twice
-  { id: 30, created: '2026-10-25T00:20:00Z', queued: '2026-10-25T00:20:00Z', dept: 3, channel: 'AV', answered: true, answer: 3 }, // 02:20 CEST
-  { id: 31, created: '2026-10-25T01:20:00Z', queued: '2026-10-25T01:20:00Z', dept: 3, channel: 'AV', answered: true, answer: 4 }, // 02:20 CET
+  { id: 30, created: '2026-10-25T00:20:00Z', queued: '2026-10-25T00:20:00Z', dept: 3, channel: 'AV', accepted: true, answer: 3 }, // 02:20 CEST
+  { id: 31, created: '2026-10-25T01:20:00Z', queued: '2026-10-25T01:20:00Z', dept: 3, channel: 'AV', accepted: true, answer: 4 }, // 02:20 CET
   { id: 32, created: '2026-10-25T01:29:59.999Z', queued: '2026-10-25T01:29:59.999Z', dept: 3, channel: 'AV', ended: '2026-10-25T01:30:01Z' }, // 02:29:59.999 CET, short
   // 2026-03-29: CET → CEST at 02:00 local; 02:00–03:00 local does not exist
-  { id: 33, created: '2026-03-29T00:59:00Z', queued: '2026-03-29T00:59:00Z', dept: 3, channel: 'AV', answered: true, answer: 1 }, // 01:59 CET
-  { id: 34, created: '2026-03-29T01:00:00Z', queued: '2026-03-29T01:00:00Z', dept: 3, channel: 'AV', answered: true, answer: 2 }, // 03:00 CEST
+  { id: 33, created: '2026-03-29T00:59:00Z', queued: '2026-03-29T00:59:00Z', dept: 3, channel: 'AV', accepted: true, answer: 1 }, // 01:59 CET
+  { id: 34, created: '2026-03-29T01:00:00Z', queued: '2026-03-29T01:00:00Z', dept: 3, channel: 'AV', accepted: true, answer: 2 }, // 03:00 CEST
 ];
 
 let db: TestDatabase;

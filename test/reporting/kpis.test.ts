@@ -15,35 +15,35 @@ const PRAGUE = { reportTz: 'Europe/Prague', serviceLevelSeconds: 20 };
 // 2026-03-28T23:00Z to 2026-03-29T22:00Z (23 hours). A fixed +01 offset would put s8 on the 29th.
 const SESSIONS: SessionSpec[] = [
   // 2026-03-28, 23:59:59.999 CET: the last instant of the 28th
-  { id: 9, created: '2026-03-28T22:59:59.999Z', answered: true, inQueue: 1, waiting: 1, answer: 2, active: 10, acw: 1 },
+  { id: 9, created: '2026-03-28T22:59:59.999Z', accepted: true, inQueue: 1, waiting: 1, answer: 2, active: 10, acw: 1 },
 
   // ── 2026-03-29 × department 1 × Chat ──
   // s1 at 00:00:00 CET, the first instant of the 29th
-  { id: 1, created: '2026-03-28T23:00:00Z', answered: true, inQueue: 5, waiting: 10, answer: 15, active: 100, acw: 20 },
+  { id: 1, created: '2026-03-28T23:00:00Z', accepted: true, inQueue: 5, waiting: 10, answer: 15, active: 100, acw: 20 },
   // answered after the threshold; ACW unknown, so no handle time
-  { id: 2, created: '2026-03-29T10:00:00Z', answered: true, inQueue: 30, waiting: 0, answer: 30, active: 200, acw: null },
+  { id: 2, created: '2026-03-29T10:00:00Z', accepted: true, inQueue: 30, waiting: 0, answer: 30, active: 200, acw: null },
   // answered exactly at the threshold (≤ counts); length unknown
-  { id: 3, created: '2026-03-29T11:00:00Z', answered: true, inQueue: 10, waiting: 10, answer: 20, active: null, acw: 40 },
+  { id: 3, created: '2026-03-29T11:00:00Z', accepted: true, inQueue: 10, waiting: 10, answer: 20, active: null, acw: 40 },
   // abandoned: offered, complete, never accepted (K-ABANDONED)
-  { id: 4, created: '2026-03-29T12:00:00Z', answered: false },
+  { id: 4, created: '2026-03-29T12:00:00Z', accepted: false },
   // offered, not accepted, still open: neither answered nor abandoned
-  { id: 5, created: '2026-03-29T13:00:00Z', answered: false, complete: false },
+  { id: 5, created: '2026-03-29T13:00:00Z', accepted: false, complete: false },
   // never offered (outbound): counts in sessions and in the duration averages only
   { id: 6, created: '2026-03-29T14:00:00Z', offered: false, active: 50, acw: 10 },
   // 23:59:59.999 CEST, the last instant of the 29th; answered but answer_s unknown (negative → NULL)
-  { id: 7, created: '2026-03-29T21:59:59.999Z', answered: true, inQueue: 2, waiting: 3, answer: null, active: 300, acw: 30 },
+  { id: 7, created: '2026-03-29T21:59:59.999Z', accepted: true, inQueue: 2, waiting: 3, answer: null, active: 300, acw: 30 },
 
   // ── 2026-03-29 × department 2 × Phone ──
-  { id: 11, created: '2026-03-29T09:00:00Z', dept: 2, channel: 'Phone', answered: true, inQueue: 20, waiting: 5, answer: 25 },
-  { id: 12, created: '2026-03-29T09:30:00Z', dept: 2, channel: 'Phone', answered: false },
+  { id: 11, created: '2026-03-29T09:00:00Z', dept: 2, channel: 'Phone', accepted: true, inQueue: 20, waiting: 5, answer: 25 },
+  { id: 12, created: '2026-03-29T09:30:00Z', dept: 2, channel: 'Phone', accepted: false },
   // accepted but never offered (a direct session): not "answered" in K-ANSWERED's sense
-  { id: 13, created: '2026-03-29T09:45:00Z', dept: 2, channel: 'Phone', offered: false, answered: true },
+  { id: 13, created: '2026-03-29T09:45:00Z', dept: 2, channel: 'Phone', offered: false, accepted: true },
 
   // ── 2026-03-29 × no department × no channel: nothing offered, nothing known ──
   { id: 10, created: '2026-03-29T15:00:00Z', dept: null, channel: null, offered: false },
 
   // 2026-03-30, 00:00:00 CEST: the first instant of the 30th
-  { id: 8, created: '2026-03-29T22:00:00Z', answered: true, inQueue: 4, waiting: 4, answer: 8, active: 60, acw: 6 },
+  { id: 8, created: '2026-03-29T22:00:00Z', accepted: true, inQueue: 4, waiting: 4, answer: 8, active: 60, acw: 6 },
 
   // ── 2026-10-25: CEST → CET at 03:00, the day runs 2026-10-24T22:00Z … 2026-10-25T23:00Z (25 h) ──
   { id: 20, created: '2026-10-24T21:59:59.999Z', dept: 3, channel: 'AV', offered: false }, // Oct 24, 23:59:59.999 CEST

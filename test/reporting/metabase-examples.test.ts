@@ -30,7 +30,7 @@ function corpus(): { sessions: SessionSpec[]; operators: OperatorRowSpec[] } {
     const created = new Date(t).toISOString();
     const answered = id % 4 !== 0;
     sessions.push({
-      id, created, dept: 1 + (id % 2), channel: id % 3 ? 'Chat' : 'Phone', answered,
+      id, created, dept: 1 + (id % 2), channel: id % 3 ? 'Chat' : 'Phone', accepted: answered,
       inQueue: 3 + (id % 17), answer: answered ? 5 + (id % 31) : null, active: answered ? 100 : null, acw: answered ? 10 + (id % 7) : null,
       ended: answered ? null : new Date(t + (id % 9) * 1000).toISOString(),
     });

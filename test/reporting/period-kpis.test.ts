@@ -45,7 +45,7 @@ function corpus(): Array<Record<string, unknown>> {
       dept: 1 + Math.floor(rnd() * 3),
       channel: ['Chat', 'Chat', 'Phone', 'AV'][Math.floor(rnd() * 4)],
       offered,
-      answered,
+      accepted: answered,
       complete,
       queued: offered ? new Date(queued).toISOString() : null,
       // abandoned guests leave after 0–20 s, so a fair share are short abandons

@@ -47,8 +47,8 @@ async function errorCode(query: Promise<unknown>): Promise<string | undefined> {
 beforeAll(async () => {
   db = await freshDatabase();
   await insertSessions(db.knex, [
-    { id: 1, created: '2026-03-29T10:00:00Z', answered: true, inQueue: 5, waiting: 5, answer: 10, active: 60, acw: 10 },
-    { id: 2, created: '2026-03-29T11:00:00Z', answered: false },
+    { id: 1, created: '2026-03-29T10:00:00Z', accepted: true, inQueue: 5, waiting: 5, answer: 10, active: 60, acw: 10 },
+    { id: 2, created: '2026-03-29T11:00:00Z', accepted: false },
   ]);
   await insertOperatorRows(db.knex, [{ session: 1, user: 4, joined: '2026-03-29T10:00:10Z', queue: 5, active: 60, acw: 10, offers: 1 }]);
   await refreshReportingSummaries(db.knex, { from: '2026-03-29', to: '2026-03-30' });

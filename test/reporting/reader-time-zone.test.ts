@@ -23,7 +23,7 @@ function sessionsBetween(firstId: number, from: string, to: string): SessionSpec
   const out: SessionSpec[] = [];
   for (let t = Date.parse(from), id = firstId; t < Date.parse(to); t += 433_500, id++) {
     const created = new Date(t).toISOString();
-    out.push({ id, created, queued: new Date(t + 2_000).toISOString(), answered: id % 3 !== 0 });
+    out.push({ id, created, queued: new Date(t + 2_000).toISOString(), accepted: id % 3 !== 0 });
   }
   return out;
 }

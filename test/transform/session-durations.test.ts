@@ -63,8 +63,8 @@ describe('M-IN_QUEUE in_queue_s = first AssignedToOperator − first RoutingRequ
 describe('M-WAITING waiting_s = first AcceptedByOperator − first AssignedToOperator', () => {
   check('waiting_s', [
     ['M-WAITING normal', {}, { waiting_s: 20, first_accepted_at: t(30) }],
-    ['M-WAITING NULL: never accepted', { routing: [event('RoutingRequestCreated', 0.5), event('AssignedToOperator', 10, 7), event('OperatorTimeoutExpired', 25, 7)] }, { waiting_s: null, is_answered: false }],
-    ['M-WAITING NULL: accepted without an assignment (e.g. direct pickup)', { routing: [event('RoutingRequestCreated', 0.5), event('AcceptedByOperator', 30, 7)] }, { waiting_s: null, is_answered: true }],
+    ['M-WAITING NULL: never accepted', { routing: [event('RoutingRequestCreated', 0.5), event('AssignedToOperator', 10, 7), event('OperatorTimeoutExpired', 25, 7)] }, { waiting_s: null, is_accepted: false }],
+    ['M-WAITING NULL: accepted without an assignment (e.g. direct pickup)', { routing: [event('RoutingRequestCreated', 0.5), event('AcceptedByOperator', 30, 7)] }, { waiting_s: null, is_accepted: true }],
     [
       'M-WAITING spans an OperatorTimeoutExpired re-offer',
       { routing: [event('RoutingRequestCreated', 0.5), event('AssignedToOperator', 5, 8), event('OperatorTimeoutExpired', 20, 8), event('AssignedToOperator', 21, 7), event('AcceptedByOperator', 27.25, 7)] },
@@ -189,10 +189,10 @@ describe('M-WAITED waited_s = waited', () => {
 
 describe('K-ANSWER answer_s = first AcceptedByOperator − first RoutingRequestCreated; K-OFFERED, K-ANSWERED', () => {
   check('answer_s', [
-    ['K-ANSWER normal', {}, { answer_s: 29.5, is_offered: true, is_answered: true }],
-    ['K-ANSWER NULL: never accepted (abandoned)', { routing: [event('RoutingRequestCreated', 0.5)] }, { answer_s: null, is_offered: true, is_answered: false }],
-    ['K-ANSWER NULL: never routed', { routing: [] }, { answer_s: null, is_offered: false, is_answered: false }],
-    ['K-ANSWER NULL: accepted without routing request', { routing: [event('AcceptedByOperator', 30, 7)] }, { answer_s: null, is_offered: false, is_answered: true }],
+    ['K-ANSWER normal', {}, { answer_s: 29.5, is_offered: true, is_accepted: true }],
+    ['K-ANSWER NULL: never accepted (abandoned)', { routing: [event('RoutingRequestCreated', 0.5)] }, { answer_s: null, is_offered: true, is_accepted: false }],
+    ['K-ANSWER NULL: never routed', { routing: [] }, { answer_s: null, is_offered: false, is_accepted: false }],
+    ['K-ANSWER NULL: accepted without routing request', { routing: [event('AcceptedByOperator', 30, 7)] }, { answer_s: null, is_offered: false, is_accepted: true }],
     [
       'K-ANSWER negative → NULL + negative_answer',
       { routing: [event('AcceptedByOperator', 0.25, 7), event('RoutingRequestCreated', 0.5)] },

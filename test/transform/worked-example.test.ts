@@ -46,7 +46,7 @@ describe('docs/metrics.md worked example (session 7400123)', () => {
       waited_s: 28.362, // PT28.361636S
       answer_s: 28.238, // 28.237655
       is_offered: true,
-      is_answered: true,
+      is_accepted: true,
       skipped_states: ['BCW'],
       quality_flags: [],
       is_complete: true,
