@@ -89,22 +89,13 @@ export async function closeAbandonedRuns(knex: Knex): Promise<RunKind[]> {
   return rows.map((r: { kind: RunKind }) => r.kind);
 }
 
-/** A row of etl.runs as `status` reads it. */
-export interface RunRecord {
+/** A row of etl.runs as `status` reads it: its counters, and what the run was and how it ended. */
+export interface RunRecord extends Omit<RunCounts, 'operatorNames' | 'settledRps'> {
   runId: number;
   kind: RunKind;
   status: 'running' | 'succeeded' | 'failed';
   startedAt: Date;
   finishedAt: Date | null;
-  windowsDone: number;
-  windowsFailed: number;
-  windowsSkipped: number;
-  sessionsSeen: number;
-  sessionsChanged: number;
-  rejects: number;
-  apiRequests: number;
-  apiRateLimited: number;
-  apiRetries: number;
   operatorNames: string | null;
   error: string | null;
 }

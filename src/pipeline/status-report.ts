@@ -29,25 +29,14 @@ export interface LocalRange {
   days: number;
 }
 
-export interface RunSummary {
-  runId: number;
-  kind: RunKind;
+/** A run as `status` shows it (and `status --json` prints it): instants as ISO text, its duration, and whether it died. */
+export interface RunSummary extends Omit<RunRecord, 'status' | 'startedAt' | 'finishedAt' | 'sessionsSeen'> {
   /** 'died' = still marked running but no process holds the writer lock (killed; closed by the next writer). */
   status: 'running' | 'succeeded' | 'failed' | 'died';
   startedAt: string;
   finishedAt: string | null;
   durationSeconds: number | null;
-  windowsDone: number;
-  windowsFailed: number;
-  windowsSkipped: number;
   sessions: number;
-  sessionsChanged: number;
-  rejects: number;
-  apiRequests: number;
-  apiRateLimited: number;
-  apiRetries: number;
-  operatorNames: string | null;
-  error: string | null;
 }
 
 export interface StatusReport {
