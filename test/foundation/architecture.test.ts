@@ -7,6 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
+import { TRANSFORM_SHARED_MODULES } from '../../src/util/transform-version.js';
 
 const tracked = (...paths: string[]): string[] =>
   execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', ...paths], { encoding: 'utf8' })
@@ -79,6 +80,14 @@ describe('architecture', () => {
       if (layer(f) === 'transform' && /from ['"](knex|pg|got|node:fs|node:http)['"]/.test(text)) wrong.push(`${f} imports an I/O package`);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('lets the transform run no code from outside its folder but the shared modules its version hashes', () => {
+    const allowed = new Set([...TRANSFORM_SHARED_MODULES.map((m) => `src/${m}.ts`), 'src/mluvii/types.ts']);
+    const outside = [...graph].flatMap(([f, imports]) => (layer(f) === 'transform' ? imports.filter((to) => layer(to) !== 'transform' && !allowed.has(to)).map((to) => `${f} → ${to}`) : []));
+    expect(outside).toEqual([]);
+    // The API's payload types leave no code: imported as types only.
+    for (const f of sources.filter((x) => layer(x) === 'transform')) expect(readFileSync(f, 'utf8')).not.toMatch(/import\s+\{[^}]*\}\s+from\s+'\.\.\/mluvii\/types\.js'/);
   });
 
   it('has no SQL and no query-builder call in src/pipeline/ (src/load owns every query)', () => {
