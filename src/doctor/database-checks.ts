@@ -5,6 +5,7 @@ import { databaseUnavailableReason } from '../db/connection-errors.js';
 import { createKnex } from '../db/knex.js';
 import { ExtensionlessMigrationSource } from '../db/migrations.js';
 import { fail, ok, warn, type Check } from './check.js';
+import { appliedMigrations, ownPrivileges, roleState, serverIdentity } from '../admin/database-facts.js';
 
 export async function databaseChecks(databaseUrl: string | undefined, readerRole: string): Promise<Check[]> {
   if (!databaseUrl) return [fail('database', 'DATABASE_URL is not set', 'set it to the warehouse: postgres://user:password@host:5432/db')];
@@ -21,32 +22,27 @@ export async function databaseChecks(databaseUrl: string | undefined, readerRole
 
 async function checksOn(knex: Knex, databaseUrl: string, readerRole: string): Promise<Check[]> {
   const checks: Check[] = [];
-  const v = (await knex.raw(`SELECT current_user AS "user", current_database() AS db, current_setting('server_version') AS version`)).rows[0];
+  const v = await serverIdentity(knex);
   checks.push(ok('database', `reachable: ${redactUrl(databaseUrl)} (PostgreSQL ${v.version}, user ${v.user})`));
 
   const known = await new ExtensionlessMigrationSource().getMigrations();
-  const hasTable = (await knex.raw(`SELECT to_regclass('public.knex_migrations') IS NOT NULL AS ok`)).rows[0].ok as boolean;
-  const applied = hasTable ? new Set(((await knex.raw(`SELECT name FROM public.knex_migrations`)).rows as Array<{ name: string }>).map((r) => r.name.replace(/\.(ts|js)$/, ''))) : new Set<string>();
+  const applied = await appliedMigrations(knex);
   const pending = known.filter((m) => !applied.has(m));
   if (applied.size === 0) checks.push(warn('migrated', 'no mluvii-etl tables yet', 'run `npx mluvii-etl migrate` (run and backfill also migrate first)'));
   else if (pending.length) checks.push(warn('migrated', `${pending.length} of ${known.length} migrations pending: ${pending.join(', ')}`, 'run `npx mluvii-etl migrate` (the next run would apply them)'));
   else checks.push(ok('migrated', `all ${known.length} migrations applied`));
 
-  const role = (await knex.raw(`SELECT rolcanlogin AS login FROM pg_roles WHERE rolname = ?`, [readerRole])).rows[0] as { login: boolean } | undefined;
-  if (!role) checks.push(warn('reader role', `${readerRole} does not exist`, 'run `npx mluvii-etl migrate` (it creates it; set REPORTING_ROLE_PASSWORD so Metabase can log in)'));
-  else if (!role.login) checks.push(warn('reader role', `${readerRole} exists but cannot log in (NOLOGIN)`, 'set REPORTING_ROLE_PASSWORD and run `npx mluvii-etl migrate`, or grant it to a login role'));
+  const role = await roleState(knex, readerRole);
+  if (!role.exists) checks.push(warn('reader role', `${readerRole} does not exist`, 'run `npx mluvii-etl migrate` (it creates it; set REPORTING_ROLE_PASSWORD so Metabase can log in)'));
+  else if (!role.canLogin) checks.push(warn('reader role', `${readerRole} exists but cannot log in (NOLOGIN)`, 'set REPORTING_ROLE_PASSWORD and run `npx mluvii-etl migrate`, or grant it to a login role'));
   else {
-    const reads = (await knex.raw(`SELECT has_schema_privilege(?, 'reporting', 'USAGE') AS ok FROM pg_namespace WHERE nspname = 'reporting'`, [readerRole])).rows[0];
-    checks.push(reads?.ok ? ok('reader role', `${readerRole} can log in and read reporting`) : warn('reader role', `${readerRole} can log in but not read reporting`, 'run `npx mluvii-etl migrate`'));
+    checks.push(role.readsReporting ? ok('reader role', `${readerRole} can log in and read reporting`) : warn('reader role', `${readerRole} can log in but not read reporting`, 'run `npx mluvii-etl migrate`'));
   }
 
-  const me = (
-    await knex.raw(`SELECT r.rolsuper AS super, r.rolcreaterole AS createrole, has_database_privilege(current_database(), 'CREATE') AS create_schema
-                      FROM pg_roles r WHERE r.rolname = current_user`)
-  ).rows[0] as { super: boolean; createrole: boolean; create_schema: boolean };
-  const rights = `${v.user}: ${me.super ? 'superuser' : `CREATEROLE ${me.createrole ? 'yes' : 'no'}, CREATE on the database ${me.create_schema ? 'yes' : 'no'}`}`;
-  if (me.super || (me.createrole && me.create_schema)) checks.push(ok('privileges', rights));
-  else if (!me.create_schema && applied.size === 0) checks.push(fail('privileges', rights, 'migrate must create schemas: GRANT CREATE ON DATABASE to this user, or migrate once as the owner'));
-  else checks.push(warn('privileges', rights, me.createrole ? 'new schemas need CREATE on the database' : `migrate cannot create or change the reader role; an admin creates it once: CREATE ROLE ${readerRole} LOGIN PASSWORD '…'`));
+  const me = await ownPrivileges(knex);
+  const rights = `${v.user}: ${me.superuser ? 'superuser' : `CREATEROLE ${me.createRole ? 'yes' : 'no'}, CREATE on the database ${me.createSchema ? 'yes' : 'no'}`}`;
+  if (me.superuser || (me.createRole && me.createSchema)) checks.push(ok('privileges', rights));
+  else if (!me.createSchema && applied.size === 0) checks.push(fail('privileges', rights, 'migrate must create schemas: GRANT CREATE ON DATABASE to this user, or migrate once as the owner'));
+  else checks.push(warn('privileges', rights, me.createRole ? 'new schemas need CREATE on the database' : `migrate cannot create or change the reader role; an admin creates it once: CREATE ROLE ${readerRole} LOGIN PASSWORD '…'`));
   return checks;
 }
