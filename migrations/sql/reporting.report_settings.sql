@@ -1,5 +1,5 @@
 -- The settings the reporting views use, as etl.settings holds them (kept in step with the
--- configuration by every command, src/load/reporting-settings.ts).
+-- configuration by every command, src/admin/reporting-settings.ts).
 CREATE VIEW reporting.report_settings AS
 SELECT
   st.report_tz,
