@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { SessionModel } from '../mluvii/types.js';
+import type { SessionModel } from './payloads.js';
 import { mixSeed, Rng } from './random.js';
 
 export interface SimulatedFiles {

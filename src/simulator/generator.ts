@@ -23,7 +23,7 @@
  * negative, timestamps with local offsets or `Z` and 0–7 fractional digits, and ISO 8601 durations
  * consistent with the timestamps (length = ended − started, waited = queue left − created).
  */
-import type { Activity, GuestInfo, RoutingTimeLine, SessionModel } from '../mluvii/types.js';
+import type { Activity, GuestInfo, RoutingTimeLine, SessionModel } from './payloads.js';
 import {
   CHATBOT, COMPANY_ID, DIALER_CAMPAIGN_IDS, GROUPS, GUEST_LINES, NOTES, OPERATOR_BY_ID, OPERATOR_LINES, OPERATORS, PREVIEW_CAMPAIGN_IDS,
   TAG_NAMES, URLS, WIDGETS, type SimGroup,

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RoutingTimeLine, SessionModel } from '../mluvii/types.js';
+import type { RoutingTimeLine, SessionModel } from './payloads.js';
 import { campaignModel, userModels } from './catalog.js';
 import {
   buildSession, DEFAULT_SESSIONS_PER_DAY, hourOf, hourOfSessionId, IDS_PER_HOUR, MAX_SESSIONS_PER_HOUR, planBucket, type SessionDraft,
