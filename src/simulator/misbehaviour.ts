@@ -2,7 +2,8 @@
  * What the simulator can do wrong on purpose, so the client's retries, rate limiting, paging and
  * the pipeline's rejects are tested against something that actually misbehaves.
  */
-import { buildSession, type SessionDraft, type SimulatedSession } from './generator.js';
+import { renderSession, type SimulatedSession } from './render-session.js';
+import type { SessionDraft } from './session-draft.js';
 import { mixSeed, Rng } from './random.js';
 
 export interface Misbehaviour {
@@ -139,7 +140,7 @@ const NOT_OBJECTS: unknown[] = ['<html><body>Internal error</body></html>', 42, 
  */
 export function renderMalformed(item: MalformedItem, anchor: SessionDraft, nowUs: number, malformedId: number): unknown {
   if (item.kind === 'not-object') return NOT_OBJECTS[item.variant % NOT_OBJECTS.length];
-  const { session } = buildSession(anchor, nowUs);
+  const { session } = renderSession(anchor, nowUs);
   if (item.kind === 'no-id') {
     const copy: Record<string, unknown> = { ...session };
     delete copy.id;

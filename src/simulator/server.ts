@@ -14,9 +14,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { RoutingTimeLine, SessionModel } from './payloads.js';
 import { campaignModel, userModels } from './catalog.js';
-import {
-  buildSession, DEFAULT_SESSIONS_PER_DAY, hourOf, hourOfSessionId, IDS_PER_HOUR, MAX_SESSIONS_PER_HOUR, planBucket, type SessionDraft,
-} from './generator.js';
+import { hourOf, hourOfSessionId, IDS_PER_HOUR, MAX_SESSIONS_PER_HOUR, planBucket } from './hour-bucket.js';
+import { renderSession } from './render-session.js';
+import type { SessionDraft } from './session-draft.js';
+import { DEFAULT_SESSIONS_PER_DAY } from './traffic-profile.js';
 import { pragueOffsetSeconds } from './iso-format.js';
 import {
   malformedItemsOfBucket, NUL_NAME_USER_ID, picks, renderMalformed, spoilSession, type MalformedItem, type Misbehaviour,
@@ -225,7 +226,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
 
   /** A session as the server shows it now, list item or detail, with the per-session misbehaviour applied. */
   function shown(d: SessionDraft, now: number, view: 'list' | 'detail') {
-    const s = spoilSession(seed, misbehaviour, buildSession(d, now), view);
+    const s = spoilSession(seed, misbehaviour, renderSession(d, now), view);
     fileWorld?.decorate(s.session, selfUrl, view);
     return s;
   }
