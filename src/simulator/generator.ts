@@ -3,15 +3,16 @@
  * of a time range as the API shows them at an instant.
  *
  * Generation is two steps:
- * - `planBucket` (hour-bucket.ts) draws everything random into drafts, one UTC hour at a time:
- *   what kind of session (session-kinds.ts, outbound-calls.ts), its routing (routing-request.ts),
- *   the operators' part (conversation.ts) and what follows (aftermath.ts).
- * - `renderSession` (render-session.ts) shows a draft as the API would at an instant `now`.
+ * - `planBucket` (contact-center/hour-bucket.ts) draws everything random into drafts, one UTC hour
+ *   at a time: what kind of session (session-kinds.ts, outbound-calls.ts), its routing
+ *   (routing-request.ts), the operators' part (conversation.ts) and what follows (aftermath.ts).
+ * - `renderSession` (contact-center/render-session.ts) shows a draft as the API would at an
+ *   instant `now`.
  */
-import { HOUR_MS, hourOf, planBucket } from './hour-bucket.js';
-import { END_OF_TIME_US, renderSession, type SimulatedSession } from './render-session.js';
+import { HOUR_MS, hourOf, planBucket } from './contact-center/hour-bucket.js';
+import { END_OF_TIME_US, renderSession, type SimulatedSession } from './contact-center/render-session.js';
 
-export type { SimulatedSession } from './render-session.js';
+export type { SimulatedSession } from './contact-center/render-session.js';
 
 /**
  * The sessions created in [from, to) that exist at `now` (default: far future, everything

@@ -2,10 +2,10 @@
  * `malformedRate`: list items no client can read as a session (no id, an unparseable `created`,
  * not an object at all), listed next to good sessions.
  */
-import { IDS_PER_HOUR, MAX_SESSIONS_PER_HOUR } from './hour-bucket.js';
+import { IDS_PER_HOUR, MAX_SESSIONS_PER_HOUR } from './contact-center/hour-bucket.js';
 import { mixSeed, Rng } from './random.js';
-import { renderSession } from './render-session.js';
-import type { SessionDraft } from './session-draft.js';
+import { renderSession } from './contact-center/render-session.js';
+import type { SessionDraft } from './contact-center/session-draft.js';
 
 export type MalformedKind = 'no-id' | 'bad-created' | 'not-object';
 

@@ -3,7 +3,7 @@
  * public sources allow: the same paths (case-insensitive), OAuth2 client_credentials at
  * /login/connect/token, no token → 302 to a login page, a bad or expired token → 401,
  * `Created.Min/Max` + `limit`/`offset` paging over a bare JSON array, the routing history as a
- * bare array, campaigns and users (routes.ts lists them).
+ * bare array, campaigns and users (http/routes.ts lists them).
  *
  * Sessions come from the deterministic generator; the server's clock (`now`) decides which exist
  * and how far they have got. Misbehaviour (misbehaviour.ts) is switchable at run time, and every
@@ -11,22 +11,22 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TokenAuth } from './auth.js';
-import { dispatch } from './dispatch.js';
+import { TokenAuth } from './http/auth.js';
+import { dispatch } from './http/dispatch.js';
 import { FileWorld, type SimulatedFiles } from './files.js';
-import { HttpFaults } from './http-faults.js';
+import { HttpFaults } from './http/faults.js';
 import type { Misbehaviour } from './misbehaviour.js';
 import type { RoutingTimeLine, SessionModel } from './payloads.js';
-import { RequestStats, type SimulatorStats } from './request-stats.js';
-import { writeResponse, type Send } from './response.js';
-import type { ServerContext } from './server-context.js';
-import { SessionStore } from './session-store.js';
-import { routingFailure, showSession } from './session-views.js';
-import { DEFAULT_SESSIONS_PER_DAY } from './traffic-profile.js';
+import { RequestStats, type SimulatorStats } from './http/request-stats.js';
+import { writeResponse, type Send } from './http/response.js';
+import type { ServerContext } from './http/server-context.js';
+import { SessionStore } from './http/session-store.js';
+import { routingFailure, showSession } from './http/session-views.js';
+import { DEFAULT_SESSIONS_PER_DAY } from './contact-center/traffic-profile.js';
 
 export type { Misbehaviour } from './misbehaviour.js';
 export type { SimulatedFiles } from './files.js';
-export type { SimulatorStats } from './request-stats.js';
+export type { SimulatorStats } from './http/request-stats.js';
 
 export interface SimulatorOptions {
   seed?: number;

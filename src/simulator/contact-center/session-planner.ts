@@ -4,9 +4,9 @@
  * outbound-calls.ts, routing-request.ts, conversation.ts, aftermath.ts) call only these, so the
  * order in which random numbers are consumed is visible in one place per part.
  */
-import { GROUPS, OPERATORS, type SimGroup } from './catalog.js';
-import { ceilToDigits } from './iso-format.js';
-import type { Rng } from './random.js';
+import { GROUPS, OPERATORS, type SimGroup } from '../catalog.js';
+import { ceilToDigits } from '../iso-format.js';
+import type { Rng } from '../random.js';
 import { US, type SessionDraft } from './session-draft.js';
 
 export type Channel = 'Chat' | 'Phone' | 'AV';

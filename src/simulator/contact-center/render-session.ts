@@ -4,9 +4,9 @@
  * not CLOSED, fewer routing events). So the same session "concludes" as simulated time passes,
  * while its randomness never depends on `now`.
  */
-import { CHATBOT, COMPANY_ID, OPERATOR_BY_ID } from './catalog.js';
-import { formatDuration, formatTimestamp } from './iso-format.js';
-import type { Activity, RoutingTimeLine, SessionModel } from './payloads.js';
+import { CHATBOT, COMPANY_ID, OPERATOR_BY_ID } from '../catalog.js';
+import { formatDuration, formatTimestamp } from '../iso-format.js';
+import type { Activity, RoutingTimeLine, SessionModel } from '../payloads.js';
 import { renderRoutingHistory } from './render-routing-history.js';
 import type { SessionDraft } from './session-draft.js';
 

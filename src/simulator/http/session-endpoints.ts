@@ -1,5 +1,5 @@
 /** One session by id: `GET /Sessions/{id}`, its `/routingHistory`, and its files' content. */
-import { FileWorld } from './files.js';
+import { FileWorld } from '../files.js';
 import { SERVICE_UNAVAILABLE_PAGE } from './response.js';
 import type { Call, ServerContext } from './server-context.js';
 import { routingFailure, showSession } from './session-views.js';
@@ -21,7 +21,7 @@ export function routingHistory(ctx: ServerContext, { res, params, now }: Call): 
   ctx.send(res, 'routingHistory', 200, showSession(ctx, d, now, 'detail').routingHistory);
 }
 
-/** Only files the session's detail lists with an address are served (files.ts decides how). */
+/** Only files the session's detail lists with an address are served (../files.ts decides how). */
 export function fileContent(ctx: ServerContext, { res, url, params, now }: Call): void {
   const d = ctx.sessions.find(Number(params.sessionId), now);
   const key = params.fileKey;

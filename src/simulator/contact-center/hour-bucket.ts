@@ -3,8 +3,8 @@
  * (seed, hour), so any range is a consistent subset of any larger range, and a session id encodes
  * its hour and its place in the bucket: the server finds a session from its id alone.
  */
-import { ceilToDigits } from './iso-format.js';
-import { mixSeed, Rng } from './random.js';
+import { ceilToDigits } from '../iso-format.js';
+import { mixSeed, Rng } from '../random.js';
 import { US, type SessionDraft } from './session-draft.js';
 import { planSession } from './session-kinds.js';
 import { fractionDigits } from './session-planner.js';

@@ -4,9 +4,9 @@
  * capped pages, an outage for a range, endless pages, an order that changes per call, a 400
  * that echoes the token).
  */
-import { indexOfSessionId } from './hour-bucket.js';
+import { indexOfSessionId } from '../contact-center/hour-bucket.js';
 import { parseListQuery, type ListQuery } from './list-query.js';
-import { mixSeed, Rng } from './random.js';
+import { mixSeed, Rng } from '../random.js';
 import type { Call, ServerContext } from './server-context.js';
 import type { ListEntry } from './session-store.js';
 import { showListEntry, showSession } from './session-views.js';

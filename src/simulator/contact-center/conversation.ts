@@ -1,5 +1,5 @@
 /** The operators' part of a session, from the first accept to the conclusion form. */
-import { GUEST_LINES, NOTES, OPERATOR_BY_ID, OPERATOR_LINES, type SimGroup } from './catalog.js';
+import { GUEST_LINES, NOTES, OPERATOR_BY_ID, OPERATOR_LINES, type SimGroup } from '../catalog.js';
 import { US, type StintDraft } from './session-draft.js';
 import type { Channel, SessionPlanner } from './session-planner.js';
 

@@ -1,7 +1,7 @@
-/** Campaigns and users (from catalog.ts), with the switches that make them unreadable. */
-import type { UserModel } from '../mluvii/types.js';
-import { campaignModel, userModels } from './catalog.js';
-import { NUL_NAME_USER_ID, type Misbehaviour } from './misbehaviour.js';
+/** Campaigns and users (from ../catalog.ts), with the switches that make them unreadable. */
+import type { UserModel } from '../../mluvii/types.js';
+import { campaignModel, userModels } from '../catalog.js';
+import { NUL_NAME_USER_ID, type Misbehaviour } from '../misbehaviour.js';
 import { SERVICE_UNAVAILABLE_PAGE } from './response.js';
 import type { Call, ServerContext } from './server-context.js';
 

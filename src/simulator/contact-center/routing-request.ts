@@ -1,5 +1,5 @@
 /** Where a session's queue events in the routing history come from. */
-import type { SimGroup } from './catalog.js';
+import type { SimGroup } from '../catalog.js';
 import type { SessionPlanner } from './session-planner.js';
 
 export interface RouteResult {

@@ -2,8 +2,8 @@
  * A draft's routing history as `GET /Sessions/{id}/routingHistory` shows it at `now`: the events
  * that have happened, in the order the server keeps them.
  */
-import { GROUPS, OPERATORS } from './catalog.js';
-import type { RoutingTimeLine } from './payloads.js';
+import { GROUPS, OPERATORS } from '../catalog.js';
+import type { RoutingTimeLine } from '../payloads.js';
 import type { SessionDraft } from './session-draft.js';
 
 // Routing entries name the same few operators and groups over and over: one frozen object each,

@@ -4,9 +4,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TokenAuth } from './auth.js';
-import type { FileWorld } from './files.js';
-import type { HttpFaults } from './http-faults.js';
-import type { Misbehaviour } from './misbehaviour.js';
+import type { FileWorld } from '../files.js';
+import type { HttpFaults } from './faults.js';
+import type { Misbehaviour } from '../misbehaviour.js';
 import type { RequestStats } from './request-stats.js';
 import type { Send } from './response.js';
 import type { SessionStore } from './session-store.js';

@@ -1,5 +1,5 @@
 /** Who the guest is: device, language, the widget's call parameters; a phone number for calls. */
-import { URLS, WIDGETS } from './catalog.js';
+import { URLS, WIDGETS } from '../catalog.js';
 import type { Channel, SessionPlanner } from './session-planner.js';
 
 export function drawGuest(p: SessionPlanner, channel: Channel): void {

@@ -2,7 +2,7 @@
  * How busy the contact center is: business-hours peaks, quiet nights, quieter weekends, by the
  * local (Europe/Prague) hour. The volume decides how many sessions an hour gets and how long queues are.
  */
-import { pragueOffsetSeconds, weekdayOfDays } from './iso-format.js';
+import { pragueOffsetSeconds, weekdayOfDays } from '../iso-format.js';
 
 /** A weekday's volume when `sessionsPerDay` is not given (weekends get WEEKEND_FACTOR of it). */
 export const DEFAULT_SESSIONS_PER_DAY = 550;

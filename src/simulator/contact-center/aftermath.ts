@@ -2,7 +2,7 @@
  * What happens to a session after its story: clock skews of the routing server, recordings,
  * tags, guest feedback, and the instants from which its status and content stop changing.
  */
-import { TAG_NAMES } from './catalog.js';
+import { TAG_NAMES } from '../catalog.js';
 import type { SessionPlanner } from './session-planner.js';
 
 /** Also sorts the activities by time: rendering stops at the first one after `now`. */

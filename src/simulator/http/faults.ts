@@ -5,8 +5,8 @@
  * sends the same requests in the same order meets the same failures.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Misbehaviour } from './misbehaviour.js';
-import { mixSeed, Rng } from './random.js';
+import type { Misbehaviour } from '../misbehaviour.js';
+import { mixSeed, Rng } from '../random.js';
 import type { RequestStats } from './request-stats.js';
 import { SERVICE_UNAVAILABLE_PAGE, type Send } from './response.js';
 

@@ -19,5 +19,5 @@ export function writeResponse(res: ServerResponse, status: number, body: unknown
 /** What a gateway in front of the API answers when the backend is down. */
 export const SERVICE_UNAVAILABLE_PAGE = '<html><body>Service Unavailable</body></html>';
 
-/** Answers and counts the answer under `endpoint` (the server's way to answer; see server.ts). */
+/** Answers and counts the answer under `endpoint` (the server's way to answer; see ../server.ts). */
 export type Send = (res: ServerResponse, endpoint: string, status: number, body: unknown, headers?: Record<string, string>) => void;

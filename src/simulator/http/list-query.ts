@@ -2,7 +2,7 @@
  * The query of `GET /api/v1/Sessions` read the way the real API's ASP.NET model binding reads it:
  * keys case-insensitive, repeated keys for set filters, a validation dictionary for bad values.
  */
-import { pragueOffsetSeconds } from './iso-format.js';
+import { pragueOffsetSeconds } from '../iso-format.js';
 
 const DEFAULT_LIMIT = 100;
 

@@ -2,7 +2,7 @@
  * Calls the contact center places: manual outbound calls, callbacks the guest asked for, preview
  * campaigns (an operator reads the contact, then dials) and dialer campaigns (the dialer calls first).
  */
-import { DIALER_CAMPAIGN_IDS, PREVIEW_CAMPAIGN_IDS, type SimGroup } from './catalog.js';
+import { DIALER_CAMPAIGN_IDS, PREVIEW_CAMPAIGN_IDS, type SimGroup } from '../catalog.js';
 import { close, serve } from './conversation.js';
 import { routeToOperator } from './routing-request.js';
 import { CAMPAIGN_GROUP, type SessionPlanner } from './session-planner.js';
