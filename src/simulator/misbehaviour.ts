@@ -1,6 +1,8 @@
 /**
  * What the simulator can do wrong on purpose, so the client's retries, rate limiting, paging and
- * the pipeline's rejects are tested against something that actually misbehaves.
+ * the pipeline's rejects are tested against something that actually misbehaves. The switches take
+ * effect in http/faults.ts (before any handler), spoil-session.ts and malformed-items.ts (the
+ * payloads), and the endpoints in http/ (single endpoints that cannot be read).
  */
 import { mixSeed, Rng } from './random.js';
 

@@ -3,10 +3,10 @@
  * server, its sessions, tokens, files and counters, and one way to answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TokenAuth } from './auth.js';
 import type { FileWorld } from '../files.js';
-import type { HttpFaults } from './faults.js';
 import type { Misbehaviour } from '../misbehaviour.js';
+import type { TokenAuth } from './auth.js';
+import type { HttpFaults } from './faults.js';
 import type { RequestStats } from './request-stats.js';
 import type { Send } from './response.js';
 import type { SessionStore } from './session-store.js';
