@@ -3,9 +3,9 @@
  * not an object at all), listed next to good sessions.
  */
 import { IDS_PER_HOUR, MAX_SESSIONS_PER_HOUR } from './contact-center/hour-bucket.js';
-import { mixSeed, Rng } from './random.js';
 import { renderSession } from './contact-center/render-session.js';
 import type { SessionDraft } from './contact-center/session-draft.js';
+import { mixSeed, Rng } from './random.js';
 
 export type MalformedKind = 'no-id' | 'bad-created' | 'not-object';
 

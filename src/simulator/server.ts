@@ -11,18 +11,18 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_SESSIONS_PER_DAY } from './contact-center/traffic-profile.js';
+import { FileWorld, type SimulatedFiles } from './files.js';
 import { TokenAuth } from './http/auth.js';
 import { dispatch } from './http/dispatch.js';
-import { FileWorld, type SimulatedFiles } from './files.js';
 import { HttpFaults } from './http/faults.js';
-import type { Misbehaviour } from './misbehaviour.js';
-import type { RoutingTimeLine, SessionModel } from './payloads.js';
 import { RequestStats, type SimulatorStats } from './http/request-stats.js';
 import { writeResponse, type Send } from './http/response.js';
 import type { ServerContext } from './http/server-context.js';
 import { SessionStore } from './http/session-store.js';
 import { routingFailure, showSession } from './http/session-views.js';
-import { DEFAULT_SESSIONS_PER_DAY } from './contact-center/traffic-profile.js';
+import type { Misbehaviour } from './misbehaviour.js';
+import type { RoutingTimeLine, SessionModel } from './payloads.js';
 
 export type { Misbehaviour } from './misbehaviour.js';
 export type { SimulatedFiles } from './files.js';

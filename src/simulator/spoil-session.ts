@@ -1,6 +1,6 @@
 /** The per-session misbehaviour switches applied to a session payload and its routing history. */
-import { implausibleKindOf, picks, type Misbehaviour } from './misbehaviour.js';
 import type { SimulatedSession } from './contact-center/render-session.js';
+import { implausibleKindOf, picks, type Misbehaviour } from './misbehaviour.js';
 
 /**
  * A session as the server shows it under `m`: the per-session switches applied to a freshly built

@@ -3,8 +3,8 @@
  * instants in integer µs since the epoch (so the printed 0–7 fractional digits are exact); the
  * server caches them per hour and renders pages of them as simulated time passes.
  */
-import type { GuestInfo } from '../payloads.js';
 import type { SimGroup } from '../catalog.js';
+import type { GuestInfo } from '../payloads.js';
 
 /** One second in the drafts' unit. */
 export const US = 1_000_000;

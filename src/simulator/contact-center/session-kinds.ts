@@ -14,12 +14,12 @@
  * timestamps with local offsets or `Z` and 0–7 fractional digits, and ISO 8601 durations
  * consistent with the timestamps (length = ended − started, waited = queue left − created).
  */
-import { drawAftermath } from './aftermath.js';
 import { CHATBOT, GUEST_LINES } from '../catalog.js';
+import type { Rng } from '../random.js';
+import { drawAftermath } from './aftermath.js';
 import { close, serve } from './conversation.js';
 import { drawGuest } from './guest-profile.js';
 import { callback, dialerCampaign, outbound, previewCampaign } from './outbound-calls.js';
-import type { Rng } from '../random.js';
 import { routeToOperator } from './routing-request.js';
 import type { SessionDraft } from './session-draft.js';
 import { SessionPlanner, type Channel } from './session-planner.js';

@@ -5,8 +5,8 @@
  * that echoes the token).
  */
 import { indexOfSessionId } from '../contact-center/hour-bucket.js';
-import { parseListQuery, type ListQuery } from './list-query.js';
 import { mixSeed, Rng } from '../random.js';
+import { parseListQuery, type ListQuery } from './list-query.js';
 import type { Call, ServerContext } from './server-context.js';
 import type { ListEntry } from './session-store.js';
 import { showListEntry, showSession } from './session-views.js';

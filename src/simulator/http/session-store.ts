@@ -3,9 +3,9 @@
  * cache (a long backfill pages through more hours than fit in memory), found by id or listed by range.
  */
 import { hourOf, hourOfSessionId, HOUR_MS, indexOfSessionId, planBucket } from '../contact-center/hour-bucket.js';
+import type { SessionDraft } from '../contact-center/session-draft.js';
 import { malformedItemsOfBucket, type MalformedItem } from '../malformed-items.js';
 import { picks } from '../misbehaviour.js';
-import type { SessionDraft } from '../contact-center/session-draft.js';
 
 const BUCKET_CACHE_SIZE = 1500;
 

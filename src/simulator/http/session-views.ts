@@ -2,13 +2,13 @@
  * A session as this server shows it at `now`: rendered from its draft, spoiled by the per-session
  * misbehaviour switches, with recordings and shared files pointing at this server.
  */
+import { renderSession, type SimulatedSession } from '../contact-center/render-session.js';
+import type { SessionDraft } from '../contact-center/session-draft.js';
 import { malformedIdOf, renderMalformed } from '../malformed-items.js';
 import { picks } from '../misbehaviour.js';
-import { renderSession, type SimulatedSession } from '../contact-center/render-session.js';
-import type { ServerContext } from './server-context.js';
-import type { SessionDraft } from '../contact-center/session-draft.js';
-import type { ListEntry } from './session-store.js';
 import { spoilSession } from '../spoil-session.js';
+import type { ServerContext } from './server-context.js';
+import type { ListEntry } from './session-store.js';
 
 /** `view`: a list item or `GET /Sessions/{id}` (only list items are thinned). */
 export function showSession(ctx: ServerContext, d: SessionDraft, now: number, view: 'list' | 'detail'): SimulatedSession {
