@@ -6,8 +6,7 @@
  *   served behind the same Bearer check as every API call. `v` says whether the address was read
  *   from the list (`l`) or the detail (`d`), which is how expired addresses are simulated.
  * - A share of ended chat sessions gets a `SharedFile` activity with `file.downloadUrl`.
- * - Content is deterministic per file (size and bytes from the seed), generated as it is sent, so
- *   a file of 500 MB costs the server no memory; `expectedFile` gives its size and sha256.
+ * - Content is deterministic per file (file-content.ts); `expectedFile` gives its size and sha256.
  *
  * Misbehaviours (all per file or per session as a fixed draw, so a rerun sees the same world):
  * slow large files, addresses that expire (list addresses answer 401/403/410, the detail's work),
@@ -17,8 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { SessionModel } from '../mluvii/types.js';
-import { mixSeed, Rng } from './random.js';
+import { chance, contentSize, expectedContent, keyNumber, sendContent } from './file-content.js';
+import type { SessionModel } from './payloads.js';
 
 export interface SimulatedFiles {
   /** Share of ended Chat sessions with a file shared by the guest; default 0.3. */
@@ -69,18 +68,7 @@ export const HOSTILE_NAMES = [
   '   ',
 ];
 
-const SALT = { shared: 0xf11e, size: 0x512e, slow: 0x5107, expired: 0xe4b1, missing: 0x404, processing: 0xb20c, cut: 0xc07, redirect: 0x302, presigned: 0x5167, unsigned: 0x0516, hostile: 0xba0, bytes: 0xb7e5 };
-const BLOCK = 65_536;
-
-function chance(seed: number, id: number, salt: number, rate: number | undefined): boolean {
-  if (!(rate !== undefined && rate > 0)) return false;
-  return new Rng(mixSeed(seed, id, salt)).next() < rate;
-}
-
-/** The numeric id behind a content key (`recording-12`, `file-34`) used for every draw. */
-function keyNumber(key: string): number {
-  return Number(key.slice(key.indexOf('-') + 1)) * 2 + (key.startsWith('file-') ? 1 : 0);
-}
+const SALT = { shared: 0xf11e, expired: 0xe4b1, missing: 0x404, processing: 0xb20c, cut: 0xc07, redirect: 0x302, presigned: 0x5167, unsigned: 0x0516, hostile: 0xba0 };
 
 export class FileWorld {
   /** Requests that reached the storage host carrying an Authorization header (must stay 0). */
@@ -98,28 +86,12 @@ export class FileWorld {
   ) {}
 
   sizeOf(key: string): number {
-    const n = keyNumber(key);
-    if (this.opts.fixedBytes !== undefined) return this.opts.fixedBytes;
-    if (chance(this.seed, n, SALT.slow, this.opts.slowLargeRate)) return this.opts.largeBytes ?? 3 * 1024 * 1024;
-    const r = new Rng(mixSeed(this.seed, n, SALT.size));
-    return key.startsWith('recording-') ? r.int(20_000, 150_000) : r.int(1_000, 50_000);
-  }
-
-  /** The file's pseudo-random block; the content is this block repeated, cut at `sizeOf`. */
-  private block(key: string): Buffer {
-    const r = new Rng(mixSeed(this.seed, keyNumber(key), SALT.bytes));
-    const b = Buffer.allocUnsafe(BLOCK);
-    for (let i = 0; i < BLOCK; i += 4) b.writeUInt32LE(Math.floor(r.next() * 4294967296) >>> 0, i);
-    return b;
+    return contentSize(this.seed, this.opts, key);
   }
 
   /** Size and sha256 of a file's content, as a download must store it. */
   expectedFile(key: string): { size: number; sha256: string } {
-    const size = this.sizeOf(key);
-    const block = this.block(key);
-    const hash = createHash('sha256');
-    for (let off = 0; off < size; off += BLOCK) hash.update(block.subarray(0, Math.min(BLOCK, size - off)));
-    return { size, sha256: hash.digest('hex') };
+    return expectedContent(this.seed, this.opts, key);
   }
 
   private name(key: string, normal: string): string {
@@ -229,37 +201,11 @@ export class FileWorld {
   }
 
   private async stream(res: ServerResponse, key: string): Promise<number> {
-    const size = this.sizeOf(key);
-    const block = this.block(key);
-    const n = keyNumber(key);
-    const slow = chance(this.seed, n, SALT.slow, this.opts.slowLargeRate);
-    const cut = chance(this.seed, n, SALT.cut, this.opts.cutShortRate) && !this.cutDone.has(key);
+    const cut = chance(this.seed, keyNumber(key), SALT.cut, this.opts.cutShortRate) && !this.cutDone.has(key);
     if (cut) this.cutDone.add(key);
-    res.writeHead(200, { 'content-type': key.startsWith('recording-') ? 'audio/ogg' : 'application/octet-stream', 'content-length': String(size) });
-    let sent = 0;
-    while (sent < size) {
-      if (res.destroyed) return 499;
-      if (cut && sent >= size / 2) {
-        res.destroy();
-        return 200;
-      }
-      const chunk = block.subarray(0, Math.min(BLOCK, size - sent));
-      sent += chunk.length;
-      res.write(chunk);
-      if (slow) await new Promise((r) => setTimeout(r, this.opts.slowChunkDelayMs ?? 2));
-      // Asked after the pause: a 'drain' during it must not be waited for again.
-      if (res.writableNeedDrain && !res.destroyed) await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.once('drain', done);
-        res.once('close', done);
-      });
-    }
-    res.end();
-    this.served += 1;
+    const outcome = await sendContent(res, this.seed, this.opts, key, cut);
+    if (outcome === 'gone') return 499;
+    if (outcome === 'complete') this.served += 1;
     return 200;
   }
 }

@@ -1,8 +1,9 @@
 /**
  * What the simulator can do wrong on purpose, so the client's retries, rate limiting, paging and
- * the pipeline's rejects are tested against something that actually misbehaves.
+ * the pipeline's rejects are tested against something that actually misbehaves. The switches take
+ * effect in http/faults.ts (before any handler), spoil-session.ts and malformed-items.ts (the
+ * payloads), and the endpoints in http/ (single endpoints that cannot be read).
  */
-import { buildSession, type SessionDraft, type SimulatedSession } from './generator.js';
 import { mixSeed, Rng } from './random.js';
 
 export interface Misbehaviour {
@@ -103,91 +104,3 @@ export const MISBEHAVE_PRESET: Required<Pick<Misbehaviour, 'rateLimitRps' | 'err
   pageSizeCap: 50,
   malformedRate: 0.01,
 };
-
-export type MalformedKind = 'no-id' | 'bad-created' | 'not-object';
-
-export interface MalformedItem {
-  /** Index (in its hour bucket) of the good session it is listed right after. */
-  anchor: number;
-  kind: MalformedKind;
-  variant: number;
-}
-
-/**
- * The malformed items of one hour bucket for a given rate. Deterministic: the same seed, hour and
- * rate always give the same items, and a higher rate only adds items (each session has a fixed draw).
- */
-export function malformedItemsOfBucket(seed: number, hour: number, sessionCount: number, rate: number): MalformedItem[] {
-  if (!(rate > 0)) return [];
-  const r = new Rng(mixSeed(seed, hour, 0xbad));
-  const out: MalformedItem[] = [];
-  for (let i = 0; i < sessionCount; i++) {
-    const u = r.next();
-    const k = r.next();
-    const variant = r.int(0, 3);
-    if (u < rate) out.push({ anchor: i, kind: k < 0.34 ? 'no-id' : k < 0.67 ? 'bad-created' : 'not-object', variant });
-  }
-  return out;
-}
-
-const BAD_CREATED = ['not-a-date', '2024-13-45T25:61:00+01:00', '', 'yesterday'];
-const NOT_OBJECTS: unknown[] = ['<html><body>Internal error</body></html>', 42, null, [1, 2, 3]];
-
-/**
- * The list item for a malformed entry. `malformedId` is a numeric id no good session has, used by
- * the "unparseable created" kind (an item with a real id but a broken timestamp).
- */
-export function renderMalformed(item: MalformedItem, anchor: SessionDraft, nowUs: number, malformedId: number): unknown {
-  if (item.kind === 'not-object') return NOT_OBJECTS[item.variant % NOT_OBJECTS.length];
-  const { session } = buildSession(anchor, nowUs);
-  if (item.kind === 'no-id') {
-    const copy: Record<string, unknown> = { ...session };
-    delete copy.id;
-    return copy;
-  }
-  const created = BAD_CREATED[item.variant % BAD_CREATED.length];
-  return { ...session, id: malformedId, enteredQueue: created, created };
-}
-
-/**
- * A session as the server shows it under `m`: the per-session switches applied to a freshly built
- * (unshared) payload. `view` is 'list' for a list item (only there are ended sessions thinned),
- * 'detail' for `GET /Sessions/{id}`; the routing history is spoiled alike in both.
- */
-export function spoilSession(
-  seed: number,
-  m: Misbehaviour,
-  sim: SimulatedSession,
-  view: 'list' | 'detail',
-): SimulatedSession {
-  const { session, routingHistory } = sim;
-  const id = Number(session.id);
-  if (picks(seed, id, 'badText', m.badTextRate)) {
-    // A NUL where chat text lives and a lone surrogate (half an emoji cut by some middleware).
-    const text = session.activities?.find((a) => typeof a.text === 'string');
-    if (text) text.text = `${text.text as string}\u0000`;
-    else session.widget = `${session.widget ?? ''}\u0000`;
-    session.guestFeedbackText = 'Díky \ud83d';
-    const first = routingHistory[0];
-    if (first) first.phoneNumber = 'nezn\u00e1m\u00e9 \udc00';
-  }
-  if (picks(seed, id, 'implausible', m.implausibleRate)) {
-    let kind = implausibleKindOf(seed, id);
-    if (kind === 'operator-id-string' && !session.operators?.length) kind = 'department-fraction';
-    if (kind === 'ended-before-created' && !session.ended) kind = 'department-negative';
-    if (kind === 'department-fraction') session.departmentId = Number(session.departmentId) + 0.5;
-    else if (kind === 'department-negative') session.departmentId = -Number(session.departmentId);
-    else if (kind === 'department-huge') session.departmentId = 2 ** 64; // beyond any exact id (and Postgres bigint)
-    else if (kind === 'operator-id-string') (session.operators as Array<Record<string, unknown>>)[0].userId = `u${String(session.operators?.[0].userId)}`;
-    else session.ended = new Date(Date.parse(String(session.created)) - 3_600_000).toISOString();
-  }
-  if (picks(seed, id, 'oversized', m.oversizedRate)) {
-    const bytes = m.oversizedBytes ?? 2_000_000;
-    session.guest = { ...session.guest, callParams: { padding: 'x'.repeat(Math.max(0, bytes - JSON.stringify(session).length)) } };
-  }
-  if (view === 'list' && session.ended && picks(seed, id, 'thin', m.thinListRate)) {
-    delete session.operators;
-    delete session.activities;
-  }
-  return { session, routingHistory };
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CAMPAIGNS, PREVIEW_CAMPAIGN_IDS } from '../../src/simulator/catalog.js';
 import { generateSessions, type SimulatedSession } from '../../src/simulator/generator.js';
-import type { SessionModel } from '../../src/mluvii/types.js';
+import type { SessionModel } from '../../src/simulator/payloads.js';
 import { parseDurationUs, parseTimestampUs, pragueOffsetViaIntl } from './iso-parse.js';
 
 const DAY = 86_400_000;
