@@ -4,12 +4,12 @@
  */
 import 'dotenv/config';
 import { Command, CommanderError } from 'commander';
+import type { CliCommand } from './commands/command.js';
+import { COMMANDS } from './commands/index.js';
 import { databasePassword, loadConfig, redactUrl, type Config } from './config.js';
 import { databaseUnavailableReason } from './db/connection-errors.js';
 import { UsageError } from './errors.js';
 import { createLogger, registerSecrets, scrubSecrets, type Logger } from './log.js';
-import type { CliCommand } from './commands/command.js';
-import { COMMANDS } from './commands/index.js';
 import { packageVersion } from './version.js';
 
 function buildProgram(run: (command: CliCommand, opts: Record<string, unknown>) => Promise<void>): Command {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { ConfigError } from '../errors.js';
-import { syncReaderTimeZone, type ReaderTimeZoneSync } from './reader-role.js';
 import { rebuildAllReportingSummaries } from '../load/reporting-summaries.js';
+import { syncReaderTimeZone, type ReaderTimeZoneSync } from './reader-role.js';
 
 /** The settings the reporting views use (README "Configuration"), as stored in etl.settings. */
 export interface ReportingSettings {

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { UsageError } from '../errors.js';
-import { fileJobSettings } from '../pipeline/files.js';
 import { downloadPendingFiles } from '../pipeline/files-job.js';
+import { fileJobSettings } from '../pipeline/files.js';
 import type { CliCommand, CommandHandler } from './command.js';
 import { timeRangeOptions } from './time-options.js';
 

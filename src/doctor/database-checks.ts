@@ -1,11 +1,11 @@
 /** What `doctor` asks the database: reachable, migrated, the reader role, the ETL user's rights. Read-only. */
 import type { Knex } from 'knex';
+import { appliedMigrations, ownPrivileges, roleState, serverIdentity } from '../admin/database-facts.js';
 import { redactUrl } from '../config.js';
 import { databaseUnavailableReason } from '../db/connection-errors.js';
 import { createKnex } from '../db/knex.js';
 import { ExtensionlessMigrationSource } from '../db/migrations.js';
 import { fail, ok, warn, type Check } from './check.js';
-import { appliedMigrations, ownPrivileges, roleState, serverIdentity } from '../admin/database-facts.js';
 
 export async function databaseChecks(databaseUrl: string | undefined, readerRole: string): Promise<Check[]> {
   if (!databaseUrl) return [fail('database', 'DATABASE_URL is not set', 'set it to the warehouse: postgres://user:password@host:5432/db')];

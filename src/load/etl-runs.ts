@@ -1,5 +1,5 @@
-import { hostname } from 'node:os';
 import type { Knex } from 'knex';
+import { hostname } from 'node:os';
 import { scrubSecrets } from '../log.js';
 import { sanitizeText } from '../transform/sanitize-text.js';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { Reject } from '../transform/types.js';
 import { sanitizeText } from '../transform/sanitize-text.js';
+import type { Reject } from '../transform/types.js';
 import { contentHash } from './content-hash.js';
 
 export interface RejectContext {

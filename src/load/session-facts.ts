@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import type { RoutingEventRow, SessionFacts, SessionFileRow, SessionOperatorRow, SessionStateRow } from '../transform/types.js';
-import { stageRows, type StagedColumn } from './copy-rows.js';
-import { contentHash } from './content-hash.js';
-import { upsertDimensionsFromFacts } from './dimensions.js';
 import { transformVersion } from '../util/transform-version.js';
+import { contentHash } from './content-hash.js';
+import { stageRows, type StagedColumn } from './copy-rows.js';
+import { upsertDimensionsFromFacts } from './dimensions.js';
 
 /**
  * The upsert of core facts. A session's facts_hash covers every row the transform produced for

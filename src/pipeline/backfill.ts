@@ -1,9 +1,9 @@
 import { CampaignModeCache } from './campaign-mode-cache.js';
-import { clientFromConfig } from './client-from-config.js';
 import { reresolveUnknownCampaigns } from './campaign-reresolve.js';
-import { loadWindows } from './window-loop.js';
+import { clientFromConfig } from './client-from-config.js';
 import { downloadFilesAfterLoad } from './files-job.js';
 import { refreshOperatorNames } from './operator-names.js';
+import { loadWindows } from './window-loop.js';
 import { splitWindows, type TimeWindow } from './windows.js';
 import { runAsWriter, type WriterRunHost } from './writer-run.js';
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
+import { storedCampaignModes, upsertCampaign } from '../load/dimensions.js';
 import type { Logger } from '../log.js';
 import { MluviiApiError, type MluviiClient } from '../mluvii/client.js';
-import { storedCampaignModes, upsertCampaign } from '../load/dimensions.js';
 
 /**
  * Campaign modes for M-RING, fetched once per run and cached: a mode string, or 'unknown' when

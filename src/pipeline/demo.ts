@@ -1,13 +1,13 @@
-import { dayjs } from '../util/dates.js';
 import { resolve } from 'node:path';
-import { redactUrl } from '../config.js';
-import { createKnex } from '../db/knex.js';
 import { ensureReaderRole } from '../admin/reader-role.js';
+import { redactUrl } from '../config.js';
+import type { Config } from '../config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
-import { startSimulator } from '../simulator/server.js';
+import { createKnex } from '../db/knex.js';
 import { busiestOperators, dailyKpiTotals, loadedTotals } from '../load/demo-figures.js';
 import type { Logger } from '../log.js';
-import type { Config } from '../config.js';
+import { startSimulator } from '../simulator/server.js';
+import { dayjs } from '../util/dates.js';
 import { table } from '../util/text-table.js';
 import { backfillRange } from './backfill.js';
 

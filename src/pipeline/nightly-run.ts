@@ -1,11 +1,11 @@
 import { CampaignModeCache } from './campaign-mode-cache.js';
-import { clientFromConfig } from './client-from-config.js';
 import { reresolveUnknownCampaigns } from './campaign-reresolve.js';
-import { loadWindows } from './window-loop.js';
+import { clientFromConfig } from './client-from-config.js';
 import { downloadFilesAfterLoad } from './files-job.js';
+import { planNextRun } from './next-run.js';
 import { refreshOperatorNames } from './operator-names.js';
 import { refetchIncompleteSessions } from './refetch-incomplete.js';
-import { planNextRun } from './next-run.js';
+import { loadWindows } from './window-loop.js';
 import { splitWindows } from './windows.js';
 import { runAsWriter, type WriterRunHost } from './writer-run.js';
 

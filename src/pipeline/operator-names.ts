@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { upsertOperators } from '../load/dimensions.js';
 import type { Logger } from '../log.js';
-import type { MluviiClient } from '../mluvii/client.js';
 import { MluviiApiError } from '../mluvii/client.js';
+import type { MluviiClient } from '../mluvii/client.js';
 
 /**
  * Operator names from GET /api/v1/Users, once per run. Names are a nicety: when the endpoint

@@ -1,15 +1,14 @@
 import { markCompletionGivenUp } from '../load/raw-sessions.js';
+import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import { completionOf, doneWindowsHolding, payloadsChangedSinceStored, pendingIncompleteSessions, storedRawSessions } from '../load/stored-sessions.js';
 import { inTransaction } from '../load/transaction.js';
-import type { LoadDeps } from './load-deps.js';
-import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import type { BodyMeta, ListedSession } from '../mluvii/client.js';
-import { payloadId } from '../util/json.js';
-import { sanitizeJson } from '../transform/sanitize-text.js';
-import { transformAndLoad, type ExtractedSession } from './transform-and-load.js';
 import { routingUnavailable } from '../transform/index.js';
+import { sanitizeJson } from '../transform/sanitize-text.js';
+import { payloadId, payloadCampaignId } from '../util/json.js';
+import type { LoadDeps } from './load-deps.js';
 import { withRoutingHistories } from './session-details.js';
-import { payloadCampaignId } from '../util/json.js';
+import { transformAndLoad, type ExtractedSession } from './transform-and-load.js';
 
 /**
  * M-DONE: sessions loaded while still running are fetched again by id until they complete; once

@@ -1,11 +1,11 @@
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
-import { CampaignModeCache } from './campaign-mode-cache.js';
-import { fromStoredRaw, transformAndLoad, mergeRange } from './transform-and-load.js';
-import { createProgress } from './progress.js';
-import { runAsWriter, type WriterRunHost } from './writer-run.js';
 import { countSessionsToReprocess, sessionsToReprocess, startOfReportDay } from '../load/reprocess-source.js';
 import { inTransaction } from '../load/transaction.js';
 import { transformVersion } from '../util/transform-version.js';
+import { CampaignModeCache } from './campaign-mode-cache.js';
+import { createProgress } from './progress.js';
+import { fromStoredRaw, transformAndLoad, mergeRange } from './transform-and-load.js';
+import { runAsWriter, type WriterRunHost } from './writer-run.js';
 
 const BATCH = 1000;
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { type Config, redactUrl } from '../config.js';
-import { doneWindows, failedWindows as readFailedWindows } from '../load/etl-windows.js';
 import { lastOperatorNamesSource, lastRunOf, lastSuccessfulLoad, latestSettledRate, recentRuns, type RunKind, type RunRecord } from '../load/etl-runs.js';
+import { doneWindows, failedWindows as readFailedWindows } from '../load/etl-windows.js';
 import type { FileCounts } from '../load/file-downloads.js';
 import { fileFigures, incompleteSessionCounts, isMigrated, operatorNameCounts, qualityFlagsSince, rejectsByReason } from '../load/status-figures.js';
 import { isWriterLockHeld } from '../load/writer-lock.js';

@@ -1,5 +1,5 @@
-import { DATE_ONLY } from '../util/dates.js';
 import type { RunKind } from '../load/etl-runs.js';
+import { DATE_ONLY } from '../util/dates.js';
 import { table } from '../util/text-table.js';
 import type { RunSummary, StatusReport } from './status-report.js';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { insertRejects, type RejectContext } from '../load/rejects.js';
 import { upsertRawSessions, type RawSession } from '../load/raw-sessions.js';
+import { insertRejects, type RejectContext } from '../load/rejects.js';
 import { upsertSessionFacts } from '../load/session-facts.js';
 import type { StoredRawRow } from '../load/stored-sessions.js';
 import type { CampaignModeLookup } from '../mluvii/types.js';

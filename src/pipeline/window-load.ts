@@ -1,13 +1,13 @@
 import type { Knex } from 'knex';
+import { markWindowDone } from '../load/etl-windows.js';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import { inTransaction } from '../load/transaction.js';
 import type { ListedSession, MluviiClient } from '../mluvii/client.js';
+import { payloadCampaignId, payloadId } from '../util/json.js';
 import type { CampaignModeCache } from './campaign-mode-cache.js';
-import { markWindowDone } from '../load/etl-windows.js';
 import { withRoutingHistories } from './session-details.js';
 import { transformAndLoad, mergeRange, type BatchResult, type ExtractedSession } from './transform-and-load.js';
 import type { TimeWindow } from './windows.js';
-import { payloadCampaignId, payloadId } from '../util/json.js';
 
 export interface WindowLoadDeps {
   knex: Knex;

@@ -1,10 +1,10 @@
-import { MluviiApiError } from '../mluvii/client.js';
 import { markWindowFailed, uncoveredParts } from '../load/etl-windows.js';
+import { MluviiApiError } from '../mluvii/client.js';
+import { describeError } from './describe-error.js';
+import type { LoadDeps } from './load-deps.js';
 import { createProgress, type Progress } from './progress.js';
 import { loadWindow } from './window-load.js';
 import { describeWindow, type TimeWindow } from './windows.js';
-import { describeError } from './describe-error.js';
-import type { LoadDeps } from './load-deps.js';
 
 export interface WindowLoopDeps extends LoadDeps {
   batchSize: number;

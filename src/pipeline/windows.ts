@@ -1,5 +1,5 @@
-import { DATE_ONLY, DAY_MS, dayjs } from '../util/dates.js';
 import { UsageError } from '../errors.js';
+import { DATE_ONLY, DAY_MS, dayjs } from '../util/dates.js';
 import type { TimeWindow } from '../util/time-range.js';
 
 

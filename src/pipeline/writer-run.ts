@@ -1,17 +1,16 @@
 import type { Knex } from 'knex';
+import { syncReportingSettings } from '../admin/reporting-settings.js';
+import { requireDatabaseUrl, databasePassword } from '../config.js';
 import type { Config } from '../config.js';
-import { requireDatabaseUrl } from '../config.js';
 import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrations.js';
 import { LockBusyError } from '../errors.js';
-import { syncReportingSettings } from '../admin/reporting-settings.js';
+import { closeAbandonedRuns, emptyCounts, finishRun, startRun, type RunCounts, type RunKind } from '../load/etl-runs.js';
 import { rebuildAllReportingSummaries } from '../load/reporting-summaries.js';
+import { acquireWriterLock } from '../load/writer-lock.js';
 import { registerSecrets, scrubSecrets, type Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
-import { databasePassword } from '../config.js';
 import { describeError } from './describe-error.js';
-import { closeAbandonedRuns, emptyCounts, finishRun, startRun, type RunCounts, type RunKind } from '../load/etl-runs.js';
-import { acquireWriterLock } from '../load/writer-lock.js';
 
 export interface WriterRunContext {
   knex: Knex;
