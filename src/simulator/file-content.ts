@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { sleep } from '../util/sleep.js';
 import { mixSeed, Rng } from './random.js';
 
 /** The switches of SimulatedFiles (files.ts) that shape content. */
@@ -73,7 +74,7 @@ export async function sendContent(res: ServerResponse, seed: number, sw: Content
     const chunk = b.subarray(0, Math.min(BLOCK, size - sent));
     sent += chunk.length;
     res.write(chunk);
-    if (slow) await new Promise((r) => setTimeout(r, sw.slowChunkDelayMs ?? 2));
+    if (slow) await sleep(sw.slowChunkDelayMs ?? 2);
     // Asked after the pause: a 'drain' during it must not be waited for again.
     if (res.writableNeedDrain && !res.destroyed) await new Promise<void>((resolve) => {
       const done = () => {
