@@ -60,7 +60,10 @@ export async function sessionsToReprocess(db: Db, sel: ReprocessSelection, after
       ORDER BY r.created_at, r.session_id LIMIT ?`,
     [...bindings(sel), after?.created ?? null, after?.created ?? null, after?.id ?? null, limit],
   );
-  return (r.rows as ReprocessRow[]).map((x) => ({ ...x, session_id: Number(x.session_id) }));
+  const rows = r.rows as ReprocessRow[];
+  // bigint arrives as text; converted in place (a batch holds a thousand payloads: no second copy of its rows).
+  for (const row of rows) row.session_id = Number(row.session_id);
+  return rows;
 }
 
 /** Midnight (as an ISO instant) of the REPORT_TZ day that contains `instant` (its day bucket, core.report_day). */
