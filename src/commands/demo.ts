@@ -1,7 +1,6 @@
 import { Option } from 'commander';
 import { redactUrl } from '../config.js';
 import { UsageError } from '../errors.js';
-import { runDemo } from '../pipeline/demo.js';
 import type { CliCommand, CommandHandler } from './command.js';
 
 const demo: CommandHandler = async ({ config, logger, opts, print }) => {
@@ -11,6 +10,8 @@ const demo: CommandHandler = async ({ config, logger, opts, print }) => {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
     throw new UsageError(`--database-url must be a postgres:// connection string, got "${redactUrl(databaseUrl)}"`);
   }
+  // Loaded when used: the demo brings the simulator and the embedded Postgres, which no other command needs.
+  const { runDemo } = await import('../pipeline/demo.js');
   return runDemo({ config, logger, print }, { days, keepRunning: Boolean(opts.keepRunning), databaseUrl });
 };
 

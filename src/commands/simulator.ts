@@ -5,7 +5,7 @@
 import { Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { MISBEHAVE_PRESET, type Misbehaviour } from '../simulator/misbehaviour.js';
-import { startSimulator, type SimulatedFiles } from '../simulator/server.js';
+import type { SimulatedFiles } from '../simulator/server.js';
 import type { CliCommand, CommandHandler } from './command.js';
 
 function intFlag(opts: Record<string, unknown>, name: string, min: number, max: number): number {
@@ -56,6 +56,8 @@ const serve: CommandHandler = async ({ opts, logger, print }) => {
   const misbehave = opts.misbehave === true || switches !== undefined;
   const misbehaviour: Misbehaviour | undefined = misbehave ? { ...(opts.misbehave === true ? MISBEHAVE_PRESET : {}), ...switches } : undefined;
   const files = filesFlag(opts.files);
+  // Loaded when used: the simulator is dozens of modules that no other command needs in memory.
+  const { startSimulator } = await import('../simulator/server.js');
   const sim = await startSimulator({ port, seed, misbehaviour, files });
   print(`Simulated mluvii API listening on ${sim.url} (seed ${seed}${misbehave ? ', misbehaving' : ''})`);
   if (misbehave) print(`Misbehaviour: ${JSON.stringify(misbehaviour)}`);
