@@ -19,7 +19,7 @@ import type { Logger } from '../log.js';
 import { registerSecrets, scrubSecrets } from '../log.js';
 import { MluviiApiError } from './errors.js';
 import { describeNetworkError } from './network-errors.js';
-import { describeGiveUp, giveUpError, LONG_WAIT_MS, type Failure, type GiveUp, type Retry, type RetryPolicy } from './retry-policy.js';
+import { describeGiveUp, giveUpError, LONG_WAIT_MS, type Failure, type GiveUp, type Retry, type RetryPolicy, type RetrySettings } from './retry-policy.js';
 import { withRetries } from './with-retries.js';
 
 export interface TokenSourceOptions {
@@ -28,11 +28,7 @@ export interface TokenSourceOptions {
   clientSecret: string;
   http: Got;
   logger: Logger;
-  maxAttempts: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  /** A Retry-After longer than this fails at once (MLUVII_RETRY_AFTER_MAX). */
-  retryAfterMaxMs: number;
+  retry: RetrySettings;
 }
 
 /**
@@ -55,9 +51,8 @@ export class TokenSource {
 
   constructor(private readonly opts: TokenSourceOptions) {
     this.endpoint = `POST ${new URL(opts.tokenUrl).pathname}`;
-    const { maxAttempts, retryBaseMs, retryMaxMs, retryAfterMaxMs } = opts;
     // Every API call needs a token: a token endpoint that still fails is an outage, not one bad range.
-    this.policy = { maxAttempts, retryBaseMs, retryMaxMs, retryAfterMaxMs, timeoutAttempts: TOKEN_TIMEOUT_ATTEMPTS, outageWhenUsedUp: 'certain' };
+    this.policy = { ...opts.retry, timeoutAttempts: TOKEN_TIMEOUT_ATTEMPTS, outageWhenUsedUp: 'certain' };
   }
 
   /** A valid access token, fetching a new one when needed. */

@@ -18,6 +18,7 @@ import { AdaptiveRate, DEFAULT_MAX_RPS } from './adaptive-rate.js';
 import { wrappedArray } from '../util/json.js';
 import { pageThrough, type ListedSession } from './session-pages.js';
 import { NOT_FOUND, Transport, type GetJsonOptions } from './transport.js';
+import type { RetrySettings } from './retry-policy.js';
 import { jsonTextMayNeedSanitizing } from '../transform/sanitize-text.js';
 import type { CampaignModel, UserModel } from './types.js';
 
@@ -73,11 +74,13 @@ export class MluviiClient {
 
   constructor(opts: MluviiClientOptions) {
     if (!(Number.isInteger(opts.pageSize) && opts.pageSize >= 1)) throw new RangeError(`pageSize must be a whole number from 1, got ${opts.pageSize}`);
-    const maxAttempts = opts.maxAttempts ?? 6;
-    const retryBaseMs = opts.retryBaseMs ?? 500;
-    const retryMaxMs = opts.retryMaxMs ?? 30_000;
+    const retry: RetrySettings = {
+      maxAttempts: opts.maxAttempts ?? 6,
+      retryBaseMs: opts.retryBaseMs ?? 500,
+      retryMaxMs: opts.retryMaxMs ?? 30_000,
+      retryAfterMaxMs: opts.retryAfterMaxMs ?? DEFAULT_RETRY_AFTER_MAX_MS,
+    };
     const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
-    const retryAfterMaxMs = opts.retryAfterMaxMs ?? DEFAULT_RETRY_AFTER_MAX_MS;
     this.pageSize = opts.pageSize;
     this.logger = opts.logger;
     this.maxItemBytes = opts.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES;
@@ -94,7 +97,7 @@ export class MluviiClient {
       followRedirect: false,
       // got's own retry is off (with-retries.ts says why).
       // maxRetryAfter is set anyway so no default (timeout.request) applies if retry is ever enabled.
-      retry: { limit: 0, maxRetryAfter: retryMaxMs },
+      retry: { limit: 0, maxRetryAfter: retry.retryMaxMs },
       timeout: { request: requestTimeoutMs },
       responseType: 'text',
       headers: { accept: 'application/json', 'user-agent': 'mluvii-etl' },
@@ -105,10 +108,7 @@ export class MluviiClient {
       clientSecret: opts.clientSecret,
       http,
       logger: opts.logger,
-      maxAttempts,
-      retryBaseMs,
-      retryMaxMs,
-      retryAfterMaxMs,
+      retry,
     });
     this.transport = new Transport({
       baseUrl: opts.baseUrl,
@@ -116,10 +116,7 @@ export class MluviiClient {
       limiter: this.limiter,
       tokens: this.tokens,
       logger: opts.logger,
-      maxAttempts,
-      retryBaseMs,
-      retryMaxMs,
-      retryAfterMaxMs,
+      retry,
       secrets: [opts.clientSecret],
     });
     // Downloads share the limiter and the token; their own got instance only because a long
@@ -130,9 +127,7 @@ export class MluviiClient {
       limiter: this.limiter,
       tokens: this.tokens,
       logger: opts.logger,
-      maxAttempts,
-      retryBaseMs,
-      retryMaxMs,
+      retry,
     });
   }
 

@@ -25,7 +25,7 @@ import { MluviiApiError } from './errors.js';
 import { describeNetworkError } from './network-errors.js';
 import { isPreSignedUrl } from './presigned-url.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { describeGiveUp, RATE_LIMITED_BUDGET, type RetryPolicy } from './retry-policy.js';
+import { describeGiveUp, RATE_LIMITED_BUDGET, type RetryPolicy, type RetrySettings } from './retry-policy.js';
 import { AGAIN, withRetries } from './with-retries.js';
 
 export type DownloadOutcome<T> =
@@ -56,9 +56,7 @@ export interface FileDownloaderOptions {
   limiter: RateLimiter;
   tokens: TokenSource;
   logger: Logger;
-  maxAttempts: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
+  retry: RetrySettings;
 }
 
 const MAX_REDIRECTS = 5;
@@ -88,9 +86,8 @@ export class FileDownloader {
   private readonly policy: RetryPolicy;
 
   constructor(private readonly opts: FileDownloaderOptions) {
-    const { maxAttempts, retryBaseMs, retryMaxMs } = opts;
     // MLUVII_RETRY_AFTER_MAX has never applied to downloads (it came after them): any Retry-After is waited out.
-    this.policy = { maxAttempts, retryBaseMs, retryMaxMs, retryAfterMaxMs: Infinity, rateLimitedBudget: RATE_LIMITED_BUDGET };
+    this.policy = { ...opts.retry, retryAfterMaxMs: Infinity, rateLimitedBudget: RATE_LIMITED_BUDGET };
   }
 
   async download<T>(url: string, consume: (body: DownloadBody) => Promise<T>): Promise<DownloadOutcome<T>> {

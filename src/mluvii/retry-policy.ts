@@ -44,6 +44,9 @@ export interface RetryPolicy {
   random?: () => number;
 }
 
+/** The retry settings every door shares (MLUVII_* settings); each door adds its own rules to them. */
+export type RetrySettings = Pick<RetryPolicy, 'maxAttempts' | 'retryBaseMs' | 'retryMaxMs' | 'retryAfterMaxMs'>;
+
 /** What one attempt that was not a success brought back. */
 export type Failure =
   /** No answer: what got threw (a timeout, a reset, a refused connection). */

@@ -20,7 +20,7 @@ import type { TokenSource } from './auth.js';
 import { MluviiApiError, type MluviiApiErrorKind, type MluviiOutage } from './errors.js';
 import { describeNetworkError } from './network-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { describeGiveUp, giveUpError, isRetryableStatus, LONG_WAIT_MS, RATE_LIMITED_BUDGET, type Failure, type GiveUp, type Retry, type RetryPolicy } from './retry-policy.js';
+import { describeGiveUp, giveUpError, isRetryableStatus, LONG_WAIT_MS, RATE_LIMITED_BUDGET, type Failure, type GiveUp, type Retry, type RetryPolicy, type RetrySettings } from './retry-policy.js';
 import { AGAIN, withRetries } from './with-retries.js';
 
 export interface TransportOptions {
@@ -29,11 +29,7 @@ export interface TransportOptions {
   limiter: RateLimiter;
   tokens: TokenSource;
   logger: Logger;
-  maxAttempts: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  /** A Retry-After longer than this fails the call at once (MLUVII_RETRY_AFTER_MAX). */
-  retryAfterMaxMs: number;
+  retry: RetrySettings;
   /** Scrubbed from every error message (besides every token held, see log.ts registerSecrets). */
   secrets: string[];
 }
@@ -66,9 +62,8 @@ export class Transport {
 
   constructor(private readonly opts: TransportOptions) {
     this.base = opts.baseUrl.replace(/\/+$/, '');
-    const { maxAttempts, retryBaseMs, retryMaxMs, retryAfterMaxMs } = opts;
     // 5xx or 429 until the retries ran out may be this range or item only, not the whole API.
-    this.policy = { maxAttempts, retryBaseMs, retryMaxMs, retryAfterMaxMs, rateLimitedBudget: RATE_LIMITED_BUDGET, outageWhenUsedUp: 'possible' };
+    this.policy = { ...opts.retry, rateLimitedBudget: RATE_LIMITED_BUDGET, outageWhenUsedUp: 'possible' };
   }
 
   /**

@@ -50,7 +50,7 @@ describe('the token endpoint', () => {
   function tokens(script: Scripted[]) {
     const { http, calls } = scriptedGot('post', script);
     const { logger, lines } = capturingLogger();
-    const source = new TokenSource({ tokenUrl: 'https://id.example/connect/token', clientId: 'etl', clientSecret: 'the-client-secret', http, logger, ...retry });
+    const source = new TokenSource({ tokenUrl: 'https://id.example/connect/token', clientId: 'etl', clientSecret: 'the-client-secret', http, logger, retry });
     return { source, calls, lines };
   }
   const error = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as MluviiApiError);
@@ -126,7 +126,7 @@ describe('the API transport', () => {
     const answered = jest.spyOn(limiter, 'answered');
     const holdFor = jest.spyOn(limiter, 'holdFor');
     const tokens = { token: async () => 'tok-abcdef', invalidate: () => undefined } as unknown as TokenSource;
-    const t = new Transport({ baseUrl: 'https://api.example', http, limiter, tokens, logger, ...retry, secrets: ['the-client-secret'] });
+    const t = new Transport({ baseUrl: 'https://api.example', http, limiter, tokens, logger, retry, secrets: ['the-client-secret'] });
     return { t, calls, lines, answered, holdFor };
   }
   const error = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as MluviiApiError);
@@ -244,7 +244,7 @@ describe('file downloads', () => {
     const limiter = new RateLimiter({ rps: 1000, concurrency: 4 });
     const holdFor = jest.spyOn(limiter, 'holdFor');
     const tokens = { token: async () => 'tok-abcdef', invalidate: () => undefined } as unknown as TokenSource;
-    const d = new FileDownloader({ apiOrigin: 'https://api.example', http: { stream } as unknown as Got, limiter, tokens, logger, ...retry });
+    const d = new FileDownloader({ apiOrigin: 'https://api.example', http: { stream } as unknown as Got, limiter, tokens, logger, retry });
     return { d, calls, lines, holdFor };
   }
   const consume = async () => 'consumed';
