@@ -1,10 +1,11 @@
+import type { TimeWindow } from '../util/time-range.js';
 import { CampaignModeCache } from './campaign-mode-cache.js';
 import { reresolveUnknownCampaigns } from './campaign-reresolve.js';
 import { clientFromConfig } from './client-from-config.js';
 import { downloadFilesAfterLoad } from './files-job.js';
 import { refreshOperatorNames } from './operator-names.js';
 import { loadWindows } from './window-loop.js';
-import { splitWindows, type TimeWindow } from './windows.js';
+import { splitWindows } from './windows.js';
 import { runAsWriter, type WriterRunHost } from './writer-run.js';
 
 /** What a backfill loads: the half-open range, in windows of `windowMs`, reloading done windows when `force`. */

@@ -10,6 +10,7 @@ import { startSimulator } from '../simulator/server.js';
 import { dayjs } from '../util/dates.js';
 import { table } from '../util/text-table.js';
 import { backfillRange } from './backfill.js';
+import { localDate, localDayStart } from './windows.js';
 
 
 /** Where the demo's embedded Postgres keeps its data (git-ignored), so a second demo is instant. */
@@ -50,8 +51,9 @@ export async function runDemo({ config, logger, print }: { config: Config; logge
   const simulator = await startSimulator({ seed: 1 });
   print(`Simulated mluvii API at ${simulator.url}`);
   try {
-    const today = dayjs().tz(config.reportTz).format('YYYY-MM-DD');
-    const from = dayjs.tz(today, config.reportTz).subtract(opts.days, 'day').format('YYYY-MM-DD');
+    const now = new Date();
+    const from = localDayStart(now, -opts.days, config.reportTz);
+    const to = localDayStart(now, 0, config.reportTz);
     // The simulator is local, so the demo need not be gentle with it.
     const demoConfig = {
       ...config,
@@ -63,11 +65,8 @@ export async function runDemo({ config, logger, print }: { config: Config; logge
       mluviiRps: config.mluviiRps === 'auto' ? 500 : Math.max(config.mluviiRps, 500),
       mluviiConcurrency: Math.max(config.mluviiConcurrency, 16),
     };
-    print(`Backfilling ${from} … ${today} (${config.reportTz}) from the simulator ...`);
-    const code = await backfillRange(
-      { config: demoConfig, logger, print },
-      { from: dayjs.tz(from, config.reportTz).toDate(), to: dayjs.tz(today, config.reportTz).toDate(), windowMs: config.etlWindowMs, force: false },
-    );
+    print(`Backfilling ${localDate(from, config.reportTz)} … ${localDate(to, config.reportTz)} (${config.reportTz}) from the simulator ...`);
+    const code = await backfillRange({ config: demoConfig, logger, print }, { from, to, windowMs: config.etlWindowMs, force: false });
     if (code !== 0) return code;
 
     const knex = createKnex(databaseUrl, { max: 1 });

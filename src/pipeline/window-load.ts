@@ -4,10 +4,10 @@ import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import { inTransaction } from '../load/transaction.js';
 import type { ListedSession, MluviiClient } from '../mluvii/client.js';
 import { payloadCampaignId, payloadId } from '../util/json.js';
+import type { TimeWindow } from '../util/time-range.js';
 import type { CampaignModeCache } from './campaign-mode-cache.js';
 import { withRoutingHistories } from './session-details.js';
 import { transformAndLoad, mergeRange, type BatchResult, type ExtractedSession } from './transform-and-load.js';
-import type { TimeWindow } from './windows.js';
 
 export interface WindowLoadDeps {
   knex: Knex;

@@ -1,10 +1,11 @@
 import { markWindowFailed, uncoveredParts } from '../load/etl-windows.js';
 import { MluviiApiError } from '../mluvii/client.js';
+import type { TimeWindow } from '../util/time-range.js';
 import { describeError } from './describe-error.js';
 import type { LoadDeps } from './load-deps.js';
 import { createProgress, type Progress } from './progress.js';
 import { loadWindow } from './window-load.js';
-import { describeWindow, type TimeWindow } from './windows.js';
+import { describeWindow } from './windows.js';
 
 export interface WindowLoopDeps extends LoadDeps {
   batchSize: number;

@@ -2,9 +2,6 @@ import { UsageError } from '../errors.js';
 import { DATE_ONLY, DAY_MS, dayjs } from '../util/dates.js';
 import type { TimeWindow } from '../util/time-range.js';
 
-
-export type { TimeWindow } from '../util/time-range.js';
-
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /**
