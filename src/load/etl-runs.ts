@@ -132,6 +132,12 @@ export async function lastRunOf(db: Knex | Knex.Transaction, kind: RunKind): Pro
   return row ? runRecord(row) : undefined;
 }
 
+/** Whether etl.runs has this column yet: `status` reads warehouses that a newer version has not migrated. */
+async function runsHaveColumn(db: Knex | Knex.Transaction, column: string): Promise<boolean> {
+  const r = await db.raw(`SELECT 1 FROM information_schema.columns WHERE table_schema = 'etl' AND table_name = 'runs' AND column_name = ?`, [column]);
+  return r.rows.length > 0;
+}
+
 /** When a run or backfill last succeeded (what `status --check` pages on). */
 export async function lastSuccessfulLoad(db: Knex | Knex.Transaction): Promise<Date | null> {
   return (await db.raw(`SELECT max(finished_at) AS at FROM etl.runs WHERE status = 'succeeded' AND kind IN ('run', 'backfill')`)).rows[0].at as Date | null;
@@ -142,8 +148,7 @@ export async function lastSuccessfulLoad(db: Knex | Knex.Transaction): Promise<D
  * the warehouse is not migrated that far yet (`status` is read-only and never migrates).
  */
 export async function lastOperatorNamesSource(db: Knex | Knex.Transaction): Promise<{ runId: number; source: string } | undefined> {
-  const has = await db.raw(`SELECT 1 FROM information_schema.columns WHERE table_schema = 'etl' AND table_name = 'runs' AND column_name = 'api_retries'`);
-  if (has.rows.length === 0) return undefined;
+  if (!(await runsHaveColumn(db, 'operator_names'))) return undefined;
   const row = (await db.raw(`SELECT run_id, operator_names FROM etl.runs WHERE operator_names IS NOT NULL ORDER BY run_id DESC LIMIT 1`)).rows[0];
   return row ? { runId: Number(row.run_id), source: row.operator_names as string } : undefined;
 }
@@ -161,10 +166,7 @@ export interface SettledRate {
  * the warehouse is not migrated that far yet (`status` is read-only and never migrates).
  */
 export async function latestSettledRate(db: Knex | Knex.Transaction): Promise<SettledRate | undefined> {
-  const has = await db.raw(
-    `SELECT 1 FROM information_schema.columns WHERE table_schema = 'etl' AND table_name = 'runs' AND column_name = 'settled_rps'`,
-  );
-  if (has.rows.length === 0) return undefined;
+  if (!(await runsHaveColumn(db, 'settled_rps'))) return undefined;
   const r = await db.raw(
     `SELECT run_id, kind, settled_rps, finished_at FROM etl.runs WHERE settled_rps IS NOT NULL ORDER BY run_id DESC LIMIT 1`,
   );

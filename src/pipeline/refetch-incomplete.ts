@@ -101,7 +101,7 @@ export async function refetchIncompleteSessions(
  * it dealt with; the others (not listed any more, or in sparse windows) are fetched by id.
  */
 async function relistDenseWindows(
-  deps: Omit<LoadDeps, 'logger'> & { batchSize: number },
+  deps: LoadDeps & { batchSize: number },
   pending: Array<{ session_id: number; created_at: Date }>,
   totals: { refetched: number; completed: number },
 ): Promise<Set<number>> {
