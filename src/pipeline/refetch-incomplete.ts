@@ -23,7 +23,6 @@ export async function refetchIncompleteSessions(
   const giveUpBefore = new Date(opts.now.getTime() - opts.maxAgeMs);
   let pending = await pendingIncompleteSessions(knex, opts.fetchedFrom);
   const totals = { refetched: 0, completed: 0, givenUp: 0 };
-  const requestsBefore = client.requestCount;
   const relisted = await relistDenseWindows(deps, pending.filter((p) => p.created_at >= giveUpBefore), totals);
   if (relisted.size) pending = pending.filter((p) => !relisted.has(Number(p.session_id)));
 
@@ -88,8 +87,6 @@ export async function refetchIncompleteSessions(
       deps.counts.rejects += r.rejects;
     });
   }
-  deps.counts.apiRequests += client.requestCount - requestsBefore;
-  deps.counts.settledRps = client.settledRps;
   deps.logger.info({ pending: pending.length, ...totals }, 'incomplete sessions re-fetched');
 }
 
