@@ -4,12 +4,8 @@ import type { FileSelection } from '../load/file-downloads.js';
 import type { Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
 import { clientFromConfig } from './client-from-config.js';
-import { downloadFiles, fileJobSettings, type FileTotals } from './files.js';
+import { downloadFiles, fileJobSettings, fileTotalsSummary } from './files.js';
 import { runAsWriter, type WriterRunHost } from './writer-run.js';
-
-const summary = (t: FileTotals): string =>
-  `files: ${t.stored} stored (${t.bytes} bytes), ${t.stillProcessing} still processing, ${t.failed} failed, ${t.gone} gone, ${t.deleted} deleted by retention` +
-  (t.missingOnDisk ? `; ${t.missingOnDisk} stored copies were missing or changed on disk and were downloaded again` : '');
 
 /**
  * `run` and `backfill`, once their windows committed: download the files of the range when
@@ -22,8 +18,7 @@ export async function downloadFilesAfterLoad(
 ): Promise<void> {
   const settings = fileJobSettings(ctx.config);
   if (!settings) return;
-  const totals = await downloadFiles({ ...settings, knex: ctx.knex, client: ctx.client, runId: ctx.runId, logger: ctx.logger }, sel);
-  ctx.logger.info(summary(totals));
+  await downloadFiles({ ...settings, knex: ctx.knex, client: ctx.client, runId: ctx.runId, logger: ctx.logger }, sel);
 }
 
 /**
@@ -43,7 +38,7 @@ export async function downloadPendingFiles(
     // downloads nothing that is still there, and again what someone removed.
     const totals = await downloadFiles({ ...settings, knex, client, runId, logger: log }, { from, to, retryFailed }, { checkStored: true });
     counts.sessionsSeen = totals.sessionsRefetched;
-    print(summary(totals));
+    print(fileTotalsSummary(totals));
     for (const f of totals.failures) print(`  failed: ${f}`);
     return { failures: totals.failed ? [`${totals.failed} file(s) could not be downloaded (see status; retry with --retry-failed)`] : [] };
   });

@@ -68,6 +68,11 @@ export const emptyFileTotals = (): FileTotals => ({
   stored: 0, bytes: 0, failed: 0, gone: 0, stillProcessing: 0, sessionsRefetched: 0, deleted: 0, partialRemoved: 0, missingOnDisk: 0, failures: [],
 });
 
+/** One line on what a download pass did (its log message, and what `files` prints). */
+export const fileTotalsSummary = (t: FileTotals): string =>
+  `files: ${t.stored} stored (${t.bytes} bytes), ${t.stillProcessing} still processing, ${t.failed} failed, ${t.gone} gone, ${t.deleted} deleted by retention` +
+  (t.missingOnDisk ? `; ${t.missingOnDisk} stored copies were missing or changed on disk and were downloaded again` : '');
+
 /** The settings a download pass needs, when MLUVII_FILES_DIR is set. */
 export function fileJobSettings(config: Config): Pick<FileJobDeps, 'filesDir' | 'reportTz' | 'retentionMs' | 'concurrency'> | undefined {
   if (!config.filesDir) return undefined;
@@ -118,7 +123,7 @@ export async function downloadFiles(deps: FileJobDeps, sel: FileSelection, opts:
     totals.partialRemoved = await sweepPartialFiles(deps.filesDir);
   }
   if (notBefore) totals.deleted = await applyRetention(deps, notBefore);
-  deps.logger.info({ ...totals, failures: totals.failures.length }, 'file downloads done');
+  deps.logger.info({ ...totals, failures: totals.failures.length }, fileTotalsSummary(totals));
   return totals;
 }
 
