@@ -2,12 +2,12 @@
  * The command line: parses arguments with commander, loads the settings, and dispatches to the
  * command's handler (src/commands/, one module per command); turns errors into one line and an exit code.
  */
-import 'dotenv/config';
 import { Command, CommanderError } from 'commander';
 import type { CliCommand } from './commands/command.js';
 import { COMMANDS } from './commands/index.js';
 import { databasePassword, loadConfig, redactUrl, type Config } from './config.js';
 import { databaseUnavailableReason } from './db/connection-errors.js';
+import { withEnvFile } from './env-file.js';
 import { UsageError } from './errors.js';
 import { createLogger, registerSecrets, scrubSecrets, type Logger } from './log.js';
 import { packageVersion } from './version.js';
@@ -34,10 +34,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let logger: Logger | undefined;
   let config: Config | undefined;
   const program = buildProgram(async (command, opts) => {
-    config = loadConfig(env);
+    config = loadConfig(withEnvFile(env));
     registerSecrets(config.mluviiClientSecret, databasePassword(config.databaseUrl));
     logger = createLogger({ level: config.logLevel });
-    exitCode = await command.handler({ config, logger, opts, print: (line) => process.stdout.write(line + '\n') });
+    exitCode = await command.handler({ config, logger, opts, print: (line) => process.stdout.write(line + '\n'), now: () => new Date() });
   });
   if (argv.length === 0) {
     program.outputHelp();

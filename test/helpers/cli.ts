@@ -1,5 +1,16 @@
 import { spawn } from 'node:child_process';
 
+/**
+ * The environment of a CLI the tests start: PATH and HOME, no settings file (a developer's `.env`
+ * in the checkout must never reach a test, nor the warehouse it names), then the test's settings.
+ */
+/** For `main()` run in-process: no settings file either (see childEnv). */
+export const NO_ENV_FILE = { MLUVII_ENV_FILE: 'none' } as const;
+
+export function childEnv(env: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...NO_ENV_FILE, ...env };
+}
+
 export interface CliResult {
   code: number | null;
   out: string;
@@ -15,7 +26,7 @@ export function cli(args: string[], env: Record<string, string>, timeoutMs = 180
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/mluvii-etl.js', ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -64,7 +75,7 @@ export function runCli(args: string[], env: Record<string, string>, opts: { cwd?
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [`${process.cwd()}/bin/mluvii-etl.js`, ...args], {
       cwd: opts.cwd ?? process.cwd(),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
+      env: childEnv({ LOG_LEVEL: 'warn', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -85,7 +96,7 @@ export function runCliOnTerminal(args: string[], env: Record<string, string>): P
   const command = [process.execPath, `${process.cwd()}/bin/mluvii-etl.js`, ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', command, '/dev/null'], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm', LOG_LEVEL: 'info', ...env },
+      env: childEnv({ TERM: 'xterm', LOG_LEVEL: 'info', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

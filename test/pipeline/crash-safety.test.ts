@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { coreChecksums } from '../helpers/warehouse.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
+import { childEnv } from '../helpers/cli.js';
 
 const FROM = '2026-05-04T00:00:00Z';
 const TO = '2026-05-07T00:00:00Z';
@@ -13,7 +15,7 @@ let clean: TestDatabase;
 
 beforeAll(async () => {
   // Sized so the whole test is a few thousand requests: it must pass on a machine 3x slower than ours.
-  sim = await startSimulator({ seed: 7, sessionsPerDay: 80, misbehaviour: { slowRate: 0.05, slowMs: 20 } });
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 7, sessionsPerDay: 80, misbehaviour: { slowRate: 0.05, slowMs: 20 } });
   [killed, clean] = await Promise.all([freshDatabase(), freshDatabase()]);
 });
 afterAll(async () => {
@@ -29,9 +31,7 @@ afterAll(async () => {
 function backfill(databaseUrl: string, kill?: { db: TestDatabase; afterWindows: number; extraMs: number }): Promise<{ code: number | null; signal: string | null }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/mluvii-etl.js', 'backfill', '--from', FROM, '--to', TO, '--window', '6h'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
+      env: childEnv({
         DATABASE_URL: databaseUrl,
         MLUVII_BASE_URL: sim.url,
         MLUVII_CLIENT_ID: sim.clientId,
@@ -40,7 +40,7 @@ function backfill(databaseUrl: string, kill?: { db: TestDatabase; afterWindows: 
         MLUVII_CONCURRENCY: '8',
         MLUVII_PAGE_SIZE: '10',
         LOG_LEVEL: 'warn',
-      },
+      }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { runCli } from '../helpers/cli.js';
+import { childEnv, runCli } from '../helpers/cli.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 
 let warehouse: TestDatabase;
@@ -59,7 +59,7 @@ describe('demo never touches a warehouse', () => {
   it('--keep-running: the reader role of docs/metabase.md can log in and read reporting (and nothing else) while it runs', async () => {
     const child = spawn(process.execPath, [`${process.cwd()}/bin/mluvii-etl.js`, 'demo', '--days', '1', '--keep-running'], {
       cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn' },
+      env: childEnv({ LOG_LEVEL: 'warn' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

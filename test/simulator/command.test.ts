@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
+import { childEnv } from '../helpers/cli.js';
 
-const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn' };
+const env = childEnv({ LOG_LEVEL: 'warn' });
 
 describe('npx mluvii-etl simulator', () => {
   it('prints the URL and credentials to use, serves the API, and stops on SIGTERM', async () => {
