@@ -17,13 +17,20 @@ export interface StoredRawRow {
   text_sanitized: boolean;
 }
 
-/** Incomplete sessions not given up on yet, by id; `createdBefore` leaves out those a run has just fetched. */
-export async function pendingIncompleteSessions(db: Db, createdBefore: Date | undefined): Promise<Array<{ session_id: number; created_at: Date }>> {
+/**
+ * Sessions the source will still change, by id: incomplete ones not given up on yet (M-DONE), and
+ * complete ones created since `settledSince` whose recordings mluvii is still processing (until
+ * then their files have no address). `createdBefore` leaves out those a run has just fetched.
+ */
+export async function pendingIncompleteSessions(db: Db, createdBefore: Date | undefined, settledSince: Date): Promise<Array<{ session_id: number; created_at: Date }>> {
   const r = await db.raw(
     `SELECT s.session_id, s.created_at FROM core.sessions s JOIN raw.sessions r USING (session_id)
-      WHERE NOT s.is_complete AND r.completion_given_up_at IS NULL
+      WHERE r.completion_given_up_at IS NULL
+        AND (NOT s.is_complete
+             OR (s.created_at >= ?::timestamptz
+                 AND EXISTS (SELECT 1 FROM core.session_files f WHERE f.session_id = s.session_id AND f.source_state = 'processing')))
         AND (?::timestamptz IS NULL OR s.created_at < ?::timestamptz) ORDER BY s.session_id`,
-    [createdBefore ?? null, createdBefore ?? null],
+    [settledSince.toISOString(), createdBefore ?? null, createdBefore ?? null],
   );
   return (r.rows as Array<{ session_id: string | number; created_at: Date }>).map((x) => ({ session_id: Number(x.session_id), created_at: x.created_at }));
 }

@@ -13,6 +13,8 @@ import { transformAndLoad, type ExtractedSession } from './transform-and-load.js
 /**
  * M-DONE: sessions loaded while still running are fetched again by id until they complete; once
  * older than ETL_INCOMPLETE_MAX_AGE they are kept as they are with the never_completed flag.
+ * A complete session whose recordings are still being processed is fetched again too (within
+ * the same age), or its files would never get the address they are downloaded from.
  */
 export async function refetchIncompleteSessions(
   deps: LoadDeps & { batchSize: number },
@@ -21,7 +23,7 @@ export async function refetchIncompleteSessions(
 ): Promise<void> {
   const { knex, client, campaigns } = deps;
   const giveUpBefore = new Date(opts.now.getTime() - opts.maxAgeMs);
-  let pending = await pendingIncompleteSessions(knex, opts.fetchedFrom);
+  let pending = await pendingIncompleteSessions(knex, opts.fetchedFrom, giveUpBefore);
   const totals = { refetched: 0, completed: 0, givenUp: 0 };
   const relisted = await relistDenseWindows(deps, pending.filter((p) => p.created_at >= giveUpBefore), totals);
   if (relisted.size) pending = pending.filter((p) => !relisted.has(Number(p.session_id)));
