@@ -130,7 +130,7 @@ const ADAPTIVE_MAX = 100;
 async function adaptiveFigures(): Promise<Record<string, Figures>> {
   const out: Record<string, Figures> = {};
   for (const limit of ADAPTIVE_LIMITS) {
-    const sim = await startSimulator({ seed: 11, sessionsPerDay: 3000, misbehaviour: { rateLimitRps: limit, slowRate: 1, slowMs: LATENCY_MS } });
+    const sim = await startSimulator({ now: () => new Date(), seed: 11, sessionsPerDay: 3000, misbehaviour: { rateLimitRps: limit, slowRate: 1, slowMs: LATENCY_MS } });
     const db = await benchDatabase();
     try {
       out[String(limit)] = await ours(sim, db.url, { MLUVII_RPS: 'auto', MLUVII_RPS_MAX: String(ADAPTIVE_MAX), MLUVII_CONCURRENCY: '8' }, ADAPTIVE_MS, ADAPTIVE_FROM_MS, limit);
@@ -143,7 +143,7 @@ async function adaptiveFigures(): Promise<Record<string, Figures>> {
 }
 
 async function main() {
-  const sim = await startSimulator({ seed: 11, sessionsPerDay: 3000, misbehaviour: { rateLimitRps: R, slowRate: 1, slowMs: LATENCY_MS } });
+  const sim = await startSimulator({ now: () => new Date(), seed: 11, sessionsPerDay: 3000, misbehaviour: { rateLimitRps: R, slowRate: 1, slowMs: LATENCY_MS } });
   const db = await benchDatabase();
   try {
     const mine = await ours(sim, db.url);

@@ -32,8 +32,8 @@ function recordingUrl(sim: RunningSimulator): string {
 
 async function main() {
   const [small, large] = await Promise.all([
-    startSimulator({ seed: 3, sessionsPerDay: 200, files: { fixedBytes: THROUGHPUT_BYTES } }),
-    startSimulator({ seed: 3, sessionsPerDay: 200, files: { fixedBytes: LARGE_BYTES } }),
+    startSimulator({ now: () => new Date(), seed: 3, sessionsPerDay: 200, files: { fixedBytes: THROUGHPUT_BYTES } }),
+    startSimulator({ now: () => new Date(), seed: 3, sessionsPerDay: 200, files: { fixedBytes: LARGE_BYTES } }),
   ]);
   const dir = mkdtempSync(join(tmpdir(), 'mluvii-bench-files-'));
   try {

@@ -41,7 +41,7 @@ async function copyOut(client: pg.Client, table: string): Promise<Buffer> {
 /** A backfill from the simulator with no rate limit: what the load path costs when requests are free. */
 async function backfillNoLimit(): Promise<{ sessions: number; seconds: number; sessions_per_s: number }> {
   const days = QUICK ? 2 : 6;
-  const sim = await startSimulator({ seed: 21, sessionsPerDay: 5000 });
+  const sim = await startSimulator({ now: () => new Date(), seed: 21, sessionsPerDay: 5000 });
   const db = await benchDatabase();
   try {
     const env = pipelineEnv(db, sim, { MLUVII_RPS: '100000', MLUVII_CONCURRENCY: '16', REPORT_TZ: 'UTC' });
@@ -90,7 +90,7 @@ async function withClockOffset<T>(offsetMs: number, fn: () => Promise<T>): Promi
 async function requestsPerSession(): Promise<Record<string, number>> {
   const DAY = 86_400_000;
   const start = new Date(Math.floor((Date.now() - DAY) / 3_600_000) * 3_600_000);
-  const sim = await startSimulator({ seed: 31, sessionsPerDay: QUICK ? 1500 : 3000 });
+  const sim = await startSimulator({ now: () => new Date(), seed: 31, sessionsPerDay: QUICK ? 1500 : 3000 });
   const db = await benchDatabase();
   try {
     const env = pipelineEnv(db, sim, { ETL_START: start.toISOString(), ETL_SETTLE: '30m', ETL_WINDOW: '6h', REPORT_TZ: 'UTC', MLUVII_RPS: '100000', MLUVII_CONCURRENCY: '16' });

@@ -6,7 +6,7 @@ import type { CliCommand, CommandHandler } from './command.js';
 import { timeRangeOptions } from './time-options.js';
 
 /** `backfill --from --to [--force] [--window]`. */
-const backfill: CommandHandler = async ({ config, logger, opts, print }) => {
+const backfill: CommandHandler = async ({ config, logger, opts, print, now }) => {
   const { from, to } = timeRangeOptions(opts, config.reportTz);
   if (!from || !to) throw new UsageError('backfill needs both --from and --to');
   let windowMs = config.etlWindowMs;
@@ -15,7 +15,7 @@ const backfill: CommandHandler = async ({ config, logger, opts, print }) => {
     if (ms === undefined) throw new UsageError(`--window must be a duration such as 6h or 1d, got "${String(opts.window)}"`);
     windowMs = ms;
   }
-  return backfillRange({ config, logger, print }, { from, to, windowMs, force: Boolean(opts.force) });
+  return backfillRange({ config, logger, print }, { from, to, windowMs, force: Boolean(opts.force), now: now() });
 };
 
 export const backfillCommand: CliCommand = {

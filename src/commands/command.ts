@@ -9,6 +9,8 @@ export interface CommandContext {
   opts: Record<string, unknown>;
   /** Output meant for the person at the terminal (tables, summaries); logs go to stderr. */
   print: (line: string) => void;
+  /** The command's clock (the system's; a process that runs commands itself may pin it). */
+  now: () => Date;
 }
 
 /** Does the command's work; returns the exit code (0 ok, 1 failed; a UsageError means 2). */

@@ -3,7 +3,7 @@ import { redactUrl } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { CliCommand, CommandHandler } from './command.js';
 
-const demo: CommandHandler = async ({ config, logger, opts, print }) => {
+const demo: CommandHandler = async ({ config, logger, opts, print, now }) => {
   const days = Number(opts.days ?? 7);
   if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError(`--days must be a whole number from 1 to 366, got "${String(opts.days)}"`);
   const databaseUrl = opts.databaseUrl === undefined ? undefined : String(opts.databaseUrl);
@@ -12,7 +12,7 @@ const demo: CommandHandler = async ({ config, logger, opts, print }) => {
   }
   // Loaded when used: the demo brings the simulator and the embedded Postgres, which no other command needs.
   const { runDemo } = await import('../pipeline/demo.js');
-  return runDemo({ config, logger, print }, { days, keepRunning: Boolean(opts.keepRunning), databaseUrl });
+  return runDemo({ config, logger, print }, { days, keepRunning: Boolean(opts.keepRunning), databaseUrl, now: now() });
 };
 
 export const demoCommand: CliCommand = {

@@ -3,18 +3,21 @@
  * requests at most; one line per check (ok / warn / FAIL, with a hint); exit 0 when nothing
  * failed, else 1.
  */
+import { Option } from 'commander';
 import { apiChecks } from '../doctor/api-checks.js';
 import { fail, renderCheck, type Check } from '../doctor/check.js';
 import { databaseChecks } from '../doctor/database-checks.js';
 import { Probe } from '../doctor/probe.js';
-import { localDate, localDayStart } from '../pipeline/windows.js';
+import { UsageError } from '../errors.js';
+import { localDate, localDayStart, parseTimeArgument } from '../pipeline/windows.js';
 import type { CliCommand, CommandHandler } from './command.js';
 
 /** Upper bound on API requests of one doctor run (token excluded). */
 export const DOCTOR_MAX_REQUESTS = 40;
 
-const checkEverything: CommandHandler = async ({ config, print }) => {
-  const now = new Date();
+const checkEverything: CommandHandler = async ({ config, opts, print, now }) => {
+  const day = opts.day === undefined ? undefined : parseTimeArgument(String(opts.day), '--day', config.reportTz);
+  if (day && day.getTime() !== localDayStart(day, 0, config.reportTz).getTime()) throw new UsageError(`--day must be a date (2026-01-31, a day in ${config.reportTz}), got "${String(opts.day)}"`);
   const checks: Check[] = [];
   print(`mluvii-etl doctor: API ${config.mluviiBaseUrl}, days in ${config.reportTz}`);
   if (!config.mluviiClientId || !config.mluviiClientSecret) {
@@ -29,8 +32,8 @@ const checkEverything: CommandHandler = async ({ config, print }) => {
       rps: config.mluviiRps === 'auto' ? 5 : config.mluviiRps,
       maxRequests: DOCTOR_MAX_REQUESTS,
     });
-    const from = localDayStart(now, -1, config.reportTz);
-    const yesterday = { from, to: localDayStart(now, 0, config.reportTz), label: `yesterday (${localDate(from, config.reportTz)})` };
+    const from = day ?? localDayStart(now(), -1, config.reportTz);
+    const yesterday = { from, to: localDayStart(from, 1, config.reportTz), label: day ? localDate(from, config.reportTz) : `yesterday (${localDate(from, config.reportTz)})` };
     checks.push(...(await apiChecks({ probe, yesterday, pageSize: config.mluviiPageSize })));
   }
   checks.push(...(await databaseChecks(config.databaseUrl, config.reportingRole)));
@@ -46,5 +49,6 @@ const checkEverything: CommandHandler = async ({ config, print }) => {
 export const doctorCommand: CliCommand = {
   name: 'doctor',
   summary: 'check the tenant and the warehouse before the first night (read-only, a few dozen requests)',
+  options: [new Option('--day <date>', 'the day whose sessions the API checks list (default: yesterday in REPORT_TZ)')],
   handler: checkEverything,
 };

@@ -58,7 +58,7 @@ const serve: CommandHandler = async ({ opts, logger, print }) => {
   const files = filesFlag(opts.files);
   // Loaded when used: the simulator is dozens of modules that no other command needs in memory.
   const { startSimulator } = await import('../simulator/server.js');
-  const sim = await startSimulator({ port, seed, misbehaviour, files });
+  const sim = await startSimulator({ port, seed, misbehaviour, files, now: () => new Date() });
   print(`Simulated mluvii API listening on ${sim.url} (seed ${seed}${misbehave ? ', misbehaving' : ''})`);
   if (misbehave) print(`Misbehaviour: ${JSON.stringify(misbehaviour)}`);
   print('Point the ETL at it with:');

@@ -9,10 +9,10 @@ import type { CliCommand, CommandHandler } from './command.js';
  * `status [--json] [--check]`: read-only. `--check` prints one line and exits 1 when the last run
  * failed, a window is failed, or no run/backfill succeeded in the last 36 hours (for monitors).
  */
-const showStatus: CommandHandler = async ({ config, opts, print }) => {
+const showStatus: CommandHandler = async ({ config, opts, print, now }) => {
   const knex = createKnex(requireDatabaseUrl(config), { max: 1 });
   try {
-    const report = await collectStatus(knex, config, new Date());
+    const report = await collectStatus(knex, config, now());
     if (opts.json) print(JSON.stringify(report, null, 2));
     else if (opts.check) print(checkLine(report));
     else if (!report.migrated) print('The database has no mluvii-etl tables yet: run `npx mluvii-etl migrate` (or `run`/`backfill`, which migrate first).');

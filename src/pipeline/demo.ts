@@ -31,6 +31,8 @@ export interface DemoRequest {
   keepRunning: boolean;
   /** Load into this database instead of the demo's own embedded Postgres. */
   databaseUrl?: string;
+  /** The days loaded end at the start of this instant's day; the simulator's clock is the real one. */
+  now: Date;
 }
 
 export async function runDemo({ config, logger, print }: { config: Config; logger: Logger; print: (line: string) => void }, opts: DemoRequest): Promise<number> {
@@ -48,12 +50,11 @@ export async function runDemo({ config, logger, print }: { config: Config; logge
     databaseUrl = embedded.url;
     print(`Using the embedded Postgres at ${redactUrl(databaseUrl)}`);
   }
-  const simulator = await startSimulator({ seed: 1 });
+  const simulator = await startSimulator({ seed: 1, now: () => new Date() });
   print(`Simulated mluvii API at ${simulator.url}`);
   try {
-    const now = new Date();
-    const from = localDayStart(now, -opts.days, config.reportTz);
-    const to = localDayStart(now, 0, config.reportTz);
+    const from = localDayStart(opts.now, -opts.days, config.reportTz);
+    const to = localDayStart(opts.now, 0, config.reportTz);
     // The simulator is local, so the demo need not be gentle with it.
     const demoConfig = {
       ...config,
@@ -66,7 +67,7 @@ export async function runDemo({ config, logger, print }: { config: Config; logge
       mluviiConcurrency: Math.max(config.mluviiConcurrency, 16),
     };
     print(`Backfilling ${localDate(from, config.reportTz)} … ${localDate(to, config.reportTz)} (${config.reportTz}) from the simulator ...`);
-    const code = await backfillRange({ config: demoConfig, logger, print }, { from, to, windowMs: config.etlWindowMs, force: false });
+    const code = await backfillRange({ config: demoConfig, logger, print }, { from, to, windowMs: config.etlWindowMs, force: false, now: opts.now });
     if (code !== 0) return code;
 
     const knex = createKnex(databaseUrl, { max: 1 });

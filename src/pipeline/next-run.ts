@@ -11,6 +11,14 @@ export interface RunPlan {
   because: string;
 }
 
+/**
+ * now − ETL_SETTLE: sessions created before it no longer change their window, so only a window
+ * that ends by then may be marked done (window-loop.ts holds every command to it).
+ */
+export function settledLine(config: Pick<Config, 'etlSettleMs'>, now: Date): Date {
+  return new Date(now.getTime() - config.etlSettleMs);
+}
+
 /** Days `run` goes back when nothing was loaded yet and ETL_START is not set. */
 export const FIRST_RUN_DAYS = 30;
 
@@ -22,7 +30,7 @@ export const FIRST_RUN_DAYS = 30;
  * FIRST_RUN_DAYS days ago. It ends at now − ETL_SETTLE.
  */
 export async function planNextRun(knex: Knex, config: Config, now: Date): Promise<RunPlan> {
-  const to = new Date(now.getTime() - config.etlSettleMs);
+  const to = settledLine(config, now);
   const resume = await resumePoint(knex);
   if (resume) return { from: resume.at, to, because: resume.atFailedWindow ? 'the earliest failed window' : 'the end of the last done window' };
   if (config.etlStart) return { from: config.etlStart, to, because: 'ETL_START (nothing loaded yet)' };

@@ -5,19 +5,23 @@ import { describeError } from './describe-error.js';
 import type { LoadDeps } from './load-deps.js';
 import { createProgress, type Progress } from './progress.js';
 import { loadWindow } from './window-load.js';
-import { describeWindow } from './windows.js';
+import { cutAtSettledLine, describeWindow } from './windows.js';
 
 export interface WindowLoopDeps extends LoadDeps {
   batchSize: number;
   label: string;
   /** Aborted when the run must stop (the writer lock was lost). */
   signal?: AbortSignal;
+  /** now − ETL_SETTLE when the command started: nothing after it is loaded or marked done. */
+  settledLine: Date;
 }
 
 export interface ExtractOutcome {
   failures: string[];
   /** Set when the run stopped before its last window (the API is unavailable, credentials refused, lock lost). */
   stopped?: string;
+  /** The part of the range after the settled line, not loaded: it is left for `run`. */
+  leftOver?: TimeWindow;
 }
 
 const reason = (err: unknown): string =>
@@ -46,18 +50,19 @@ function stopReason(err: unknown, previousWasOutage: boolean): string | undefine
  * unavailable: then the run stops (one clear failure, not every remaining window failing the same
  * way) and the next run resumes at the failed window. Returns the failures.
  */
-export async function loadWindows(deps: WindowLoopDeps, windows: TimeWindow[], force: boolean): Promise<ExtractOutcome> {
+export async function loadWindows(deps: WindowLoopDeps, planned: TimeWindow[], force: boolean): Promise<ExtractOutcome> {
+  const { windows, leftOver } = cutAtSettledLine(planned, deps.settledLine);
   const failures: string[] = [];
   const state = { stopped: undefined as string | undefined, previousWasOutage: false };
   const progress = createProgress({ totalWindows: windows.length, logger: deps.logger, label: deps.label });
   try {
-    for (const [index, planned] of windows.entries()) {
+    for (const [index, window] of windows.entries()) {
       if (deps.signal?.aborted) {
         state.stopped = `stopped: ${describeError(deps.signal.reason)}`;
         failures.push(state.stopped);
         break;
       }
-      const parts = force ? [planned] : await uncoveredParts(deps.knex, planned);
+      const parts = force ? [window] : await uncoveredParts(deps.knex, window);
       if (parts.length === 0) {
         deps.counts.windowsSkipped += 1;
         progress.windowFinished();
@@ -73,7 +78,7 @@ export async function loadWindows(deps: WindowLoopDeps, windows: TimeWindow[], f
   } finally {
     progress.stop();
   }
-  return { failures, ...(state.stopped ? { stopped: state.stopped } : {}) };
+  return { failures, ...(state.stopped ? { stopped: state.stopped } : {}), ...(leftOver ? { leftOver } : {}) };
 }
 
 /** One window: loaded, or recorded as failed; sets `state.stopped` when the remaining windows must not be tried. */

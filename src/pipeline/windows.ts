@@ -41,6 +41,20 @@ export function splitWindows(range: TimeWindow, windowMs: number, tz: string): T
   return windows;
 }
 
+/**
+ * The windows as far as `settledLine` (now − ETL_SETTLE): a window that ends later is cut there,
+ * one that starts later is dropped. Sessions created after the line may still be listed later,
+ * so a window marked done beyond it would keep `run` from ever loading them. `leftOver` is the
+ * cut-off range, for the one line that says it is left for `run`.
+ */
+export function cutAtSettledLine(windows: TimeWindow[], settledLine: Date): { windows: TimeWindow[]; leftOver?: TimeWindow } {
+  const last = windows.at(-1);
+  if (!last || last.to <= settledLine) return { windows };
+  const kept = windows.filter((w) => w.from < settledLine).map((w) => (w.to > settledLine ? { from: w.from, to: settledLine } : w));
+  const leftFrom = windows[0].from > settledLine ? windows[0].from : settledLine;
+  return { windows: kept, leftOver: { from: leftFrom, to: last.to } };
+}
+
 /** Local midnight in `tz` of the day `at` falls on. */
 export function startOfLocalDay(at: Date, tz: string): Date {
   return dayjs.tz(dayjs(at).tz(tz).format('YYYY-MM-DD'), tz).toDate();

@@ -45,8 +45,12 @@ export interface SimulatorOptions {
   rejectedTokenStatus?: 401 | 302;
   sessionsPerDay?: number;
   misbehaviour?: Misbehaviour;
-  /** The simulated clock; default the real one. Sessions created after it do not exist yet. */
-  now?: () => Date;
+  /**
+   * The simulated clock: sessions created after it do not exist yet, and it decides how far each
+   * one has got. Always given (the `simulator` command passes the real one), so no test runs on
+   * the real date or hour by accident.
+   */
+  now: () => Date;
   /**
    * Recordings and shared files served for download (files.ts), with their misbehaviours. Off by
    * default: recordings then keep the generator's placeholder addresses.
@@ -85,10 +89,10 @@ export interface RunningSimulator {
 
 const DEFAULTS = { seed: 1, host: '127.0.0.1', clientId: 'sim', clientSecret: 'sim-secret', tokenLifetimeSec: 3600 };
 
-export async function startSimulator(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
+export async function startSimulator(opts: SimulatorOptions): Promise<RunningSimulator> {
   const seed = opts.seed ?? DEFAULTS.seed;
   const host = opts.host ?? DEFAULTS.host;
-  let nowFn = opts.now ?? (() => new Date());
+  let nowFn = opts.now;
   const timers = new Set<NodeJS.Timeout>();
   const stats = new RequestStats();
   const send: Send = (res, endpoint, status, body, headers) => {

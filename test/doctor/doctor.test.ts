@@ -5,7 +5,10 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/serve
 import { runCli } from '../helpers/cli.js';
 import { freshDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
+/** The day the API checks list. */
+const DAY = '2026-11-25';
 let db: TestDatabase;
 let sim: RunningSimulator;
 let env: Record<string, string>;
@@ -16,8 +19,8 @@ const etlUser = `mluvii_doc_etl_${suffix}`;
 
 beforeAll(async () => {
   db = await freshDatabase();
-  // Weekends get 0.3 of it: yesterday has well over one capped page (50) whatever day the test runs.
-  sim = await startSimulator({ seed: 1, sessionsPerDay: 500 });
+  // A Wednesday, with well over one capped page (50); weekends get 0.3 of the traffic.
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 1, sessionsPerDay: 500 });
   env = pipelineEnv(db, sim, { REPORT_TZ: 'Europe/Prague', MLUVII_RPS: '50', REPORTING_ROLE: reader });
 });
 afterAll(async () => {
@@ -51,7 +54,7 @@ describe('doctor', () => {
     sim.resetStats();
     const count = () => db.knex.raw(`SELECT (SELECT count(*) FROM etl.runs) AS runs, (SELECT count(*) FROM core.sessions) AS sessions, (SELECT count(*) FROM etl.windows) AS windows`);
     const before = (await count()).rows;
-    const r = await runCli(['doctor'], env);
+    const r = await runCli(['doctor', '--day', DAY], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const l = lines(r.stdout);
@@ -59,7 +62,7 @@ describe('doctor', () => {
       expect(l[name]).toMatch(/^ok /);
     }
     expect(l.token).toMatch(/expires_in 3600 s/);
-    expect(l.list).toMatch(/yesterday \(\d{4}-\d{2}-\d{2}\): \d+ sessions/);
+    expect(l.list).toMatch(/ 2026-11-25: \d+ sessions/);
     expect(l['reader role']).toMatch(new RegExp(`^warn .*${reader} does not exist`));
     expect(r.stdout).toMatch(/\d+ ok, \d+ warning\(s\), 0 failure\(s\)/);
     expect(apiRequests()).toBeLessThanOrEqual(40);
@@ -79,7 +82,7 @@ describe('doctor', () => {
     });
     sim.resetStats();
     try {
-      const r = await runCli(['doctor'], env);
+      const r = await runCli(['doctor', '--day', DAY], env);
       expect(r.code).toBe(0); // warnings only
       const l = lines(r.stdout);
       expect(l.detail).toMatch(/^warn .*list items lack .*activities, operators/);
@@ -98,7 +101,7 @@ describe('doctor', () => {
     sim.setMisbehaviour({ rateLimitRps: 3 });
     sim.resetStats();
     try {
-      const r = await runCli(['doctor'], env);
+      const r = await runCli(['doctor', '--day', DAY], env);
       expect(r.code).toBe(0); // warnings only
       const l = lines(r.stdout);
       expect(l['rate limit']).toMatch(/^warn .*\d+ of \d+ requests answered 429; rate-limit headers: retry-after/);
@@ -116,14 +119,14 @@ describe('doctor', () => {
       const u = new URL(bare.url);
       u.username = etlUser;
       u.password = `pw-${suffix}`;
-      const r = await runCli(['doctor'], { ...env, DATABASE_URL: u.toString(), MLUVII_CLIENT_SECRET: 'wrong' });
+      const r = await runCli(['doctor', '--day', DAY], { ...env, DATABASE_URL: u.toString(), MLUVII_CLIENT_SECRET: 'wrong' });
       expect(r.code).toBe(1);
       const l = lines(r.stdout);
       expect(l.token).toMatch(/^FAIL .*answered HTTP (400|401)( \(\w+\))? — check MLUVII_CLIENT_ID and MLUVII_CLIENT_SECRET/);
       expect(l.migrated).toMatch(/^warn .*no mluvii-etl tables yet/);
       expect(l.privileges).toMatch(new RegExp(`^FAIL .*${etlUser}: CREATEROLE no, CREATE on the database no`));
       expect(r.stdout).not.toContain(`pw-${suffix}`);
-      const down = await runCli(['doctor'], { ...env, DATABASE_URL: 'postgres://x:secret-pw@127.0.0.1:1/none' });
+      const down = await runCli(['doctor', '--day', DAY], { ...env, DATABASE_URL: 'postgres://x:secret-pw@127.0.0.1:1/none' });
       expect(lines(down.stdout).database).toMatch(/^FAIL .*cannot use DATABASE_URL=postgres:\/\/x:\*\*\*@127\.0\.0\.1:1\/none: connection refused/);
       expect(down.stdout).not.toContain('secret-pw');
       expect(down.code).toBe(1);

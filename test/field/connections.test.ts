@@ -7,10 +7,11 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { createKnex } from '../../src/db/knex.js';
 import { acquireWriterLock, isWriterLockHeld } from '../../src/load/writer-lock.js';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
 import { cli } from '../helpers/cli.js';
 import { freshDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -22,8 +23,8 @@ async function database(): Promise<TestDatabase> {
   cleanups.push(() => d.drop());
   return d;
 }
-async function simulator(opts: Parameters<typeof startSimulator>[0]): Promise<RunningSimulator> {
-  const s = await startSimulator(opts);
+async function simulator(opts: Omit<SimulatorOptions, 'now'>): Promise<RunningSimulator> {
+  const s = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), ...opts });
   cleanups.push(() => s.stop());
   return s;
 }

@@ -10,6 +10,7 @@ import { cli, logLines } from '../helpers/cli.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { differences, expectedFacts } from '../helpers/expected-facts.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
 const SEED = 7;
 const FROM = new Date('2026-06-01T00:00:00Z');
@@ -31,7 +32,7 @@ afterAll(async () => {
 
 async function setUp(misbehaviour: Misbehaviour, extra: Record<string, string> = {}): Promise<{ sim: RunningSimulator; db: TestDatabase; env: Record<string, string> }> {
   db = await freshDatabase();
-  sim = await startSimulator({ seed: SEED, sessionsPerDay: 200, misbehaviour });
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: SEED, sessionsPerDay: 200, misbehaviour });
   const env = pipelineEnv(db, sim, { REPORT_TZ: 'UTC', LOG_LEVEL: 'info', MLUVII_RPS: '2000', MLUVII_CONCURRENCY: '16', ...extra });
   return { sim, db, env };
 }

@@ -13,7 +13,7 @@ import { cli } from '../helpers/cli.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { differences, expectedFacts } from '../helpers/expected-facts.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
-import { latestPragueTwoPm } from '../helpers/busy-hour.js';
+import { busyHourBefore, clockAt } from '../helpers/clock.js';
 
 const HOUR = 3_600_000;
 const HOSTILE: Misbehaviour = {
@@ -34,19 +34,18 @@ const HOSTILE: Misbehaviour = {
 let db: TestDatabase;
 let sim: RunningSimulator;
 let env: Record<string, string>;
-// The loaded range ends at the latest 14:00 in Prague (busy hours, whatever time the test runs),
-// through ETL_SETTLE, so the sessions of the last minutes before it are still running at night 1.
-const rangeEnd = latestPragueTwoPm();
+// Every night is `run --until rangeEnd`, a weekday's busy hour (whatever the pinned now), so the
+// sessions of the last minutes before it are still running at night 1.
+const rangeEnd = busyHourBefore();
 const start = new Date(rangeEnd.getTime() - 24 * HOUR);
 
 
 beforeAll(async () => {
   db = await freshDatabase();
-  sim = await startSimulator({ seed: 11, sessionsPerDay: 400, misbehaviour: { ...HOSTILE, campaignAnswers: { 502: 503, 503: 'not-a-campaign' } } });
+  sim = await startSimulator({ seed: 11, sessionsPerDay: 400, now: clockAt(rangeEnd), misbehaviour: { ...HOSTILE, campaignAnswers: { 502: 503, 503: 'not-a-campaign' } } });
   env = pipelineEnv(db, sim, {
     ETL_START: start.toISOString(),
     ETL_WINDOW: '6h',
-    ETL_SETTLE: `${Math.round((Date.now() - rangeEnd.getTime()) / 1000)}s`,
     LOG_LEVEL: 'warn',
     MLUVII_RPS: '250',
     MLUVII_CONCURRENCY: '8',
@@ -61,19 +60,19 @@ afterAll(async () => {
 describe('the nightly path against a misbehaving API', () => {
   it('three runs while sessions complete: every run exits 0, every session and operator row exact', async () => {
     // Night 1: the API's clock just past the settle line — the last sessions are still running.
-    sim.setNow(() => new Date(rangeEnd.getTime() + 10 * 60_000));
+    sim.setNow(clockAt(new Date(rangeEnd.getTime() + 60_000)));
     const nights = [];
-    nights.push(await cli(['run'], env));
+    nights.push(await cli(['run', '--until', rangeEnd.toISOString()], env));
     expect({ code: nights[0].code, err: nights[0].code === 0 ? '' : nights[0].err }).toEqual({ code: 0, err: '' });
     const incompleteAfterFirst = await db.knex('core.sessions').where({ is_complete: false }).count({ n: '*' });
     expect(Number(incompleteAfterFirst[0].n)).toBeGreaterThan(0);
     // Night 2: a few hours later, some of them have completed.
-    sim.setNow(() => new Date(rangeEnd.getTime() + 2 * HOUR));
-    nights.push(await cli(['run'], env));
+    sim.setNow(clockAt(new Date(rangeEnd.getTime() + 2 * HOUR)));
+    nights.push(await cli(['run', '--until', rangeEnd.toISOString()], env));
     // Night 3: days later, everything has completed, and the campaigns can be read again.
-    sim.setNow(() => new Date(rangeEnd.getTime() + 3 * 24 * HOUR));
+    sim.setNow(clockAt(new Date(rangeEnd.getTime() + 3 * 24 * HOUR)));
     sim.setMisbehaviour(HOSTILE);
-    nights.push(await cli(['run'], env));
+    nights.push(await cli(['run', '--until', rangeEnd.toISOString()], env));
     expect(nights.map((n) => ({ code: n.code, err: n.code === 0 ? '' : n.err }))).toEqual(nights.map(() => ({ code: 0, err: '' })));
 
     const end = (await db.knex('etl.windows').where({ status: 'done' }).max({ end: 'window_end' }))[0].end as Date;

@@ -8,6 +8,7 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/serve
 import { cli, logLines } from '../helpers/cli.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
 const FROM = new Date('2026-06-01T00:00:00Z');
 const DAYS = 6;
@@ -24,7 +25,7 @@ afterEach(async () => {
 
 async function setUp(misbehaviour: Misbehaviour, extra: Record<string, string> = {}) {
   db = await freshDatabase();
-  sim = await startSimulator({ seed: 9, sessionsPerDay: 60, misbehaviour });
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 9, sessionsPerDay: 60, misbehaviour });
   const env = pipelineEnv(db, sim, { REPORT_TZ: 'UTC', LOG_LEVEL: 'info', MLUVII_RPS: '2000', MLUVII_CONCURRENCY: '16', ...extra });
   return { sim, db, env };
 }
@@ -92,7 +93,7 @@ describe('the API is down: say so once and stop', () => {
 describe('secrets', () => {
   it('a 400 body that echoes the bearer token: no token, client secret or database password in stderr, logs or stored errors', async () => {
     db = await freshDatabase();
-    sim = await startSimulator({ seed: 9, sessionsPerDay: 60, clientSecret: 'sim-secret-Xq9', misbehaviour: { echoTokenOn400: true } });
+    sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 9, sessionsPerDay: 60, clientSecret: 'sim-secret-Xq9', misbehaviour: { echoTokenOn400: true } });
     const url = new URL(db.url);
     url.password = 'db-pass-Zr7'; // the test server trusts local connections: any password connects
     const env = pipelineEnv({ url: url.toString() }, sim, { REPORT_TZ: 'UTC', LOG_LEVEL: 'debug', MLUVII_RPS: '2000' });

@@ -4,13 +4,14 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/serve
 import { runCli, runCliOnTerminal } from '../helpers/cli.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
 let db: TestDatabase;
 let sim: RunningSimulator;
 
 beforeAll(async () => {
   db = await freshDatabase({ migrate: false });
-  sim = await startSimulator({ seed: 9, sessionsPerDay: 60 });
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 9, sessionsPerDay: 60 });
 });
 afterAll(async () => {
   await sim?.stop();

@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import type { CliCommand, CommandContext } from '../../src/commands/command.js';
 import type { RunningSimulator } from '../../src/simulator/server.js';
+import { AFTER_TEST_RANGES, clockAt } from './clock.js';
 
 /** Columns that record when a row was written, not what it says: left out of checksums. */
 const VOLATILE = new Set(['loaded_at', 'updated_at', 'fetched_at', 'first_fetched_at']);
@@ -39,10 +40,13 @@ export function testConfig(env: Record<string, string>): Config {
   return loadConfig({ LOG_LEVEL: 'silent', MLUVII_RPS: '2000', MLUVII_CONCURRENCY: '16', ...env });
 }
 
-/** Runs a command in-process, collecting what it prints. */
-export async function runCommand(command: CliCommand, config: Config, opts: Record<string, unknown> = {}): Promise<{ code: number; output: string }> {
+/**
+ * Runs a command in-process, collecting what it prints. Its clock stands at `now` (default: after
+ * every range the tests load), never the real one.
+ */
+export async function runCommand(command: CliCommand, config: Config, opts: Record<string, unknown> = {}, now: Date = AFTER_TEST_RANGES): Promise<{ code: number; output: string }> {
   const lines: string[] = [];
-  const ctx: CommandContext = { config, logger: createLogger({ level: 'silent', pretty: false }), opts, print: (l) => lines.push(l) };
+  const ctx: CommandContext = { config, logger: createLogger({ level: 'silent', pretty: false }), opts, print: (l) => lines.push(l), now: clockAt(now) };
   const code = await command.handler(ctx);
   return { code, output: lines.join('\n') };
 }

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { createLogger } from '../../src/log.js';
 import { MluviiClient, type DownloadBody } from '../../src/mluvii/client.js';
 import { startSimulator, type RunningSimulator, type SimulatedFiles } from '../../src/simulator/server.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
 const logger = createLogger({ level: 'silent' });
 let sims: RunningSimulator[] = [];
@@ -24,7 +25,7 @@ afterEach(async () => {
 });
 
 async function simulator(files: SimulatedFiles): Promise<RunningSimulator> {
-  const sim = await startSimulator({ seed: 4, sessionsPerDay: 60, files });
+  const sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 4, sessionsPerDay: 60, files });
   sims.push(sim);
   return sim;
 }

@@ -5,6 +5,7 @@ import { statusCommand } from '../../src/commands/status.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv, runCommand, testConfig } from '../helpers/warehouse.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
 let db: TestDatabase;
 let sim: RunningSimulator;
@@ -12,7 +13,7 @@ let sim: RunningSimulator;
 beforeAll(async () => {
   db = await freshDatabase();
   // One 429 (Retry-After 0) early on: the adaptive rate must cut once and carry on.
-  sim = await startSimulator({ seed: 5, sessionsPerDay: 40, misbehaviour: { throttle: { retryAfter: '0', times: 1 } } });
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 5, sessionsPerDay: 40, misbehaviour: { throttle: { retryAfter: '0', times: 1 } } });
 });
 
 afterAll(async () => {

@@ -5,6 +5,7 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/serve
 import { transformSession } from '../../src/transform/index.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { coreChecksums, pipelineEnv, rowVersions, runCommand, testConfig } from '../helpers/warehouse.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
 const FROM = '2026-03-27T23:00:00Z'; // three local days across the spring DST change
 const TO = '2026-03-30T22:00:00Z';
@@ -15,7 +16,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   db = await freshDatabase();
-  sim = await startSimulator({
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES),
     seed: 42,
     sessionsPerDay: 150,
     misbehaviour: { rateLimitRps: 400, errorRate: 0.05, slowRate: 0.02, slowMs: 50, pageSizeCap: 37, malformedRate: 0.02 },

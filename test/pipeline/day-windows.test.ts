@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { localDayStart } from '../../src/pipeline/windows.js';
 import { runCli } from '../helpers/cli.js';
+import { clockAt, TEST_NOW } from '../helpers/clock.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
 
@@ -20,7 +21,7 @@ const listRequests = () => Object.values(sim.stats().byEndpoint.sessions ?? {}).
 
 beforeAll(async () => {
   // Few sessions a day: these tests are about where windows fall, not about volume.
-  sim = await startSimulator({ seed: 11, sessionsPerDay: 12 });
+  sim = await startSimulator({ seed: 11, sessionsPerDay: 12, now: clockAt(TEST_NOW) });
 });
 afterAll(async () => {
   await sim?.stop();
@@ -31,13 +32,15 @@ describe('windows on day boundaries (REPORT_TZ calendar days)', () => {
   it('the first run starts at the start of the day 30 days ago in REPORT_TZ, and every window boundary but the last is a local midnight', async () => {
     const db = await freshDatabase();
     dbs.push(db);
-    const before = localDayStart(new Date(), -30, TZ).toISOString();
-    const r = await runCli(['run'], pipelineEnv(db, sim, { REPORT_TZ: TZ, MLUVII_RPS: '1000', MLUVII_CONCURRENCY: '16' }));
+    sim.setNow(clockAt(TEST_NOW));
+    const until = new Date(TEST_NOW.getTime() - 30 * 60_000);
+    const r = await runCli(['run', '--until', until.toISOString()], pipelineEnv(db, sim, { REPORT_TZ: TZ, MLUVII_RPS: '1000', MLUVII_CONCURRENCY: '16' }));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const ws = await windowsOf(db);
-    // Read before and after the run: a run that crosses local midnight may take either day.
-    expect([before, localDayStart(new Date(), -30, TZ).toISOString()]).toContain(ws[0].from);
+    // As of until + ETL_SETTLE, i.e. the pinned now.
+    expect(ws[0].from).toBe(localDayStart(TEST_NOW, -30, TZ).toISOString());
+    expect(ws.at(-1)?.to).toBe(until.toISOString());
     for (const w of ws.slice(0, -1)) expect(localDayStart(new Date(w.to), 0, TZ).toISOString()).toBe(w.to);
     // Contiguous: each window starts where the previous ended.
     for (let i = 1; i < ws.length; i++) expect(ws[i].from).toBe(ws[i - 1].to);
@@ -49,7 +52,8 @@ describe('windows on day boundaries (REPORT_TZ calendar days)', () => {
     const env = pipelineEnv(db, sim, { REPORT_TZ: TZ, MLUVII_RPS: '1000', MLUVII_CONCURRENCY: '16' });
     // Nothing loaded, ETL_START mid-day: run's first window runs to the next local midnight.
     const start = '2026-10-24T10:00:00Z';
-    const first = await runCli(['run'], { ...env, ETL_START: start });
+    sim.setNow(clockAt(new Date('2026-11-03T12:00:00Z')));
+    const first = await runCli(['run', '--until', '2026-11-02T12:00:00Z'], { ...env, ETL_START: start });
     expect(first.code).toBe(0);
     const ws = await windowsOf(db);
     expect(ws.slice(0, 3)).toEqual([

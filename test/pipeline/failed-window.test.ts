@@ -4,6 +4,7 @@ import { resumePoint } from '../../src/load/etl-windows.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv, runCommand, testConfig } from '../helpers/warehouse.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
 const DAYS = ['2026-06-01T00:00:00Z', '2026-06-02T00:00:00Z', '2026-06-03T00:00:00Z', '2026-06-04T00:00:00Z'].map((d) => new Date(d));
 
@@ -14,7 +15,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   db = await freshDatabase();
   // The middle day cannot be listed: every list call overlapping it answers 503.
-  sim = await startSimulator({ seed: 5, sessionsPerDay: 100, misbehaviour: { brokenRange: { from: DAYS[1], to: DAYS[2] } } });
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 5, sessionsPerDay: 100, misbehaviour: { brokenRange: { from: DAYS[1], to: DAYS[2] } } });
   env = pipelineEnv(db, sim, { REPORT_TZ: 'UTC' });
 });
 afterAll(async () => {

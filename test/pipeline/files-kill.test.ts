@@ -13,6 +13,8 @@ import { main } from '../../src/cli.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
+import { childEnv, NO_ENV_FILE } from '../helpers/cli.js';
 
 jest.setTimeout(240_000);
 
@@ -22,7 +24,7 @@ let dir: string;
 
 beforeAll(async () => {
   // Every file is large and sent in slow chunks, so a download is in flight most of the time.
-  sim = await startSimulator({ seed: 5, sessionsPerDay: 30, files: { sharedFileRate: 0.6, slowLargeRate: 1, largeBytes: 1_500_000, slowChunkDelayMs: 4 } });
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 5, sessionsPerDay: 30, files: { sharedFileRate: 0.6, slowLargeRate: 1, largeBytes: 1_500_000, slowChunkDelayMs: 4 } });
   db = await freshDatabase();
   dir = mkdtempSync(join(tmpdir(), 'mluvii-kill-'));
 });
@@ -60,11 +62,11 @@ async function storedRowsAreComplete(): Promise<number> {
 describe('files, killed mid-download', () => {
   it('leaves nothing half-stored, and the next run finishes with no stray temporary files', async () => {
     const quiet = { LOG_LEVEL: 'silent' };
-    expect(await main(['backfill', '--from', '2026-05-04', '--to', '2026-05-05'], { ...pipelineEnv(db, sim), ...quiet })).toBe(0);
+    expect(await main(['backfill', '--from', '2026-05-04', '--to', '2026-05-05'], { ...NO_ENV_FILE, ...pipelineEnv(db, sim), ...quiet })).toBe(0);
     const total = Number((await db.knex.raw(`SELECT count(*) AS n FROM reporting.session_files WHERE state = 'available'`)).rows[0].n);
     expect(total).toBeGreaterThan(3);
 
-    const child = spawn(process.execPath, ['bin/mluvii-etl.js', 'files'], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env() }, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['bin/mluvii-etl.js', 'files'], { env: childEnv(env()), stdio: 'ignore' });
     const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
     let sawPartial = false;
     for (;;) {
@@ -83,7 +85,7 @@ describe('files, killed mid-download', () => {
     const storedBefore = await storedRowsAreComplete(); // … and no stored row is anything but complete
     expect(storedBefore).toBeLessThan(total);
 
-    const again = await main(['files'], env());
+    const again = await main(['files'], { ...NO_ENV_FILE, ...env() });
     expect(again).toBe(0);
     expect(partials()).toEqual([]); // … until the next run removed it
     expect(await storedRowsAreComplete()).toBe(total);

@@ -15,6 +15,8 @@ import { fileCounts } from '../../src/load/file-downloads.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
+import { AFTER_TEST_RANGES, clockAt, TEST_NOW } from '../helpers/clock.js';
+import { NO_ENV_FILE } from '../helpers/cli.js';
 
 const FROM = '2026-05-04';
 const TO = '2026-05-06';
@@ -40,7 +42,7 @@ let dl: TestDatabase;
 let dir: string;
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 12, sessionsPerDay: 80, files: { ...FILES } });
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 12, sessionsPerDay: 80, files: { ...FILES } });
   [meta, dl] = await Promise.all([freshDatabase(), freshDatabase()]);
   dir = mkdtempSync(join(tmpdir(), 'mluvii-files-'));
 });
@@ -65,7 +67,7 @@ async function cli(args: string[], env: Record<string, string>): Promise<{ code:
     process.stderr.write = w2;
   }, 50_000);
   try {
-    const code = await main(args, { LOG_LEVEL: 'silent', MLUVII_RPS: '2000', MLUVII_CONCURRENCY: '8', ...env });
+    const code = await main(args, { ...NO_ENV_FILE, LOG_LEVEL: 'silent', MLUVII_RPS: '2000', MLUVII_CONCURRENCY: '8', ...env });
     return { code, out, err };
   } finally {
     clearTimeout(restore);
@@ -177,12 +179,13 @@ describe('recordings and shared files: metadata, always', () => {
 
 describe('run (the nightly job) with MLUVII_FILES_DIR', () => {
   it('downloads the files of the sessions it loaded, after its windows committed', async () => {
-    const own = await startSimulator({ seed: 9, sessionsPerDay: 60, files: { sharedFileRate: 0.5 } });
+    const own = await startSimulator({ seed: 9, sessionsPerDay: 60, files: { sharedFileRate: 0.5 }, now: clockAt(TEST_NOW) });
     const db = await freshDatabase();
     const folder = mkdtempSync(join(tmpdir(), 'mluvii-run-files-'));
     try {
-      const start = new Date(Date.now() - 36 * 3_600_000).toISOString();
-      const r = await cli(['run'], pipelineEnv(db, own, { MLUVII_FILES_DIR: folder, ETL_START: start }));
+      const start = new Date(TEST_NOW.getTime() - 36 * 3_600_000).toISOString();
+      const until = new Date(TEST_NOW.getTime() - 30 * 60_000).toISOString();
+      const r = await cli(['run', '--until', until], pipelineEnv(db, own, { MLUVII_FILES_DIR: folder, ETL_START: start }));
       expect(r.code).toBe(0);
       const rows = (await db.knex.raw(`SELECT f.state, count(*)::int AS n FROM reporting.session_files f GROUP BY 1`)).rows as Array<{ state: string; n: number }>;
       const by = Object.fromEntries(rows.map((x) => [x.state, x.n]));

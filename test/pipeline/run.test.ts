@@ -7,22 +7,24 @@ import { generateSessions } from '../../src/simulator/generator.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv, rowVersions, runCommand, testConfig } from '../helpers/warehouse.js';
-import { latestPragueTwoPm } from '../helpers/busy-hour.js';
+import { busyHourBefore, clockAt } from '../helpers/clock.js';
 
 const HOUR = 3_600_000;
 let db: TestDatabase;
 let sim: RunningSimulator;
 let env: Record<string, string>;
-// The loaded range ends at the latest 14:00 in Prague (busy hours, whatever time the test runs);
+// The loaded range ends at a weekday's 14:00 in Prague (busy hours, whatever the pinned now);
 // the simulator's clock first stands just after it, so the sessions of its last minutes are still
-// running (incomplete) when loaded.
-const rangeTo = latestPragueTwoPm();
+// running (incomplete) when loaded. The next night is two days later.
+const rangeTo = busyHourBefore();
 const rangeFrom = new Date(rangeTo.getTime() - 24 * HOUR);
+const nextNight = new Date(rangeTo.getTime() + 48 * HOUR);
+const nextUntil = new Date(nextNight.getTime() - 30 * 60_000);
 
 
 beforeAll(async () => {
   db = await freshDatabase();
-  sim = await startSimulator({ seed: 3, sessionsPerDay: 600, now: () => new Date(rangeTo.getTime() + 5 * 60_000) });
+  sim = await startSimulator({ seed: 3, sessionsPerDay: 600, now: clockAt(new Date(rangeTo.getTime() + 5 * 60_000)) });
   env = pipelineEnv(db, sim, { ETL_SETTLE: '30m' });
 });
 afterAll(async () => {
@@ -40,8 +42,8 @@ describe('run (the nightly job)', () => {
       expect(s.skipped_states).toBeNull();
     }
 
-    sim.setNow(() => new Date());
-    const r = await runCommand(nightlyRun, testConfig(env));
+    sim.setNow(clockAt(nextNight));
+    const r = await runCommand(nightlyRun, testConfig(env), { until: nextUntil.toISOString() });
     expect(r.code).toBe(0);
     const still = (await db.knex('core.sessions').whereIn('session_id', incomplete).where({ is_complete: false }).select('session_id')).map((x) =>
       Number(x.session_id),
@@ -49,30 +51,33 @@ describe('run (the nightly job)', () => {
     // Every session the simulator has concluded by now is complete; only those it says are still
     // running (a few sessions last more than a day) may stay incomplete.
     const runningNow = new Set(
-      generateSessions({ seed: 3, from: rangeFrom, to: rangeTo, sessionsPerDay: 600, now: new Date() })
+      generateSessions({ seed: 3, from: rangeFrom, to: rangeTo, sessionsPerDay: 600, now: nextNight })
         .filter((x) => x.session.status !== 'CLOSED' || (x.session.operators ?? []).some((o) => o.left && !o.concluded))
         .map((x) => Number(x.session.id)),
     );
     expect(still.filter((id) => !runningNow.has(id))).toEqual([]);
     expect(still.length).toBeLessThan(incomplete.length / 2);
-    // run continued from the watermark up to now − settle
-    const w = await db.knex('etl.windows').max({ end: 'window_end' });
-    expect(Math.abs(new Date(w[0].end).getTime() - (Date.now() - 30 * 60_000))).toBeLessThan(10 * 60_000);
+    // run continued from the watermark up to --until, with nothing left out in between
+    const w = await db.knex('etl.windows').where({ status: 'done' }).select('window_start', 'window_end').orderBy('window_start');
+    expect(new Date(w.at(-1).window_end)).toEqual(nextUntil);
+    for (let i = 1; i < w.length; i++) expect(new Date(w[i].window_start)).toEqual(new Date(w[i - 1].window_end));
   });
 
   it('gives up on sessions older than ETL_INCOMPLETE_MAX_AGE and flags them never_completed', async () => {
-    sim.setNow(() => new Date(rangeTo.getTime() + 5 * 60_000)); // the API again says they are running
+    sim.setNow(clockAt(new Date(rangeTo.getTime() + 5 * 60_000))); // the API again says they are running
     await db.knex.raw(`UPDATE core.sessions SET is_complete = false, facts_hash = 'stale'
                         WHERE created_at >= ?`, [
       new Date(rangeTo.getTime() - HOUR).toISOString(),
     ]);
-    const r = await runCommand(nightlyRun, testConfig({ ...env, ETL_INCOMPLETE_MAX_AGE: '1h' }));
+    // As of rangeTo + ETL_SETTLE: sessions created more than 10 minutes before that are given up.
+    const r = await runCommand(nightlyRun, testConfig({ ...env, ETL_INCOMPLETE_MAX_AGE: '10m' }), { until: rangeTo.toISOString() });
     expect(r.code).toBe(0);
     const flagged = await db.knex('core.sessions').whereRaw(`'never_completed' = ANY(quality_flags)`).count({ n: '*' });
     expect(Number(flagged[0].n)).toBeGreaterThan(0);
     // Whatever is older than the maximum age is either complete or given up; younger ones may wait.
     const pending = await db.knex.raw(`SELECT count(*) AS n FROM core.sessions s JOIN raw.sessions r USING (session_id)
-                                        WHERE NOT s.is_complete AND r.completion_given_up_at IS NULL AND s.created_at < now() - interval '1 hour'`);
+                                        WHERE NOT s.is_complete AND r.completion_given_up_at IS NULL AND s.created_at < ?::timestamptz - interval '10 minutes'`,
+      [new Date(rangeTo.getTime() + 30 * 60_000).toISOString()]);
     expect(Number(pending.rows[0].n)).toBe(0);
   });
 

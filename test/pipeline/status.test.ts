@@ -4,6 +4,7 @@ import type { StatusReport } from '../../src/pipeline/status-report.js';
 import { runCli } from '../helpers/cli.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
 // Days in Prague: 1–4 June loaded by one backfill whose 2 June cannot be listed, 10–11 June by another.
 const BROKEN = { from: new Date('2026-06-01T22:00:00Z'), to: new Date('2026-06-02T22:00:00Z') };
@@ -13,7 +14,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   db = await freshDatabase();
-  sim = await startSimulator({ seed: 5, sessionsPerDay: 40, misbehaviour: { brokenRange: BROKEN, malformedRate: 0.05 } });
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 5, sessionsPerDay: 40, misbehaviour: { brokenRange: BROKEN, malformedRate: 0.05 } });
   env = pipelineEnv(db, sim, { REPORT_TZ: 'Europe/Prague', MLUVII_RPS: '1000', MLUVII_CONCURRENCY: '16' });
 });
 afterAll(async () => {
@@ -73,9 +74,8 @@ describe('status: what on-call sees', () => {
   it('the next run starts where status said (the one rule), loads the failed window, and --check is OK; a run 40 h old is stale', async () => {
     const said = (await json()).nextRun.fromInstant;
     sim.setMisbehaviour({});
-    // The run would otherwise load up to today; ETL_SETTLE keeps it short (sessions of June only).
-    const settle = `${Math.ceil((Date.now() - new Date('2026-06-13T00:00:00Z').getTime()) / 86_400_000)}d`;
-    const run = await runCli(['run'], { ...env, ETL_SETTLE: settle });
+    // The run would otherwise load up to today; --until keeps it short (sessions of June only).
+    const run = await runCli(['run', '--until', '2026-06-13'], env);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^run succeeded in [\d.]+ s \(run 3\): windows \d+ loaded, \d+ already done, 0 failed/);
     const first = await db.knex('etl.windows').where({ run_id: 3 }).orderBy('window_start').first();

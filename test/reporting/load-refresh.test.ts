@@ -10,6 +10,7 @@ import { backfillCommand } from '../../src/commands/backfill.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv, runCommand, testConfig } from '../helpers/warehouse.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
 const FROM = '2026-10-29T23:00:00Z'; // 30 October, 00:00 CET
 const TO = '2026-11-03T23:00:00Z'; //   4 November, 00:00 CET
@@ -19,7 +20,7 @@ let sim: RunningSimulator;
 
 beforeAll(async () => {
   db = await freshDatabase();
-  sim = await startSimulator({ seed: 16, sessionsPerDay: 120 });
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 16, sessionsPerDay: 120 });
 });
 afterAll(async () => {
   await sim?.stop();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { NUL_NAME_USER_ID, picks } from '../../src/simulator/misbehaviour.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
 /** The switches the pipeline's field-readiness tests and `doctor` rely on, seen over plain HTTP. */
 const FROM = '2026-03-03T00:00:00.000Z';
@@ -16,7 +17,7 @@ const list = (q = 'limit=1000') => get(`/api/v1/Sessions?Created.Min=${FROM}&Cre
 const ids = async (r: Response) => ((await r.json()) as Array<{ id: number }>).map((s) => s.id);
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: SEED, sessionsPerDay: 120 });
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: SEED, sessionsPerDay: 120 });
   const r = await fetch(`${sim.url}/login/connect/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }) });
   token = ((await r.json()) as { access_token: string }).access_token;
 });

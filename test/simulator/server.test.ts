@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'node:http';
 import { generateSessions } from '../../src/simulator/generator.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
+import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
 /** Plain node:http requests: the simulator is tested as a server here, without the client. */
 interface Reply {
@@ -48,7 +49,7 @@ let sim: RunningSimulator;
 let token: string;
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 21, sessionsPerDay: 120 });
+  sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 21, sessionsPerDay: 120 });
   token = await tokenOf(sim);
 });
 afterAll(async () => {
@@ -87,7 +88,7 @@ describe('simulator auth', () => {
   });
 
   it('tokens expire after tokenLifetimeSec', async () => {
-    const short = await startSimulator({ tokenLifetimeSec: 1 });
+    const short = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), tokenLifetimeSec: 1 });
     try {
       const t = await tokenOf(short);
       expect((await call(short, '/api/v1/Users', { token: t })).status).toBe(200);
@@ -163,7 +164,7 @@ describe('simulator sessions', () => {
       sim.setNow(() => new Date(ended + 7 * 86_400_000));
       expect(((await call(sim, `/api/v1/Sessions/${target.session.id}`, { token })).json() as { status: string }).status).toBe('CLOSED');
     } finally {
-      sim.setNow(() => new Date());
+      sim.setNow(clockAt(AFTER_TEST_RANGES));
     }
   });
 });
