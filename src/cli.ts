@@ -6,7 +6,7 @@ import 'dotenv/config';
 import { Command, CommanderError } from 'commander';
 import type { CliCommand } from './commands/command.js';
 import { COMMANDS } from './commands/index.js';
-import { databasePassword, loadConfig, redactUrl, type Config } from './config.js';
+import { databasePassword, databaseUrlWarning, loadConfig, redactUrl, type Config } from './config.js';
 import { databaseUnavailableReason } from './db/connection-errors.js';
 import { UsageError } from './errors.js';
 import { createLogger, registerSecrets, scrubSecrets, type Logger } from './log.js';
@@ -37,6 +37,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     config = loadConfig(env);
     registerSecrets(config.mluviiClientSecret, databasePassword(config.databaseUrl));
     logger = createLogger({ level: config.logLevel });
+    const urlWarning = databaseUrlWarning(config.databaseUrl);
+    if (urlWarning) logger.warn(urlWarning);
     exitCode = await command.handler({ config, logger, opts, print: (line) => process.stdout.write(line + '\n') });
   });
   if (argv.length === 0) {
