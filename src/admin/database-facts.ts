@@ -11,7 +11,7 @@ export async function serverIdentity(knex: Knex): Promise<{ user: string; databa
 export async function appliedMigrations(knex: Knex): Promise<Set<string> | undefined> {
   const table = (
     await knex.raw(`SELECT to_regclass('public.knex_migrations') IS NOT NULL AS exists,
-                           to_regclass('public.knex_migrations') IS NOT NULL AND has_table_privilege('public.knex_migrations', 'SELECT') AS readable`)
+                           CASE WHEN to_regclass('public.knex_migrations') IS NOT NULL THEN has_table_privilege('public.knex_migrations', 'SELECT') END AS readable`)
   ).rows[0] as { exists: boolean; readable: boolean };
   if (!table.exists) return new Set();
   if (!table.readable) return undefined;
