@@ -40,6 +40,15 @@ function required(name) {
 
 let session;
 
+/** REPORTING_ROLE, else the name mluvii-etl gives the reader role of the warehouse database (config.ts defaultReaderRole). */
+function readerRole() {
+  const given = env.REPORTING_ROLE?.trim();
+  if (given) return given;
+  let base = (env.WAREHOUSE_DB ?? env.POSTGRES_DB ?? 'mluvii').toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+  if (!/^[a-z_]/.test(base)) base = `db_${base}`;
+  return `${base.slice(0, 56)}_reader`;
+}
+
 async function api(method, path, body) {
   const res = await fetch(`${METABASE_URL}/api${path}`, {
     method,
@@ -96,7 +105,7 @@ async function ensureDatabase() {
       host: env.WAREHOUSE_HOST ?? 'postgres',
       port: Number(env.WAREHOUSE_PORT ?? 5432),
       dbname: env.WAREHOUSE_DB ?? env.POSTGRES_DB ?? 'mluvii',
-      user: env.REPORTING_ROLE?.trim() || 'mluvii_reader',
+      user: readerRole(),
       password: required('REPORTING_ROLE_PASSWORD'),
       ssl: false,
       'schema-filters-type': 'inclusion',
@@ -104,7 +113,7 @@ async function ensureDatabase() {
     },
     is_full_sync: true,
   });
-  console.log(`added database "${DATABASE_NAME}" (id ${db.id}) as ${env.REPORTING_ROLE || 'mluvii_reader'}`);
+  console.log(`added database "${DATABASE_NAME}" (id ${db.id}) as ${readerRole()}`);
   return db.id;
 }
 

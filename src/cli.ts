@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CliCommand } from './commands/command.js';
 import { COMMANDS } from './commands/index.js';
-import { databasePassword, loadConfig, redactUrl, type Config } from './config.js';
+import { databasePassword, databaseUrlWarning, loadConfig, redactUrl, type Config } from './config.js';
 import { databaseUnavailableReason } from './db/connection-errors.js';
 import { withEnvFile } from './env-file.js';
 import { UsageError } from './errors.js';
@@ -37,6 +37,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     config = loadConfig(withEnvFile(env));
     registerSecrets(config.mluviiClientSecret, databasePassword(config.databaseUrl));
     logger = createLogger({ level: config.logLevel });
+    const urlWarning = databaseUrlWarning(config.databaseUrl);
+    if (urlWarning) logger.warn(urlWarning);
     exitCode = await command.handler({ config, logger, opts, print: (line) => process.stdout.write(line + '\n'), now: () => new Date() });
   });
   if (argv.length === 0) {

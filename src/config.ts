@@ -5,6 +5,7 @@ import { parseTimeArgument } from './pipeline/windows.js';
 import { DAY_MS } from './util/dates.js';
 import { parseSettingDuration } from './util/setting-duration.js';
 import { DEFAULT_MAX_RPS } from './mluvii/adaptive-rate.js';
+import { connectionDatabase, connectionPassword, connectionStringProblem, redactConnectionString } from './db/connection-string.js';
 
 /** Every setting of README "Configuration", validated. */
 export interface Config {
@@ -39,6 +40,8 @@ export interface Config {
   logLevel: string;
   /** The role BI tools log in with; it can read `reporting` and nothing else. */
   reportingRole: string;
+  /** REPORTING_ROLE is unset: reportingRole is `<database>_reader` for DATABASE_URL's database (readerRoleFor). */
+  reportingRoleFromDatabase: boolean;
   /** Its password; when unset the role is created NOLOGIN (grant it to a login role yourself). */
   reportingRolePassword: string | undefined;
   /** Where recordings and shared files are downloaded (absolute); undefined = metadata only, no downloads. */
@@ -120,18 +123,35 @@ export function isValidTimeZone(tz: string): boolean {
 
 /** The password of a connection string (decoded), to be scrubbed from every message; undefined without one. */
 export function databasePassword(raw: string | undefined): string | undefined {
-  if (!raw) return undefined;
-  try {
-    const password = new URL(raw).password;
-    return password ? decodeURIComponent(password) : undefined;
-  } catch {
-    return undefined;
-  }
+  return raw ? connectionPassword(raw) : undefined;
 }
 
-/** Hides the password of a connection string, for messages and logs. */
+/** Hides the whole password of a connection string, however it is written, for messages and logs. */
 export function redactUrl(raw: string): string {
-  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+  return redactConnectionString(raw);
+}
+
+/** DATABASE_URL works but its password should be percent-encoded: the warning to log; else undefined. */
+export function databaseUrlWarning(raw: string | undefined): string | undefined {
+  const problem = raw ? connectionStringProblem(raw) : undefined;
+  return problem?.kind === 'unencoded' ? problem.message : undefined;
+}
+
+/**
+ * The reader role's name when REPORTING_ROLE is unset: `<database>_reader` (the database `mluvii`
+ * gets `mluvii_reader`). Roles are server-wide and mluvii-etl manages only the reader of its own
+ * database, so two warehouses on one server must not share one default name.
+ */
+export function defaultReaderRole(database: string | undefined): string {
+  if (!database) return 'mluvii_reader';
+  let base = database.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+  if (!/^[a-z_]/.test(base)) base = `db_${base}`;
+  return `${base.slice(0, 56)}_reader`; // 63 characters at most, like every Postgres name
+}
+
+/** The reader role of the database at `databaseUrl` (the demo's database may not be DATABASE_URL's). */
+export function readerRoleFor(config: Config, databaseUrl: string): string {
+  return config.reportingRoleFromDatabase ? defaultReaderRole(connectionDatabase(databaseUrl)) : config.reportingRole;
 }
 
 /** Reads and validates every setting; throws ConfigError naming the first bad one. */
@@ -140,6 +160,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', `DATABASE_URL must be a postgres:// connection string, got "${redactUrl(databaseUrl)}"`);
   }
+  const urlProblem = databaseUrl === undefined ? undefined : connectionStringProblem(databaseUrl);
+  if (urlProblem?.kind === 'unreadable') throw new ConfigError('DATABASE_URL', urlProblem.message);
   const mluviiBaseUrl = url(env, 'MLUVII_BASE_URL', 'https://app.mluvii.com') as string;
   const mluviiTokenUrl = url(env, 'MLUVII_TOKEN_URL', `${mluviiBaseUrl}/login/connect/token`) as string;
 
@@ -162,7 +184,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
-  const reportingRole = value(env, 'REPORTING_ROLE') ?? 'mluvii_reader';
+  const reportingRoleSetting = value(env, 'REPORTING_ROLE');
+  const reportingRole = reportingRoleSetting ?? defaultReaderRole(databaseUrl === undefined ? undefined : connectionDatabase(databaseUrl));
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(reportingRole)) {
     throw new ConfigError('REPORTING_ROLE', `REPORTING_ROLE must be a lower-case SQL identifier (letters, digits, _), got "${reportingRole}"`);
   }
@@ -201,6 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
     shortAbandonSeconds: nonNegativeNumber(env, 'SHORT_ABANDON_SECONDS', 5),
     logLevel,
     reportingRole,
+    reportingRoleFromDatabase: reportingRoleSetting === undefined,
     reportingRolePassword: value(env, 'REPORTING_ROLE_PASSWORD'),
     filesDir: filesDirRaw === undefined ? undefined : resolvePath(filesDirRaw),
     filesRetentionMs,

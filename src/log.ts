@@ -30,9 +30,16 @@ export interface LoggerOptions {
  */
 const heldSecrets = new Set<string>();
 
-/** Adds secrets (ignores empty and very short values, which would blank out ordinary words). */
+/**
+ * Adds secrets (ignores empty and very short values, which would blank out ordinary words), each
+ * also as it is written percent-encoded in a URL (a password in a connection string).
+ */
 export function registerSecrets(...secrets: Array<string | undefined | null>): void {
-  for (const s of secrets) if (s && s.length >= 4) heldSecrets.add(s);
+  for (const s of secrets) {
+    if (!s || s.length < 4) continue;
+    heldSecrets.add(s);
+    heldSecrets.add(encodeURIComponent(s));
+  }
 }
 
 /** Every string in a log object scrubbed (depth-bounded: log objects are small). */
@@ -90,7 +97,9 @@ export function scrubSecrets(text: string, secrets: Array<string | undefined> = 
     .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]')
     .replace(/(client_secret=)[^&\s]+/gi, '$1[redacted]')
     .replace(/(access_token["']?\s*[:=]\s*["']?)[^"'&\s]+/gi, '$1[redacted]')
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1[redacted]@');
+    // Up to the LAST '@' of the word: a password written with an unencoded '@' is hidden whole.
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)\S*@/gi, '$1[redacted]@')
+    .replace(/([?&]password=)[^&#\s]+/gi, '$1[redacted]');
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
   for (const s of heldSecrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
   return out;

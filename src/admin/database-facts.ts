@@ -7,10 +7,14 @@ export async function serverIdentity(knex: Knex): Promise<{ user: string; databa
   return { user: v.user, database: v.db, version: v.version };
 }
 
-/** Names of the applied migrations, without extension (empty before the first migrate). */
-export async function appliedMigrations(knex: Knex): Promise<Set<string>> {
-  const hasTable = (await knex.raw(`SELECT to_regclass('public.knex_migrations') IS NOT NULL AS ok`)).rows[0].ok as boolean;
-  if (!hasTable) return new Set();
+/** Names of the applied migrations, without extension (empty before the first migrate; undefined when the user may not read them). */
+export async function appliedMigrations(knex: Knex): Promise<Set<string> | undefined> {
+  const table = (
+    await knex.raw(`SELECT to_regclass('public.knex_migrations') IS NOT NULL AS exists,
+                           CASE WHEN to_regclass('public.knex_migrations') IS NOT NULL THEN has_table_privilege('public.knex_migrations', 'SELECT') END AS readable`)
+  ).rows[0] as { exists: boolean; readable: boolean };
+  if (!table.exists) return new Set();
+  if (!table.readable) return undefined;
   return new Set(((await knex.raw(`SELECT name FROM public.knex_migrations`)).rows as Array<{ name: string }>).map((r) => r.name.replace(/\.(ts|js)$/, '')));
 }
 

@@ -1,9 +1,8 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config.js';
-import { ensureReaderRole, readerTimeZoneStatement } from './reader-role.js';
-
-/** SQLSTATE insufficient_privilege. */
-const INSUFFICIENT_PRIVILEGE = '42501';
+import { registerSecrets } from '../log.js';
+import { readerLogsIn } from './reader-login.js';
+import { ensureReaderRole } from './reader-role.js';
 
 /** What `migrate` could not do itself, and the statements an admin must run instead. */
 export interface ReaderRoleShortfall {
@@ -13,29 +12,20 @@ export interface ReaderRoleShortfall {
 }
 
 /**
- * The reader role as `migrate` sets it up. It is optional: a database owner without CREATEROLE
- * cannot create it, set its password or its time zone. Then migrate still finishes, and this
- * returns the statements an admin must run (after which migrate, run again, grants the role its
- * rights); undefined when everything was done.
+ * The reader role as `migrate` sets it up. A role that is not this warehouse's is refused (a
+ * ConfigError saying what to do). Otherwise it is optional: a database owner without CREATEROLE
+ * cannot create the role, set its password or its time zone. Then migrate still finishes, and
+ * this returns the statements an admin must run (after which migrate, run again, grants the role
+ * its rights and says nothing more: a password the role already logs in with is not asked for
+ * again); undefined when everything was done.
  */
 export async function setUpReaderRole(knex: Knex, config: Config): Promise<ReaderRoleShortfall | undefined> {
-  const role = config.reportingRole;
-  const shortfall = async (why: string, statements: string[]): Promise<ReaderRoleShortfall> => ({
-    user: (await knex.raw('SELECT current_user AS u')).rows[0].u as string,
-    why,
-    statements,
+  const databaseUrl = config.databaseUrl;
+  registerSecrets(config.reportingRolePassword);
+  const { shortfall } = await ensureReaderRole(knex, config.reportingRole, config.reportingRolePassword, {
+    logsInWith: databaseUrl ? (role, password) => readerLogsIn(databaseUrl, role, password) : undefined,
   });
-  try {
-    const timeZone = await ensureReaderRole(knex, role, config.reportingRolePassword);
-    if (timeZone === 'not-permitted') return shortfall('cannot set its TimeZone to REPORT_TZ', [await readerTimeZoneStatement(knex, role)]);
-    return undefined;
-  } catch (err) {
-    if ((err as { code?: unknown }).code !== INSUFFICIENT_PRIVILEGE) throw err;
-    const exists = (await knex.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [role])).rows.length > 0;
-    const login = config.reportingRolePassword ? `LOGIN PASSWORD '<REPORTING_ROLE_PASSWORD>'` : 'NOLOGIN';
-    // An existing role can still get its grants (no role management needed); only the password cannot be set.
-    if (exists && config.reportingRolePassword) await ensureReaderRole(knex, role, undefined);
-    const statement = exists ? `ALTER ROLE ${role} ${login}` : `CREATE ROLE ${role} ${login}`;
-    return shortfall((err as Error).message, [statement, await readerTimeZoneStatement(knex, role)]);
-  }
+  if (!shortfall) return undefined;
+  const user = (await knex.raw('SELECT current_user AS u')).rows[0].u as string;
+  return { user, why: shortfall.why.join(', '), statements: shortfall.statements };
 }

@@ -1,17 +1,61 @@
 import type { Knex } from 'knex';
 import { ConfigError } from '../errors.js';
+import { defaultReaderRole } from '../config.js';
+import { readerRoleMark, readerRoleStanding, refusalMessage } from './reader-role-standing.js';
 import { scramVerifier } from './scram-verifier.js';
 
 /** Schemas the reader must not reach: guest data (raw), the facts (core), the bookkeeping (etl). */
 const CLOSED_SCHEMAS = ['raw', 'core', 'etl'];
+
+/** SQLSTATE insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function assertRoleName(role: string): void {
+  if (!ROLE_NAME.test(role)) {
+    throw new ConfigError('REPORTING_ROLE', `REPORTING_ROLE must be a lower-case SQL identifier (letters, digits, _), got "${role}"`);
+  }
+}
+
+/** What ensureReaderRole could not do itself: why, and the statements an admin must run instead. */
+export interface ReaderRoleShortfall {
+  why: string[];
+  statements: string[];
+}
+
+export interface ReaderRoleOptions {
+  /** Asked only when we may not set the password: can the role already log in with it? (An admin may have set it.) */
+  logsInWith?: (role: string, password: string) => Promise<boolean>;
+}
+
+/**
+ * Runs `sql` in a savepoint: true when done, false when the server says we may not (our
+ * transaction stays usable); any other error is thrown.
+ */
+async function ifPermitted(trx: Knex.Transaction, run: (sp: Knex.Transaction) => Promise<unknown>): Promise<boolean> {
+  try {
+    await trx.transaction(run);
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw err;
+    return false;
+  }
+}
 
 /**
  * Makes `role` the BI tools' role (README "Where the data lands"): it can SELECT every view of
  * `reporting` (also ones created later by the same owner) and nothing else, neither raw (guest
  * IPs, phone numbers, transcripts) nor core nor etl. Idempotent; call it after migrating.
  *
+ * - Only a role that is this warehouse's (reader-role-standing.ts) is touched; any other role is
+ *   refused with a ConfigError that says what to do. A role it creates, or takes on, is marked
+ *   with a comment naming this database.
  * - Created with LOGIN and `password` when one is given, else NOLOGIN (grant it to a login role).
  *   An existing role gets the password (and LOGIN) when one is given and is otherwise left as it is.
+ * - Without the right to manage roles (a database owner without CREATEROLE) it does what it may
+ *   and returns the statements an admin must run; a password the role already logs in with
+ *   (`logsInWith`) needs none.
  * - The views run with their owner's rights, so the reader needs no right on core.
  * - Roles are cluster-wide; the grants are for the current database.
  * - Where PUBLIC may still create objects in the `public` schema (Postgres ≤ 14 defaults) and we
@@ -19,56 +63,90 @@ const CLOSED_SCHEMAS = ['raw', 'core', 'etl'];
  *   taken from one role alone. Other rights PUBLIC has everywhere (CONNECT, TEMP, reading
  *   pg_catalog) remain.
  */
-export async function ensureReaderRole(knex: Knex, role: string, password?: string): Promise<ReaderTimeZoneSync> {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
-    throw new ConfigError('REPORTING_ROLE', `REPORTING_ROLE must be a lower-case SQL identifier (letters, digits, _), got "${role}"`);
-  }
-  const r = `"${role}"`; // safe: the pattern above admits no quote
+export async function ensureReaderRole(
+  knex: Knex,
+  role: string,
+  password?: string,
+  opts: ReaderRoleOptions = {},
+): Promise<{ timeZone: ReaderTimeZoneSync; shortfall?: ReaderRoleShortfall }> {
+  assertRoleName(role);
+  const r = `"${role}"`; // safe: the pattern admits no quote
   return knex.transaction(async (trx) => {
-    const exists = (await trx.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [role])).rows.length > 0;
-    if (!exists) {
-      await trx.raw(`CREATE ROLE ${r} NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOLOGIN`);
+    const standing = await readerRoleStanding(trx, role);
+    if (standing.kind === 'refused') throw new ConfigError('REPORTING_ROLE', refusalMessage(role, standing, defaultReaderRole(standing.database)));
+    const mark = `COMMENT ON ROLE ${r} IS '${readerRoleMark(standing.database).replace(/'/g, "''")}'`;
+    const why: string[] = [];
+    const statements: string[] = [];
+    if (standing.kind === 'absent') {
+      const created = await ifPermitted(trx, (sp) => sp.raw(`CREATE ROLE ${r} NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOLOGIN; ${mark}`));
+      if (!created) {
+        const login = password ? `LOGIN PASSWORD '<REPORTING_ROLE_PASSWORD>'` : 'NOLOGIN';
+        return {
+          timeZone: 'no-role' as const,
+          shortfall: { why: ['may not create roles'], statements: [`CREATE ROLE ${role} ${login}`, mark, await readerTimeZoneStatement(trx, role)] },
+        };
+      }
+    } else if (standing.kind === 'unmarked') {
+      // The mark is a courtesy (an owner without the right to manage the role cannot set it): a
+      // role with our grants already has privileges in this database, so no other warehouse takes it.
+      await ifPermitted(trx, (sp) => sp.raw(mark));
     }
     if (password) {
       // The password travels as a bind parameter and is quoted by the server (%L): never in SQL text.
-      await trx.raw(`SELECT set_config('mluvii_etl.reader_password', ?, true)`, [scramVerifier(password) ?? password]);
-      await trx.raw(`DO $$ BEGIN
-        EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', '${role}', current_setting('mluvii_etl.reader_password'));
-      END $$`);
-      await trx.raw(`SELECT set_config('mluvii_etl.reader_password', '', true)`);
+      const set = await ifPermitted(trx, async (sp) => {
+        await sp.raw(`SELECT set_config('mluvii_etl.reader_password', ?, true)`, [scramVerifier(password) ?? password]);
+        await sp.raw(`DO $$ BEGIN
+          EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', '${role}', current_setting('mluvii_etl.reader_password'));
+        END $$`);
+        await sp.raw(`SELECT set_config('mluvii_etl.reader_password', '', true)`);
+      });
+      if (!set && !(await opts.logsInWith?.(role, password))) {
+        why.push('may not set its password');
+        statements.push(`ALTER ROLE ${role} LOGIN PASSWORD '<REPORTING_ROLE_PASSWORD>'`);
+      }
     }
-
-    const database = (await trx.raw('SELECT current_database() AS db')).rows[0].db as string;
-    const closed = CLOSED_SCHEMAS.join(', ');
-    await trx.raw(`
-      REVOKE ALL ON ALL TABLES    IN SCHEMA ${closed}, public FROM ${r};
-      REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${closed}, public FROM ${r};
-      REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${closed} FROM ${r};
-      REVOKE ALL ON SCHEMA ${closed}, public FROM ${r};
-      REVOKE CREATE ON SCHEMA reporting FROM ${r};
-      REVOKE ALL ON ALL TABLES IN SCHEMA reporting FROM ${r};
-
-      GRANT CONNECT ON DATABASE "${database.replace(/"/g, '""')}" TO ${r};
-      GRANT USAGE ON SCHEMA reporting TO ${r};
-      GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO ${r};
-      ALTER DEFAULT PRIVILEGES IN SCHEMA reporting GRANT SELECT ON TABLES TO ${r};
-    `);
-
-    const publicSchema = (
-      await trx.raw(`
-        SELECT has_schema_privilege(?, 'public', 'CREATE') AS reader_can_create,
-               pg_has_role(n.nspowner, 'USAGE') OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS we_own_it
-          FROM pg_namespace n WHERE n.nspname = 'public'`,
-        [role],
-      )
-    ).rows[0] as { reader_can_create: boolean; we_own_it: boolean } | undefined;
-    if (publicSchema?.reader_can_create && publicSchema.we_own_it) {
-      await trx.raw('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
-    }
+    await grantReading(trx, role);
     // Setting the time zone needs the right to alter the role; without it the grants still stand
-    // and the caller says which statement an admin must run (readerTimeZoneStatement).
-    return syncReaderTimeZone(trx, role, { ifNotPermitted: 'report' });
+    // and the caller says which statement an admin must run.
+    const timeZone = await setReaderTimeZone(trx, role, 'report');
+    if (timeZone === 'not-permitted') {
+      why.push('may not set its TimeZone to REPORT_TZ');
+      statements.push(await readerTimeZoneStatement(trx, role));
+    }
+    return { timeZone, shortfall: statements.length ? { why, statements } : undefined };
   });
+}
+
+/** The reader's rights in this database: every reporting view, nothing of raw, core, etl or public. */
+async function grantReading(trx: Knex.Transaction, role: string): Promise<void> {
+  const r = `"${role}"`;
+  const database = (await trx.raw('SELECT current_database() AS db')).rows[0].db as string;
+  const closed = CLOSED_SCHEMAS.join(', ');
+  await trx.raw(`
+    REVOKE ALL ON ALL TABLES    IN SCHEMA ${closed}, public FROM ${r};
+    REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${closed}, public FROM ${r};
+    REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${closed} FROM ${r};
+    REVOKE ALL ON SCHEMA ${closed}, public FROM ${r};
+    REVOKE CREATE ON SCHEMA reporting FROM ${r};
+    REVOKE ALL ON ALL TABLES IN SCHEMA reporting FROM ${r};
+
+    GRANT CONNECT ON DATABASE "${database.replace(/"/g, '""')}" TO ${r};
+    GRANT USAGE ON SCHEMA reporting TO ${r};
+    GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO ${r};
+    ALTER DEFAULT PRIVILEGES IN SCHEMA reporting GRANT SELECT ON TABLES TO ${r};
+  `);
+
+  const publicSchema = (
+    await trx.raw(`
+      SELECT has_schema_privilege(?, 'public', 'CREATE') AS reader_can_create,
+             pg_has_role(n.nspowner, 'USAGE') OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS we_own_it
+        FROM pg_namespace n WHERE n.nspname = 'public'`,
+      [role],
+    )
+  ).rows[0] as { reader_can_create: boolean; we_own_it: boolean } | undefined;
+  if (publicSchema?.reader_can_create && publicSchema.we_own_it) {
+    await trx.raw('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+  }
 }
 
 /** The statement that sets the reader role's TimeZone in this database to etl.settings' REPORT_TZ. */
@@ -83,8 +161,8 @@ function timeZoneStatement(role: string, database: string, zone: string): string
   return `ALTER ROLE "${role}" IN DATABASE "${database.replace(/"/g, '""')}" SET timezone = '${zone.replace(/'/g, "''")}'`;
 }
 
-/** What syncReaderTimeZone did. */
-export type ReaderTimeZoneSync = 'set' | 'unchanged' | 'no-role' | 'not-permitted';
+/** What syncReaderTimeZone did; 'not-ours' when REPORTING_ROLE is not this warehouse's to change (reader-role-standing.ts). */
+export type ReaderTimeZoneSync = 'set' | 'unchanged' | 'no-role' | 'not-permitted' | 'not-ours';
 
 /**
  * Sets the reader role's TimeZone in this database to REPORT_TZ as etl.settings holds it
@@ -94,7 +172,8 @@ export type ReaderTimeZoneSync = 'set' | 'unchanged' | 'no-role' | 'not-permitte
  * roles, keep their settings. Takes effect for the role's next connections.
  *
  * Called by ensureReaderRole (migrate) and by syncReportingSettings (every command), so a changed
- * REPORT_TZ reaches the role. A role that does not exist yet is left for ensureReaderRole.
+ * REPORT_TZ reaches the role. A role that does not exist yet is left for ensureReaderRole, and a
+ * role that is not this warehouse's is never altered (migrate and doctor say why).
  * Without the right to alter the role: throws a ConfigError naming the fix, or, with
  * `ifNotPermitted: 'report'`, leaves the role as it is and returns 'not-permitted'.
  */
@@ -103,9 +182,14 @@ export async function syncReaderTimeZone(
   role: string,
   opts: { ifNotPermitted: 'throw' | 'report' } = { ifNotPermitted: 'report' },
 ): Promise<ReaderTimeZoneSync> {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
-    throw new ConfigError('REPORTING_ROLE', `REPORTING_ROLE must be a lower-case SQL identifier (letters, digits, _), got "${role}"`);
-  }
+  assertRoleName(role);
+  const standing = await readerRoleStanding(trx, role);
+  if (standing.kind === 'absent') return 'no-role';
+  if (standing.kind === 'refused') return 'not-ours';
+  return setReaderTimeZone(trx, role, opts.ifNotPermitted);
+}
+
+async function setReaderTimeZone(trx: Knex.Transaction, role: string, ifNotPermitted: 'throw' | 'report'): Promise<ReaderTimeZoneSync> {
   const { rows } = await trx.raw(
     `SELECT st.report_tz, current_database() AS db, r.oid IS NOT NULL AS role_exists,
             coalesce(('TimeZone=' || st.report_tz) = ANY (drs.setconfig), false) AS in_step
@@ -120,15 +204,10 @@ export async function syncReaderTimeZone(
   if (!state.role_exists) return 'no-role';
   if (state.in_step) return 'unchanged';
   const sql = timeZoneStatement(role, state.db, state.report_tz);
-  try {
-    await trx.transaction((sp) => sp.raw(sql)); // a savepoint: a refusal leaves the caller's transaction usable
-    return 'set';
-  } catch (err) {
-    if ((err as { code?: string }).code !== '42501') throw err;
-    if (opts.ifNotPermitted === 'report') return 'not-permitted';
-    throw new ConfigError(
-      'REPORTING_ROLE',
-      `cannot set the time zone of the reporting role "${role}" (not permitted); as a superuser run: ${sql}`,
-    );
-  }
+  if (await ifPermitted(trx, (sp) => sp.raw(sql))) return 'set'; // a savepoint: a refusal leaves the caller's transaction usable
+  if (ifNotPermitted === 'report') return 'not-permitted';
+  throw new ConfigError(
+    'REPORTING_ROLE',
+    `cannot set the time zone of the reporting role "${role}" (not permitted); as a superuser run: ${sql}`,
+  );
 }

@@ -13,7 +13,7 @@ const migrate: CommandHandler = async ({ config, logger, print }) => {
     const shortfall = await setUpReaderRole(knex, config);
     if (shortfall) {
       const role = config.reportingRole;
-      const message = `the BI role ${role} is not fully set up: ${shortfall.user} may not manage roles (${shortfall.why}). An admin must run: ${shortfall.statements.join('; ')}; — then run migrate again`;
+      const message = `the BI role ${role} is not fully set up: ${shortfall.user} ${shortfall.why}. An admin must run: ${shortfall.statements.join('; ')}; — then run migrate again`;
       logger.warn({ role, statements: shortfall.statements }, message);
       print(`warning: ${message}`);
     }

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
+import { assertCanWrite } from '../admin/write-access.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 
@@ -57,8 +58,13 @@ export const migrationConfig = (): Knex.MigratorConfig => ({
   schemaName: 'public',
 });
 
-/** Applies every pending migration; returns the names applied now (empty when up to date). */
+/**
+ * Applies every pending migration; returns the names applied now (empty when up to date).
+ * First checks that the connected user can write this warehouse (a UsageError naming the user
+ * and what it lacks, e.g. the BI reader role), instead of failing inside a migration.
+ */
 export async function migrateLatest(knex: Knex): Promise<string[]> {
+  await assertCanWrite(knex);
   const [, applied] = (await knex.migrate.latest(migrationConfig())) as [number, string[]];
   return applied;
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ensureReaderRole } from '../admin/reader-role.js';
-import { redactUrl } from '../config.js';
+import { readerRoleFor, redactUrl } from '../config.js';
 import type { Config } from '../config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
 import { createKnex } from '../db/knex.js';
@@ -55,10 +55,13 @@ export async function runDemo({ config, logger, print }: { config: Config; logge
   try {
     const from = localDayStart(opts.now, -opts.days, config.reportTz);
     const to = localDayStart(opts.now, 0, config.reportTz);
+    // REPORTING_ROLE, else <database>_reader of the database used: mluvii_reader in the demo's own.
+    const readerRole = readerRoleFor(config, databaseUrl);
     // The simulator is local, so the demo need not be gentle with it.
     const demoConfig = {
       ...config,
       databaseUrl,
+      reportingRole: readerRole,
       mluviiBaseUrl: simulator.url,
       mluviiTokenUrl: `${simulator.url}/login/connect/token`,
       mluviiClientId: simulator.clientId,
@@ -76,10 +79,10 @@ export async function runDemo({ config, logger, print }: { config: Config; logge
     const readerPassword = config.reportingRolePassword ?? (embedded ? DEMO_READER_PASSWORD : undefined);
     try {
       try {
-        await ensureReaderRole(knex, config.reportingRole, readerPassword);
+        await ensureReaderRole(knex, readerRole, readerPassword);
       } catch (err) {
         // A --database-url whose user may not create roles: the demo still shows its KPIs.
-        logger.warn({ error: err instanceof Error ? err.message : String(err) }, `could not create the reader role ${config.reportingRole}; Metabase cannot log in as it`);
+        logger.warn({ error: err instanceof Error ? err.message : String(err) }, `could not create the reader role ${readerRole}; Metabase cannot log in as it`);
       }
       const loaded = await loadedTotals(knex);
       print('');
@@ -104,7 +107,7 @@ export async function runDemo({ config, logger, print }: { config: Config; logge
       print('Query it yourself:');
       print(`  psql "${embedded ? databaseUrl : redactUrl(databaseUrl)}" -c "SELECT * FROM reporting.daily_kpis ORDER BY day DESC LIMIT 10"`);
       print(
-        `  Metabase (docs/metabase.md): host ${u.hostname}, port ${u.port || 5432}, database ${u.pathname.slice(1)}, user ${config.reportingRole}, ` +
+        `  Metabase (docs/metabase.md): host ${u.hostname}, port ${u.port || 5432}, database ${u.pathname.slice(1)}, user ${readerRole}, ` +
           (readerPassword ? `password ${config.reportingRolePassword ? '(REPORTING_ROLE_PASSWORD)' : readerPassword}` : 'no password (set REPORTING_ROLE_PASSWORD)') +
           ', schema reporting',
       );

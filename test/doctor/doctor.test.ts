@@ -130,6 +130,10 @@ describe('doctor', () => {
       expect(lines(down.stdout).database).toMatch(/^FAIL .*cannot use DATABASE_URL=postgres:\/\/x:\*\*\*@127\.0\.0\.1:1\/none: connection refused/);
       expect(down.stdout).not.toContain('secret-pw');
       expect(down.code).toBe(1);
+      // a password with an unencoded '@' is hidden whole, not only up to its first '@'
+      const at = await runCli(['doctor'], { ...env, DATABASE_URL: 'postgres://x:Pa@Secret-pw9@127.0.0.1:1/none' });
+      expect(lines(at.stdout).database).toMatch(/^FAIL .*cannot use DATABASE_URL=postgres:\/\/x:\*\*\*@127\.0\.0\.1:1\/none: connection refused/);
+      expect(at.stdout + at.stderr).not.toMatch(/Secret-pw9|Pa@/);
     } finally {
       await bare.drop();
     }

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { createKnex } from '../../src/db/knex.js';
+import { createKnex, type Knex } from '../../src/db/knex.js';
 import { acquireWriterLock, isWriterLockHeld } from '../../src/load/writer-lock.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
 import { cli } from '../helpers/cli.js';
@@ -122,37 +122,48 @@ describe('two warehouses on one Postgres server', () => {
   }, 120_000);
 });
 
+/** A database owned by a new login role without CREATEROLE (with a password: the server may not trust local logins). */
+async function ownedDatabase(tag: string): Promise<{ owner: string; database: string; url: string; admin: Knex; suffix: string }> {
+  const suffix = randomBytes(4).toString('hex');
+  const owner = `mluvii_owner_${tag}_${suffix}`;
+  const database = `mluvii_nocr_${tag}_${suffix}`;
+  const password = `owner-pw-${suffix}`;
+  const admin = createKnex(serverUrl(), { max: 1 });
+  const readers: string[] = [];
+  cleanups.push(async () => {
+    await admin.raw(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    for (const r of readers) await admin.raw(`DROP ROLE IF EXISTS ${r}`);
+    await admin.raw(`DROP ROLE IF EXISTS ${owner}`);
+    await admin.destroy();
+  });
+  await admin.raw(`CREATE ROLE ${owner} LOGIN PASSWORD '${password}' NOSUPERUSER NOCREATEROLE NOCREATEDB`);
+  await admin.raw(`CREATE DATABASE ${database} OWNER ${owner}`);
+  const url = new URL(serverUrl());
+  url.username = owner;
+  url.password = password;
+  url.pathname = `/${database}`;
+  readers.push(`mluvii_rd_${tag}_${suffix}`);
+  return { owner, database, url: url.toString(), admin, suffix };
+}
+
 describe('migrate by a database owner without CREATEROLE', () => {
-  it('finishes with a warning that names the one statement an admin must run; after it, migrate grants the role', async () => {
-    const suffix = randomBytes(4).toString('hex');
-    const owner = `mluvii_owner_${suffix}`;
-    const reader = `mluvii_rd_${suffix}`;
-    const database = `mluvii_nocr_${suffix}`;
-    const admin = createKnex(serverUrl(), { max: 1 });
-    cleanups.push(async () => {
-      await admin.raw(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.raw(`DROP ROLE IF EXISTS ${reader}`);
-      await admin.raw(`DROP ROLE IF EXISTS ${owner}`);
-      await admin.destroy();
-    });
-    await admin.raw(`CREATE ROLE ${owner} LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB`);
-    await admin.raw(`CREATE DATABASE ${database} OWNER ${owner}`);
-    const url = new URL(serverUrl());
-    url.username = owner;
-    url.password = '';
-    url.pathname = `/${database}`;
-    const env = { DATABASE_URL: url.toString(), REPORTING_ROLE: reader, LOG_LEVEL: 'warn' };
+  it('finishes with a warning that names the statements an admin must run; after them, migrate grants the role', async () => {
+    const { database, url, admin, suffix } = await ownedDatabase('a');
+    const reader = `mluvii_rd_a_${suffix}`;
+    const env = { DATABASE_URL: url, REPORTING_ROLE: reader, LOG_LEVEL: 'warn' };
 
     const r = await cli(['migrate'], env);
     expect({ code: r.code, err: r.code === 0 ? '' : r.err }).toEqual({ code: 0, err: '' });
-    expect(r.out).toContain(`An admin must run: CREATE ROLE ${reader} NOLOGIN; ALTER ROLE "${reader}" IN DATABASE "${database}" SET timezone = 'Europe/Prague';`);
+    expect(r.out).toContain(
+      `An admin must run: CREATE ROLE ${reader} NOLOGIN; COMMENT ON ROLE "${reader}" IS 'mluvii-etl reader of database ${database}'; ALTER ROLE "${reader}" IN DATABASE "${database}" SET timezone = 'Europe/Prague';`,
+    );
 
-    await admin.raw(`CREATE ROLE ${reader} NOLOGIN`);
+    await admin.raw(`CREATE ROLE ${reader} NOLOGIN`); // without the comment: a plain role is taken on all the same
     await admin.raw(`ALTER ROLE "${reader}" IN DATABASE "${database}" SET timezone = 'Europe/Prague'`);
     const again = await cli(['migrate'], env);
     expect(again.code).toBe(0);
     expect(again.out).not.toContain('warning');
-    const owned = createKnex(url.toString(), { max: 1 });
+    const owned = createKnex(url, { max: 1 });
     try {
       const can = await owned.raw(`SELECT has_table_privilege(?, 'reporting.daily_kpis', 'SELECT') AS ok`, [reader]);
       expect(can.rows[0].ok).toBe(true);
@@ -160,4 +171,50 @@ describe('migrate by a database owner without CREATEROLE', () => {
       await owned.destroy();
     }
   }, 120_000);
+
+  it('with REPORTING_ROLE_PASSWORD: warns until an admin has set the password, then no more (it checks that the role logs in with it)', async () => {
+    const { database, url, admin, suffix } = await ownedDatabase('p');
+    const reader = `mluvii_rd_p_${suffix}`;
+    const password = `reader-pw-${suffix}`;
+    const env = { DATABASE_URL: url, REPORTING_ROLE: reader, REPORTING_ROLE_PASSWORD: password, LOG_LEVEL: 'error' };
+
+    const first = await cli(['migrate'], env);
+    expect(first.code).toBe(0);
+    expect(first.out).toContain(`An admin must run: CREATE ROLE ${reader} LOGIN PASSWORD '<REPORTING_ROLE_PASSWORD>'; COMMENT ON ROLE`);
+    expect(first.out).not.toContain(password);
+
+    // The admin runs what it said (as a superuser, so the owner may not alter the role afterwards).
+    await admin.raw(`CREATE ROLE ${reader} LOGIN PASSWORD '${password}'`);
+    await admin.raw(`COMMENT ON ROLE ${reader} IS 'mluvii-etl reader of database ${database}'`);
+    await admin.raw(`ALTER ROLE "${reader}" IN DATABASE "${database}" SET timezone = 'Europe/Prague'`);
+    for (let i = 0; i < 2; i++) {
+      const next = await cli(['migrate'], env);
+      expect({ code: next.code, out: next.out }).toEqual({ code: 0, out: expect.not.stringContaining('warning') });
+    }
+
+    // Where the server checks passwords, a password that differs is still reported.
+    const wrong = new URL(url);
+    wrong.username = reader;
+    wrong.password = 'not-the-password';
+    const probe = createKnex(wrong.toString(), { max: 1 });
+    const trusting = await probe.raw('SELECT 1').then(() => true, () => false);
+    await probe.destroy();
+    if (!trusting) {
+      await admin.raw(`ALTER ROLE ${reader} PASSWORD 'another-${suffix}'`);
+      const differs = await cli(['migrate'], env);
+      expect(differs.code).toBe(0);
+      expect(differs.out).toContain(`may not set its password. An admin must run: ALTER ROLE ${reader} LOGIN PASSWORD '<REPORTING_ROLE_PASSWORD>'`);
+    }
+  }, 120_000);
+});
+
+describe('DATABASE_URL with an unencoded @ in its password', () => {
+  it('hides the whole password wherever the URL is printed, and says to percent-encode it', async () => {
+    const url = 'postgres://etl:Pa@SecretPw99@127.0.0.1:1/warehouse';
+    const r = await cli(['status'], { DATABASE_URL: url, LOG_LEVEL: 'warn' });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('DATABASE_URL=postgres://etl:***@127.0.0.1:1/warehouse: connection refused');
+    expect(r.err).toContain("percent-encode the characters of its password that URLs reserve ('@' as %40)");
+    expect(r.err + r.out).not.toMatch(/SecretPw99|Pa@/);
+  }, 60_000);
 });

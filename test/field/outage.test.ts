@@ -2,11 +2,13 @@
  * Issue "field-ready", "when the API is down, say so once and stop" and "connections and
  * secrets", through the real CLI against the simulator over HTTP.
  */
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { createKnex } from '../../src/db/knex.js';
 import type { Misbehaviour } from '../../src/simulator/misbehaviour.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { cli, logLines } from '../helpers/cli.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { freshDatabase, serverUrl, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
 import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
 
@@ -92,24 +94,37 @@ describe('the API is down: say so once and stop', () => {
 
 describe('secrets', () => {
   it('a 400 body that echoes the bearer token: no token, client secret or database password in stderr, logs or stored errors', async () => {
-    db = await freshDatabase();
-    sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 9, sessionsPerDay: 60, clientSecret: 'sim-secret-Xq9', misbehaviour: { echoTokenOn400: true } });
-    const url = new URL(db.url);
-    url.password = 'db-pass-Zr7'; // the test server trusts local connections: any password connects
-    const env = pipelineEnv({ url: url.toString() }, sim, { REPORT_TZ: 'UTC', LOG_LEVEL: 'debug', MLUVII_RPS: '2000' });
-    const r = await cli(['backfill', ...range], env);
-    expect(r.code).toBe(1);
-    const tokens = sim.issuedTokens();
-    expect(tokens.length).toBeGreaterThan(0);
-    const stored = [
-      ...(await db.knex('etl.runs').select('error')).map((x) => String(x.error)),
-      ...(await db.knex('etl.windows').select('error')).map((x) => String(x.error)),
-    ].join('\n');
-    expect(stored).toMatch(/HTTP 400/);
-    for (const text of [r.out, r.err, stored]) {
-      for (const t of tokens) expect(text).not.toContain(t);
-      expect(text).not.toContain('sim-secret-Xq9');
-      expect(text).not.toContain('db-pass-Zr7');
+    // A login role of its own whose password is the one to hide, owning a fresh database: this
+    // works whether the server checks passwords or trusts local connections.
+    db = await freshDatabase({ migrate: false });
+    const owner = `mluvii_secrets_${randomBytes(4).toString('hex')}`;
+    await db.knex.raw(`CREATE ROLE ${owner} LOGIN PASSWORD 'db-pass-Zr7'`);
+    try {
+      await db.knex.raw(`ALTER DATABASE ${new URL(db.url).pathname.slice(1)} OWNER TO ${owner}`);
+      sim = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 9, sessionsPerDay: 60, clientSecret: 'sim-secret-Xq9', misbehaviour: { echoTokenOn400: true } });
+      const url = new URL(db.url);
+      url.username = owner;
+      url.password = 'db-pass-Zr7';
+      const env = pipelineEnv({ url: url.toString() }, sim, { REPORT_TZ: 'UTC', LOG_LEVEL: 'debug', MLUVII_RPS: '2000' });
+      const r = await cli(['backfill', ...range], env);
+      expect({ code: r.code, err: r.code === 1 ? '' : r.err }).toEqual({ code: 1, err: '' });
+      const tokens = sim.issuedTokens();
+      expect(tokens.length).toBeGreaterThan(0);
+      const stored = [
+        ...(await db.knex('etl.runs').select('error')).map((x) => String(x.error)),
+        ...(await db.knex('etl.windows').select('error')).map((x) => String(x.error)),
+      ].join('\n');
+      expect(stored).toMatch(/HTTP 400/);
+      for (const text of [r.out, r.err, stored]) {
+        for (const t of tokens) expect(text).not.toContain(t);
+        expect(text).not.toContain('sim-secret-Xq9');
+        expect(text).not.toContain('db-pass-Zr7');
+      }
+    } finally {
+      await db.drop();
+      db = undefined;
+      const admin = createKnex(serverUrl(), { max: 1 });
+      await admin.raw(`DROP ROLE IF EXISTS ${owner}`).finally(() => admin.destroy());
     }
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { loadConfig } from '../../src/config.js';
+import { defaultReaderRole, loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { parseSettingDuration } from '../../src/util/setting-duration.js';
 
@@ -72,6 +72,19 @@ describe('configuration (README "Configuration")', () => {
   it('never echoes the password of a malformed DATABASE_URL', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2secret@h/db' })).toThrow(/\*\*\*/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2secret@h/db' })).not.toThrow(/hunter2secret/);
+  });
+
+  it.each([
+    [undefined, 'mluvii_reader'],
+    ['postgres://etl:pw@db:5432/mluvii', 'mluvii_reader'],
+    ['postgres://etl:pw@db:5432/Warehouse-2', 'warehouse_2_reader'],
+    ['postgres://etl:pw@db:5432/2026wh', 'db_2026wh_reader'],
+    ['postgres://etl:pw@db:5432', 'etl_reader'], // node-postgres: no database named, the user's name
+  ])('REPORTING_ROLE defaults to <database>_reader, one per warehouse on a shared server: %s → %s', (url, role) => {
+    const c = loadConfig(url ? { DATABASE_URL: url } : {});
+    expect({ role: c.reportingRole, derived: c.reportingRoleFromDatabase }).toEqual({ role, derived: true });
+    expect(loadConfig({ DATABASE_URL: url ?? '', REPORTING_ROLE: 'bi_reader' })).toMatchObject({ reportingRole: 'bi_reader', reportingRoleFromDatabase: false });
+    expect(defaultReaderRole('x'.repeat(80))).toHaveLength(63);
   });
 
   it.each([

@@ -44,6 +44,8 @@ export async function freshDatabase(opts: { migrate?: boolean } = {}): Promise<T
       const a = createKnex(serverUrl(), { max: 1 });
       try {
         await a.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        // The reader role migrate creates by default (REPORTING_ROLE unset) is this database's; roles are server-wide.
+        await a.raw(`DROP ROLE IF EXISTS ${name}_reader`);
       } finally {
         await a.destroy();
       }
