@@ -1,4 +1,4 @@
-import type { Option } from 'commander';
+import type { Argument, Option } from 'commander';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 
@@ -21,5 +21,7 @@ export interface CliCommand {
   name: string;
   summary: string;
   options?: Option[];
+  /** Positional arguments (e.g. `checkpoints clear`); the handler finds their values in `opts.args`, in order. */
+  arguments?: Argument[];
   handler: CommandHandler;
 }

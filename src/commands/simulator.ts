@@ -58,7 +58,12 @@ const serve: CommandHandler = async ({ opts, logger, print }) => {
   const files = filesFlag(opts.files);
   // Loaded when used: the simulator is dozens of modules that no other command needs in memory.
   const { startSimulator } = await import('../simulator/server.js');
-  const sim = await startSimulator({ port, seed, misbehaviour, files, now: () => new Date() });
+  const sim = await startSimulator({ port, seed, misbehaviour, files, now: () => new Date() }).catch((err: unknown) => {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (code === 'EADDRINUSE') throw new UsageError(`--port ${port}: the port is in use by another program; pick another (--port 0 picks a free one)`);
+    if (code === 'EACCES') throw new UsageError(`--port ${port}: this user may not listen on it (ports below 1024 need privileges); pick one above 1024`);
+    throw err;
+  });
   print(`Simulated mluvii API listening on ${sim.url} (seed ${seed}${misbehave ? ', misbehaving' : ''})`);
   if (misbehave) print(`Misbehaviour: ${JSON.stringify(misbehaviour)}`);
   print('Point the ETL at it with:');

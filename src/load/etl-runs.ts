@@ -3,9 +3,9 @@ import { hostname } from 'node:os';
 import { scrubSecrets } from '../log.js';
 import { sanitizeText } from '../transform/sanitize-text.js';
 
-/** etl.runs: one row per writing command (run, backfill, reprocess, files), with its counters and error. */
+/** etl.runs: one row per writing command (run, backfill, reprocess, files, checkpoints), with its counters and error. */
 
-export type RunKind = 'run' | 'backfill' | 'reprocess' | 'files';
+export type RunKind = 'run' | 'backfill' | 'reprocess' | 'files' | 'checkpoints';
 
 /** Counters a run accumulates; written to etl.runs when it ends. */
 export interface RunCounts {
@@ -44,7 +44,7 @@ export async function startRun(knex: Knex, kind: RunKind, args: Record<string, u
   return Number(row.run_id);
 }
 
-export async function finishRun(knex: Knex, runId: number, status: 'succeeded' | 'failed', counts: RunCounts, error?: string): Promise<void> {
+export async function finishRun(knex: Knex, runId: number, status: 'succeeded' | 'failed' | 'skipped', counts: RunCounts, error?: string): Promise<void> {
   await knex('etl.runs')
     .where({ run_id: runId })
     .update({
@@ -93,7 +93,7 @@ export async function closeAbandonedRuns(knex: Knex): Promise<RunKind[]> {
 export interface RunRecord extends Omit<RunCounts, 'operatorNames' | 'settledRps'> {
   runId: number;
   kind: RunKind;
-  status: 'running' | 'succeeded' | 'failed';
+  status: 'running' | 'succeeded' | 'failed' | 'skipped';
   startedAt: Date;
   finishedAt: Date | null;
   operatorNames: string | null;

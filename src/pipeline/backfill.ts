@@ -25,7 +25,7 @@ export async function backfillRange({ config, logger, print }: Omit<WriterRunHos
   return runAsWriter({ config, logger, print, client }, 'backfill', args, async ({ knex, runId, counts, logger: log, signal }) => {
     counts.operatorNames = await refreshOperatorNames(knex, client, log);
     const campaigns = CampaignModeCache.fresh(log);
-    const { failures, stopped, leftOver } = await loadWindows(
+    const { failures, stopped, credentialsRefused, leftOver } = await loadWindows(
       { knex, client, campaigns, runId, counts, logger: log, batchSize: config.mluviiPageSize, label: 'backfill', signal, settledLine: settled },
       windows,
       force,
@@ -36,7 +36,7 @@ export async function backfillRange({ config, logger, print }: Omit<WriterRunHos
       print(line);
     }
     // When the API is down, campaigns and files would fail the same way: the next run does them.
-    if (stopped) return { failures };
+    if (stopped) return { failures, credentialsRefused };
     await reresolveUnknownCampaigns({ knex, client, campaigns, runId, counts, logger: log });
     // After the windows' transactions committed (a download never holds one open).
     await downloadFilesAfterLoad({ config, knex, client, runId, logger: log }, { from, to: leftOver ? leftOver.from : to });

@@ -38,9 +38,9 @@ export async function nightlyRun({ config, logger, print }: Omit<WriterRunHost, 
     counts.operatorNames = await refreshOperatorNames(knex, client, log);
     const campaigns = CampaignModeCache.fresh(log);
     const deps = { knex, client, campaigns, runId, counts, logger: log, batchSize: config.mluviiPageSize };
-    const { failures, stopped } = await loadWindows({ ...deps, label: 'run', signal, settledLine: settled }, windows, false);
+    const { failures, stopped, credentialsRefused } = await loadWindows({ ...deps, label: 'run', signal, settledLine: settled }, windows, false);
     // When the API is down (or the lock lost) the rest would fail the same way: one clear failure.
-    if (stopped) return { failures };
+    if (stopped) return { failures, credentialsRefused };
     await reresolveUnknownCampaigns(deps);
     signal.throwIfAborted();
     // Sessions of this run's windows were fetched minutes ago: fetching them again would only cost requests.

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { type Config, redactUrl } from '../config.js';
 import { lastOperatorNamesSource, lastRunOf, lastSuccessfulLoad, latestSettledRate, recentRuns, type RunKind, type RunRecord } from '../load/etl-runs.js';
-import { doneWindows, failedWindows as readFailedWindows } from '../load/etl-windows.js';
+import { doneWindows, failedWindows as readFailedWindows, prematureDoneWindows } from '../load/etl-windows.js';
 import type { FileCounts } from '../load/file-downloads.js';
 import { fileFigures, incompleteSessionCounts, isMigrated, operatorNameCounts, qualityFlagsSince, rejectsByReason } from '../load/status-figures.js';
 import { isWriterLockHeld } from '../load/writer-lock.js';
@@ -18,7 +18,7 @@ import { localDayStart } from './windows.js';
 
 /** No successful run/backfill for this long fails `status --check`. */
 export const STALE_AFTER_HOURS = 36;
-const RUN_KINDS: RunKind[] = ['run', 'backfill', 'reprocess'];
+const RUN_KINDS: RunKind[] = ['run', 'backfill', 'reprocess', 'files'];
 
 /** A range in REPORT_TZ: local wall-clock bounds for people, ISO instants for machines. */
 export interface LocalRange {
@@ -32,7 +32,7 @@ export interface LocalRange {
 /** A run as `status` shows it (and `status --json` prints it): instants as ISO text, its duration, and whether it died. */
 export interface RunSummary extends Omit<RunRecord, 'status' | 'startedAt' | 'finishedAt' | 'sessionsSeen'> {
   /** 'died' = still marked running but no process holds the writer lock (killed; closed by the next writer). */
-  status: 'running' | 'succeeded' | 'failed' | 'died';
+  status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'died';
   startedAt: string;
   finishedAt: string | null;
   durationSeconds: number | null;
@@ -48,6 +48,8 @@ export interface StatusReport {
   lastRuns: Partial<Record<RunKind, RunSummary>>;
   recentRuns: RunSummary[];
   failedWindows: Array<{ from: string; to: string; fromInstant: string; toInstant: string; attempts: number; runId: number | null; failedAt: string; reason: string }>;
+  /** Done windows marked before they ended (an older version's backfill into the future): their later sessions are missing. */
+  prematureWindows: Array<{ from: string; to: string; fromInstant: string; toInstant: string; markedAt: string; runId: number | null }>;
   qualityFlagsLast7Days: Record<string, number>;
   sessionsLast7Days: number;
   rejectsByReason: Array<{ reason: string; count: number; lastSeen: string }>;
@@ -113,7 +115,7 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
   const plan0 = { from: '', fromInstant: '', to: '', toInstant: '', because: '' };
   if (!migrated) {
     return {
-      ...base, migrated, coverage: [], gaps: [], lastRuns: {}, recentRuns: [], failedWindows: [], qualityFlagsLast7Days: {}, sessionsLast7Days: 0,
+      ...base, migrated, coverage: [], gaps: [], lastRuns: {}, recentRuns: [], failedWindows: [], prematureWindows: [], qualityFlagsLast7Days: {}, sessionsLast7Days: 0,
       rejectsByReason: [], incomplete: { count: 0, oldestCreated: null, givenUp: 0 }, operatorNames: { source: null, fromRun: null, operators: 0, withName: 0 },
       nextRun: plan0, check: { ok: false, problems: ['the database is not migrated (run `npx mluvii-etl migrate`)'], lastSuccess: null },
     };
@@ -138,6 +140,12 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
     reason: w.error ?? '(no reason recorded)',
   }));
 
+  const prematureWindows = (await prematureDoneWindows(knex)).map((w) => ({
+    ...(({ from, to, fromInstant, toInstant }) => ({ from, to, fromInstant, toInstant }))(localRange(w, tz)),
+    markedAt: w.markedAt.toISOString(),
+    runId: w.runId,
+  }));
+
   const week = await qualityFlagsSince(knex, localDayStart(now, -7, tz));
   const rejects = (await rejectsByReason(knex)).map((r) => ({ reason: r.reason, count: r.count, lastSeen: r.lastSeen.toISOString() }));
   const inc = await incompleteSessionCounts(knex);
@@ -147,7 +155,8 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
 
   // --check: what a monitor pages on.
   const problems: string[] = [];
-  const latest = recent.find((r: RunSummary) => r.status !== 'running');
+  // A run that found another writer busy did nothing and failed nothing: the one before it counts.
+  const latest = recent.find((r: RunSummary) => r.status !== 'running' && r.status !== 'skipped');
   if (latest && (latest.status === 'failed' || latest.status === 'died')) {
     // When windows failed, their line below gives the reason; the run's own error would repeat it.
     const why = latest.error && !(latest.windowsFailed > 0 && failedWindows.length > 0) ? `: ${clip(oneLine(latest.error))}` : '';
@@ -156,6 +165,14 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
   if (failedWindows.length) {
     const f = failedWindows[0];
     problems.push(`${failedWindows.length} failed window(s), the first [${f.from}, ${f.to}) ${tz}: ${clip(oneLine(f.reason))}`);
+  }
+  if (prematureWindows.length) {
+    const first = prematureWindows[0];
+    const last = prematureWindows[prematureWindows.length - 1];
+    problems.push(
+      `${prematureWindows.length} window(s) marked done before they ended, the first [${first.from}, ${first.to}) ${tz} at ${first.markedAt}: ` +
+        `what was created after the mark is missing and \`run\` skips it; clear the marks with \`npx mluvii-etl checkpoints clear --from ${first.fromInstant} --to ${last.toInstant}\``,
+    );
   }
   const success = await lastSuccessfulLoad(knex);
   if (!success || now.getTime() - success.getTime() > STALE_AFTER_HOURS * 3_600_000) {
@@ -170,6 +187,7 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
     lastRuns,
     recentRuns: recent,
     failedWindows,
+    prematureWindows,
     qualityFlagsLast7Days: Object.fromEntries(week.flags.map((f) => [f.flag, f.sessions])),
     sessionsLast7Days: week.sessions,
     rejectsByReason: rejects,

@@ -1,4 +1,5 @@
 import { markWindowFailed, uncoveredParts } from '../load/etl-windows.js';
+import { isCredentialsRefused } from '../exit-codes.js';
 import { MluviiApiError } from '../mluvii/client.js';
 import type { TimeWindow } from '../util/time-range.js';
 import { describeError } from './describe-error.js';
@@ -22,6 +23,8 @@ export interface ExtractOutcome {
   stopped?: string;
   /** The part of the range after the settled line, not loaded: it is left for `run`. */
   leftOver?: TimeWindow;
+  /** The run stopped because the API refused the credentials (or a permission): a setting to fix. */
+  credentialsRefused?: boolean;
 }
 
 const reason = (err: unknown): string =>
@@ -53,7 +56,7 @@ function stopReason(err: unknown, previousWasOutage: boolean): string | undefine
 export async function loadWindows(deps: WindowLoopDeps, planned: TimeWindow[], force: boolean): Promise<ExtractOutcome> {
   const { windows, leftOver } = cutAtSettledLine(planned, deps.settledLine);
   const failures: string[] = [];
-  const state = { stopped: undefined as string | undefined, previousWasOutage: false };
+  const state = { stopped: undefined as string | undefined, previousWasOutage: false, credentialsRefused: false };
   const progress = createProgress({ totalWindows: windows.length, logger: deps.logger, label: deps.label });
   try {
     for (const [index, window] of windows.entries()) {
@@ -78,7 +81,7 @@ export async function loadWindows(deps: WindowLoopDeps, planned: TimeWindow[], f
   } finally {
     progress.stop();
   }
-  return { failures, ...(state.stopped ? { stopped: state.stopped } : {}), ...(leftOver ? { leftOver } : {}) };
+  return { failures, ...(state.stopped ? { stopped: state.stopped } : {}), ...(leftOver ? { leftOver } : {}), ...(state.credentialsRefused ? { credentialsRefused: true } : {}) };
 }
 
 /** One window: loaded, or recorded as failed; sets `state.stopped` when the remaining windows must not be tried. */
@@ -87,7 +90,7 @@ async function extractOne(
   w: TimeWindow,
   failures: string[],
   progress: Progress,
-  state: { stopped: string | undefined; previousWasOutage: boolean },
+  state: { stopped: string | undefined; previousWasOutage: boolean; credentialsRefused: boolean },
   windowsLeft: number,
 ): Promise<void> {
   try {
@@ -112,6 +115,7 @@ async function extractOne(
     const stop = stopReason(err, state.previousWasOutage);
     state.previousWasOutage = err instanceof MluviiApiError && err.outage !== undefined;
     if (stop) {
+      state.credentialsRefused = isCredentialsRefused(err);
       state.stopped = `stopped: ${stop}, so the ${windowsLeft} remaining window(s) were not attempted; the next run resumes at the failed window`;
       failures.push(state.stopped);
       deps.logger.error({ window: describeWindow(w), remaining: windowsLeft }, state.stopped);

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrations.js';
 import { LockBusyError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import { closeAbandonedRuns, emptyCounts, finishRun, startRun, type RunCounts, type RunKind } from '../load/etl-runs.js';
 import { rebuildAllReportingSummaries } from '../load/reporting-summaries.js';
 import { acquireWriterLock } from '../load/writer-lock.js';
@@ -27,6 +28,18 @@ const SETTLE_MS = 30_000;
 /** What a job reports back: failures are listed, so the run can end as failed after finishing the rest. */
 export interface JobOutcome {
   failures: string[];
+  /** The failure is a setting to fix (the API refused the credentials): exit 2, since a retry cannot help. */
+  credentialsRefused?: boolean;
+}
+
+/** Why a run was told to stop: a signal (Ctrl-C, a scheduler's SIGTERM) or the lost writer lock. */
+class StopRequest extends Error {
+  constructor(
+    message: string,
+    readonly signal?: 'SIGINT' | 'SIGTERM',
+  ) {
+    super(message);
+  }
 }
 
 /** Who runs the job: settings, logger, and where the closing summary line goes (stdout). */
@@ -46,16 +59,18 @@ export function summaryLine(kind: RunKind, status: 'succeeded' | 'failed', count
   if (kind === 'run' || kind === 'backfill') {
     parts.push(`windows ${n(counts.windowsDone)} loaded, ${n(counts.windowsSkipped)} already done, ${n(counts.windowsFailed)} failed`);
   }
-  parts.push(`sessions ${n(counts.sessionsSeen)} (${n(counts.sessionsChanged)} changed), ${n(counts.rejects)} rejected`);
-  if (kind !== 'reprocess') parts.push(`API requests ${n(counts.apiRequests)} (${n(counts.apiRateLimited)} answered 429, ${n(counts.apiRetries)} retried)`);
+  if (kind !== 'checkpoints') parts.push(`sessions ${n(counts.sessionsSeen)} (${n(counts.sessionsChanged)} changed), ${n(counts.rejects)} rejected`);
+  if (kind !== 'reprocess' && kind !== 'checkpoints') parts.push(`API requests ${n(counts.apiRequests)} (${n(counts.apiRateLimited)} answered 429, ${n(counts.apiRetries)} retried)`);
   const tail = status === 'failed' ? ' — see `npx mluvii-etl status`' : '';
-  return `${kind} ${status} in ${seconds.toFixed(1)} s (run ${runId}): ${parts.join('; ')}${tail}`;
+  return `${kind} ${status} in ${seconds.toFixed(1)} s (run ${runId})${parts.length ? `: ${parts.join('; ')}` : ''}${tail}`;
 }
 
 /**
- * The frame every writing command (run, backfill, reprocess) runs in: migrate, take the
+ * The frame every writing command (run, backfill, reprocess, files) runs in: migrate, take the
  * one-writer lock, open an etl.runs row, do the work, close the row as succeeded or failed,
- * print one summary line. Returns the exit code (0 or 1).
+ * print one summary line. Returns the exit code (src/exit-codes.ts): 0, 1, 2 when the API
+ * refused the credentials, 75 when another writer holds the lock (the row says skipped), 130/143
+ * when Ctrl-C or SIGTERM stopped it (the unfinished window rolled back).
  */
 export async function runAsWriter(
   host: WriterRunHost,
@@ -76,11 +91,12 @@ export async function runAsWriter(
       lock = await acquireWriterLock(databaseUrl);
     } catch (err) {
       if (!(err instanceof LockBusyError)) throw err;
+      // Overlapping schedules are harmless: nothing was done, and nothing failed.
       const runId = await startRun(knex, kind, args);
-      await finishRun(knex, runId, 'failed', emptyCounts(), err.message);
-      logger.error({ runId }, err.message);
-      process.stderr.write(`mluvii-etl: ${err.message}\n`);
-      return 1;
+      await finishRun(knex, runId, 'skipped', emptyCounts(), err.message);
+      logger.warn({ runId }, err.message);
+      process.stderr.write(`mluvii-etl: ${err.message} (nothing done; recorded as skipped, run ${runId})\n`);
+      return EXIT.busy;
     }
     const counts = emptyCounts();
     let runId: number | undefined;
@@ -96,8 +112,14 @@ export async function runAsWriter(
       void lock.lost.then((err) => {
         const why = `lost the writer lock: ${describeError(err)}; stopped so that no other writer overlaps this one (the next run proceeds)`;
         log.error(why);
-        controller.abort(new Error(why));
+        controller.abort(new StopRequest(why));
       });
+      // The first Ctrl-C (or a scheduler's SIGTERM) stops at the next check and rolls the window
+      // back; a second one ends the process at once (the default handler is back by then).
+      const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => controller.abort(new StopRequest(`interrupted by ${signal}`, signal));
+      const stopHandlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
+      process.once('SIGINT', stopHandlers.SIGINT);
+      process.once('SIGTERM', stopHandlers.SIGTERM);
       const working = work({ knex, runId, counts, logger: log, signal: controller.signal });
       const aborted = new Promise<never>((_, reject) =>
         controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true }),
@@ -109,16 +131,24 @@ export async function runAsWriter(
       } catch (err) {
         if (!controller.signal.aborted) throw err;
         // Give the job a moment to reach its next check and roll back, then record why we stopped.
-        await Promise.race([working.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, SETTLE_MS).unref())]);
-        outcome = { failures: [(controller.signal.reason as Error).message] };
+        const settled = await Promise.race([working.then((o) => o, () => undefined), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), SETTLE_MS).unref())]);
+        const stop = controller.signal.reason as StopRequest;
+        outcome = { failures: [...(settled?.failures ?? []).filter((f) => f !== stop.message), stop.message] };
+      } finally {
+        process.removeListener('SIGINT', stopHandlers.SIGINT);
+        process.removeListener('SIGTERM', stopHandlers.SIGTERM);
       }
       const error = outcome.failures.length ? outcome.failures.join('; ') : undefined;
       takeApiCounters(counts, client);
       await finishRun(knex, runId, error ? 'failed' : 'succeeded', counts, error && scrubSecrets(error, secrets));
       log.info({ ...counts }, error ? `${kind} finished with failures` : `${kind} finished`);
-      if (error) process.stderr.write(`mluvii-etl: ${kind} failed: ${scrubSecrets(error, secrets)}\n`);
+      const signal = controller.signal.aborted ? (controller.signal.reason as StopRequest).signal : undefined;
+      if (signal) process.stderr.write(`mluvii-etl: ${interruptedMessage(kind, signal, counts)}\n`);
+      else if (error) process.stderr.write(`mluvii-etl: ${kind} failed: ${scrubSecrets(error, secrets)}\n`);
       print(summaryLine(kind, error ? 'failed' : 'succeeded', counts, (Date.now() - started) / 1000, runId));
-      return error ? 1 : 0;
+      if (signal) return signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
+      if (outcome.credentialsRefused) return EXIT.usage;
+      return error ? EXIT.failed : EXIT.ok;
     } catch (err) {
       const message = scrubSecrets(describeError(err), secrets);
       takeApiCounters(counts, client);
@@ -133,6 +163,14 @@ export async function runAsWriter(
   } finally {
     await knex.destroy();
   }
+}
+
+/** What a person who pressed Ctrl-C needs to know: what is kept, what was undone, what happens next. */
+function interruptedMessage(kind: RunKind, signal: 'SIGINT' | 'SIGTERM', counts: RunCounts): string {
+  const how = signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : 'stopped by SIGTERM';
+  if (kind === 'reprocess') return `${kind} ${how}: the batch in progress was rolled back, the ${counts.sessionsSeen} sessions before it are kept; run reprocess again to finish`;
+  if (kind === 'files') return `${kind} ${how}: files stored so far are kept, a download in progress was discarded; the next pass continues`;
+  return `${kind} ${how}: the window in progress was rolled back, the ${counts.windowsDone} window(s) committed before it are kept; the next ${kind} continues from there`;
 }
 
 /** The client counts every request it sent for this command (one client per command). */

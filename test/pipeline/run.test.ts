@@ -81,18 +81,20 @@ describe('run (the nightly job)', () => {
     expect(Number(pending.rows[0].n)).toBe(0);
   });
 
-  it('a second writer exits at once with a message, is recorded, and changes nothing', async () => {
+  it('a second writer exits at once (75) with a message, is recorded as skipped, changes nothing, and does not turn status --check red', async () => {
     const lock = await acquireWriterLock(db.url);
     try {
       const before = await rowVersions(db.knex);
       const started = Date.now();
       const r = await runCommand(nightlyRun, testConfig(env));
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(75);
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(await rowVersions(db.knex)).toBe(before);
       const last = await db.knex('etl.runs').orderBy('run_id', 'desc').first();
-      expect(last.status).toBe('failed');
+      expect(last.status).toBe('skipped');
       expect(last.error).toMatch(/another mluvii-etl run.* is running/);
+      const check = await runCommand(statusCommand, testConfig(env), { check: true });
+      expect(check.output).not.toMatch(/the last run .* failed/);
     } finally {
       await lock.release();
     }

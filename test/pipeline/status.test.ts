@@ -96,7 +96,7 @@ describe('status: what on-call sees', () => {
 
   it('status --check says when the last run failed (a run whose API user is refused)', async () => {
     const r = await runCli(['run'], { ...env, MLUVII_CLIENT_SECRET: 'wrong' });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // a setting to fix: a Kubernetes Job must not retry it for ever
     const check = await runCli(['status', '--check'], env);
     expect(check.code).toBe(1);
     // The window's line carries the reason; the run's own error would repeat it.
