@@ -1,4 +1,5 @@
 import { backfillCommand } from './backfill.js';
+import { checkpointsCommand } from './checkpoints.js';
 import type { CliCommand } from './command.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CliCommand[] = [
   reprocessCommand,
   filesCommand,
   statusCommand,
+  checkpointsCommand,
   simulatorCommand,
   demoCommand,
 ];

@@ -110,3 +110,47 @@ export async function failedWindows(db: Knex | Knex.Transaction): Promise<Failed
     error: w.error,
   }));
 }
+
+/** A done window marked before its own end had passed: sessions created after the mark were never listed. */
+export interface PrematureWindow extends TimeWindow {
+  markedAt: Date;
+  runId: number | null;
+}
+
+/**
+ * Done windows whose mark is older than their end (an older version let a backfill into the
+ * future mark them): `run` continues after them, so what was created after the mark is missing.
+ */
+export async function prematureDoneWindows(db: Knex | Knex.Transaction): Promise<PrematureWindow[]> {
+  const r = await db.raw(`SELECT window_start, window_end, finished_at, run_id FROM etl.windows WHERE status = 'done' AND window_end > finished_at ORDER BY window_start`);
+  return (r.rows as Array<{ window_start: Date; window_end: Date; finished_at: Date; run_id: string | number | null }>).map((w) => ({
+    from: w.window_start,
+    to: w.window_end,
+    markedAt: w.finished_at,
+    runId: w.run_id === null ? null : Number(w.run_id),
+  }));
+}
+
+/**
+ * Removes the done and failed marks of `range` and nothing else: a mark that reaches outside the
+ * range keeps its outside parts (as marks of their own, with no session counts: those counted the
+ * whole window). The loaded rows stay; the range becomes a gap that `backfill` (or `run`, when it
+ * is the end) loads again. Returns how many marks were removed or cut.
+ */
+export async function clearWindowMarks(trx: Knex.Transaction, range: TimeWindow): Promise<{ done: number; failed: number }> {
+  const removed = (
+    await trx.raw(`DELETE FROM etl.windows WHERE window_start < ? AND window_end > ? RETURNING window_start, window_end, status, run_id, attempts, error, finished_at`, [
+      range.to.toISOString(),
+      range.from.toISOString(),
+    ])
+  ).rows as Array<{ window_start: Date; window_end: Date; status: 'done' | 'failed'; run_id: string | null; attempts: number; error: string | null; finished_at: Date }>;
+  for (const w of removed) {
+    for (const part of subtractRanges({ from: w.window_start, to: w.window_end }, [range])) {
+      await trx.raw(
+        `INSERT INTO etl.windows (window_start, window_end, status, sessions, sessions_changed, rejects, run_id, attempts, error, finished_at) VALUES (?, ?, ?, 0, 0, 0, ?, ?, ?, ?)`,
+        [part.from.toISOString(), part.to.toISOString(), w.status, w.run_id, w.attempts, w.error, w.finished_at.toISOString()],
+      );
+    }
+  }
+  return { done: removed.filter((w) => w.status === 'done').length, failed: removed.filter((w) => w.status === 'failed').length };
+}

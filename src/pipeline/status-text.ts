@@ -28,7 +28,7 @@ export function renderStatus(s: StatusReport): string[] {
 
   out.push('');
   out.push('Last run of each kind');
-  const kinds = (['run', 'backfill', 'reprocess'] as RunKind[]).filter((k) => s.lastRuns[k]);
+  const kinds = (['run', 'backfill', 'reprocess', 'files'] as RunKind[]).filter((k) => s.lastRuns[k]);
   if (kinds.length === 0) out.push('  none yet');
   else {
     out.push(
@@ -51,6 +51,15 @@ export function renderStatus(s: StatusReport): string[] {
   else {
     out.push(`Failed windows (${s.failedWindows.length}; the next \`run\` retries from the first):`);
     for (const f of s.failedWindows) out.push(`  ${f.from} → ${f.to} (${f.fromInstant} – ${f.toInstant}), ${f.attempts} attempt(s), last by run ${f.runId ?? '—'} at ${f.failedAt}:\n      ${f.reason}`);
+  }
+
+  if (s.prematureWindows.length) {
+    out.push('');
+    out.push(`Marked done before they ended (${s.prematureWindows.length}; sessions created after the mark are missing, and \`run\` skips them):`);
+    for (const p of s.prematureWindows) out.push(`  ${p.from} → ${p.to} (${p.fromInstant} – ${p.toInstant}), marked at ${p.markedAt} by run ${p.runId ?? '—'}`);
+    const first = s.prematureWindows[0];
+    const last = s.prematureWindows[s.prematureWindows.length - 1];
+    out.push(`  repair: npx mluvii-etl checkpoints clear --from ${first.fromInstant} --to ${last.toInstant}   (the data stays; the next run loads the range again)`);
   }
 
   out.push('');
