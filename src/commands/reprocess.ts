@@ -6,6 +6,10 @@ import { timeRangeOptions } from './time-options.js';
 export const reprocessCommand: CliCommand = {
   name: 'reprocess',
   summary: 'rebuild core facts from the stored raw payloads, with no API calls',
-  options: [new Option('--from <when>', 'only sessions created at or after'), new Option('--to <when>', 'only sessions created before')],
-  handler: ({ config, logger, opts, print }) => reprocessRange({ config, logger, print }, timeRangeOptions(opts, config.reportTz)),
+  options: [
+    new Option('--from <when>', 'only sessions created at or after'),
+    new Option('--to <when>', 'only sessions created before'),
+    new Option('--force', 'rebuild every stored session of the range, also those whose payload, campaign mode and transform did not change since they were built'),
+  ],
+  handler: ({ config, logger, opts, print }) => reprocessRange({ config, logger, print }, { ...timeRangeOptions(opts, config.reportTz), force: opts.force === true }),
 };

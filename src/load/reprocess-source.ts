@@ -22,21 +22,28 @@ const PAYLOAD_WITHOUT_TRANSCRIPT = `CASE WHEN jsonb_typeof(r.payload->'activitie
 /**
  * raw rows joined to their facts and campaign, keeping only the sessions whose stored inputs key
  * differs from the one computed now: a new session, new content, a give-up mark, a campaign mode
- * learnt since, or another transform version.
+ * learnt since, or another transform version (or every one, with `force`).
  */
 const NEEDS_WORK = `raw.sessions r LEFT JOIN core.sessions c ON c.session_id = r.session_id
   LEFT JOIN raw.campaigns rc ON rc.campaign_id = c.campaign_id
-  WHERE c.inputs_key IS DISTINCT FROM ${inputsKeySql('r', 'rc')}`;
+  WHERE (?::boolean OR c.inputs_key IS DISTINCT FROM ${inputsKeySql('r', 'rc')})`;
 
-/** Which sessions: created in [from, to) (either end open), compared with this transform version. */
+/** Which sessions: created in [from, to) (either end open), compared with this transform version; all of them with `force`. */
 export interface ReprocessSelection {
   transformVersion: string;
   from?: string;
   to?: string;
+  force?: boolean;
 }
 
 const IN_RANGE = `AND (?::timestamptz IS NULL OR r.created_at >= ?::timestamptz) AND (?::timestamptz IS NULL OR r.created_at < ?::timestamptz)`;
-const bindings = (sel: ReprocessSelection) => [sel.transformVersion, sel.from ?? null, sel.from ?? null, sel.to ?? null, sel.to ?? null];
+const bindings = (sel: ReprocessSelection) => [sel.force === true, sel.transformVersion, sel.from ?? null, sel.from ?? null, sel.to ?? null, sel.to ?? null];
+
+/** How many stored sessions the range holds (what `reprocess` says when none of them may change). */
+export async function countStoredSessions(db: Db, sel: Pick<ReprocessSelection, 'from' | 'to'>): Promise<number> {
+  const r = await db.raw(`SELECT count(*) AS n FROM raw.sessions r WHERE true ${IN_RANGE}`, [sel.from ?? null, sel.from ?? null, sel.to ?? null, sel.to ?? null]);
+  return Number(r.rows[0].n);
+}
 
 /** How many stored sessions may change. */
 export async function countSessionsToReprocess(db: Db, sel: ReprocessSelection): Promise<number> {

@@ -1,5 +1,5 @@
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
-import { countSessionsToReprocess, sessionsToReprocess, startOfReportDay } from '../load/reprocess-source.js';
+import { countSessionsToReprocess, countStoredSessions, sessionsToReprocess, startOfReportDay } from '../load/reprocess-source.js';
 import { inTransaction } from '../load/transaction.js';
 import { transformVersion } from '../util/transform-version.js';
 import { CampaignModeCache } from './campaign-mode-cache.js';
@@ -15,14 +15,22 @@ const BATCH = 1000;
  * unchanged session writes nothing, so a killed reprocess can simply be run again (the next
  * writer then rebuilds the reporting summaries the killed one may have left behind).
  */
-export async function reprocessRange({ config, logger, print }: Omit<WriterRunHost, 'client'>, { from, to }: { from?: Date; to?: Date }): Promise<number> {
-  const args = { from: from?.toISOString(), to: to?.toISOString() };
+export async function reprocessRange({ config, logger, print }: Omit<WriterRunHost, 'client'>, { from, to, force = false }: { from?: Date; to?: Date; force?: boolean }): Promise<number> {
+  const args = { from: from?.toISOString(), to: to?.toISOString(), ...(force ? { force } : {}) };
   return runAsWriter({ config, logger, print }, 'reprocess', args, async ({ knex, runId, counts, logger: log }) => {
     const campaigns = await CampaignModeCache.fromDatabase(knex);
     const version = transformVersion();
-    const selection = { transformVersion: version, from: args.from, to: args.to };
+    const selection = { transformVersion: version, from: args.from, to: args.to, force };
     const total = await countSessionsToReprocess(knex, selection);
     log.info({ sessions: total }, `${total} session(s) may change; the others' stored inputs and transform are unchanged`);
+    if (total === 0) {
+      const stored = await countStoredSessions(knex, selection);
+      print(
+        stored === 0
+          ? 'reprocess: no stored session in the range: nothing to rebuild'
+          : `reprocess: nothing to do: the ${stored.toLocaleString('en-US')} stored session(s) in the range were built from their stored payloads by this version of the transform, with the campaign modes known now (no change since they were last built); --force rebuilds them anyway`,
+      );
+    }
     const progress = createProgress({ totalWindows: Math.ceil(total / BATCH), logger: log, label: 'reprocess' });
     // The next batch is read while the current one is transformed and written: Node and
     // Postgres then work at the same time on these 2-core machines.
@@ -68,6 +76,9 @@ export async function reprocessRange({ config, logger, print }: Omit<WriterRunHo
     } finally {
       progress.stop();
       await next.catch(() => undefined);
+    }
+    if (total > 0 && counts.sessionsChanged === 0) {
+      print(`reprocess: ${counts.sessionsSeen.toLocaleString('en-US')} session(s) rebuilt, none changed: their facts came out exactly as stored, so nothing was written`);
     }
     return { failures: [] };
   });

@@ -119,12 +119,20 @@ describe('backfill against a misbehaving simulator', () => {
     expect(await coreChecksums(db.knex)).toEqual(before);
   });
 
-  it('a reprocess with nothing changed reads no session: the inputs key decides in SQL, and nothing is written', async () => {
+  it('a reprocess with nothing changed reads no session (the inputs key decides in SQL), writes nothing and says why; --force rebuilds them all', async () => {
     const before = await rowVersions(db.knex);
     const r = await runCommand(reprocessCommand, testConfig(env));
     expect(r.code).toBe(0);
+    expect(r.output).toMatch(/^reprocess: nothing to do: the [\d,]+ stored session\(s\) in the range were built from their stored payloads by this version of the transform, with the campaign modes known now \(no change since they were last built\); --force rebuilds them anyway$/m);
     const run = await db.knex('etl.runs').where({ kind: 'reprocess' }).orderBy('run_id', 'desc').first();
     expect(run.sessions_seen).toBe(0);
+    expect(await rowVersions(db.knex)).toBe(before);
+
+    const forced = await runCommand(reprocessCommand, testConfig(env), { force: true });
+    expect(forced.code).toBe(0);
+    const stored = Number((await db.knex('raw.sessions').count({ n: '*' }))[0].n);
+    expect((await db.knex('etl.runs').where({ kind: 'reprocess' }).orderBy('run_id', 'desc').first()).sessions_seen).toBe(stored);
+    expect(forced.output).toMatch(/^reprocess: [\d,]+ session\(s\) rebuilt, none changed: their facts came out exactly as stored, so nothing was written$/m);
     expect(await rowVersions(db.knex)).toBe(before);
   });
 
