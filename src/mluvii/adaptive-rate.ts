@@ -67,8 +67,13 @@ export class AdaptiveRate {
     return this.current;
   }
 
-  /** The limit found: what the server admitted at the last 429, or the rate reached when it never refused. */
-  get settledRps(): number {
+  /**
+   * The limit found: what the server admitted at the last 429, or the rate reached when it never
+   * refused; undefined before any answer (a pass that sent nothing found nothing, and must not
+   * report its starting rate as if the server had said so).
+   */
+  get settledRps(): number | undefined {
+    if (this.lastUpdate === undefined) return undefined;
     return Number((this.wMax ?? this.current).toFixed(2));
   }
 

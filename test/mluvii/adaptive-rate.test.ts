@@ -57,12 +57,21 @@ async function simulate(limit: number, opts: { maxRps?: number; concurrency?: nu
     okPerS: inSpan.filter((a) => a.ok).length / ((opts.durationMs - opts.from) / 1000),
     share429: inSpan.filter((a) => !a.ok).length / inSpan.length,
     most429In10s: most,
-    settled: adaptive.settledRps,
+    settled: adaptive.settledRps ?? 0,
     rateAt: (t) => [...rates].reverse().find(([at]) => at <= t)?.[1] ?? 0,
   };
 }
 
 describe('AdaptiveRate (MLUVII_RPS=auto), against a simulated rolling-second server on an injected clock', () => {
+  it('has settled on nothing before the first answer: a pass that sent no request reports no rate', () => {
+    const a = new AdaptiveRate({ maxRps: 50 });
+    expect(a.settledRps).toBeUndefined();
+    a.sent(0);
+    expect(a.settledRps).toBeUndefined();
+    a.succeeded(100);
+    expect(a.settledRps).toBeGreaterThan(0);
+  });
+
   it.each([10, 20, 50])('finds a limit of %i req/s: from 30 s to 90 s ≥ 0.9 of it with ≤ 2 %% 429s, no storm', async (limit) => {
     const o = await simulate(limit, { durationMs: 90_000, from: 30_000 });
     expect(o.okPerS).toBeGreaterThanOrEqual(0.9 * limit);
