@@ -34,7 +34,7 @@ const checkEverything: CommandHandler = async ({ config, opts, print, now }) => 
     });
     const from = day ?? localDayStart(now(), -1, config.reportTz);
     const yesterday = { from, to: localDayStart(from, 1, config.reportTz), label: day ? localDate(from, config.reportTz) : `yesterday (${localDate(from, config.reportTz)})` };
-    checks.push(...(await apiChecks({ probe, yesterday, pageSize: config.mluviiPageSize })));
+    checks.push(...(await apiChecks({ probe, yesterday, pageSize: config.mluviiPageSize, rps: config.mluviiRps })));
   }
   checks.push(...(await databaseChecks(config.databaseUrl, config.reportingRole)));
 

@@ -21,13 +21,15 @@ const answered = (a: { status: number; networkError?: string }) => (a.networkErr
 const present = (v: unknown) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
 
 export interface ApiCheckInput {
+  /** MLUVII_RPS, which the measured limit is compared with. */
+  rps: number | 'auto';
   probe: Probe;
   /** Yesterday in REPORT_TZ, as instants, and its name. */
   yesterday: { from: Date; to: Date; label: string };
   pageSize: number;
 }
 
-export async function apiChecks({ probe, yesterday, pageSize }: ApiCheckInput): Promise<Check[]> {
+export async function apiChecks({ probe, yesterday, pageSize, rps }: ApiCheckInput): Promise<Check[]> {
   const checks: Check[] = [];
 
   const t = await probe.fetchToken();
@@ -51,7 +53,7 @@ export async function apiChecks({ probe, yesterday, pageSize }: ApiCheckInput): 
   const firstItems = wrappedArray(first.json);
   if (first.status !== 200 || !firstItems) {
     checks.push(fail('list', `GET ${API}/Sessions for ${yesterday.label} answered ${answered(first)}${first.status === 200 ? ' without a JSON array' : ''}`, first.status === 403 ? 'the API user may not read sessions' : 'the ETL cannot extract anything until this works'));
-    return [...checks, ...(await tailChecks(probe))];
+    return [...checks, ...(await tailChecks(probe, rps))];
   }
   // Count: page on until an empty page (a short page is no proof of the end: the server may cap pages).
   let count = firstItems.length;
@@ -154,11 +156,17 @@ export async function apiChecks({ probe, yesterday, pageSize }: ApiCheckInput): 
     const head = `${campaignIds.length} seen; readable: ${modes.length ? modes.join(', ') : 'none'}`;
     checks.push(bad.length ? warn('campaigns', `${head}; unreadable: ${bad.join(', ')}`, 'sessions of an unreadable campaign get ring_s NULL and the flag unknown_campaign_mode (M-RING); a later run tries again') : ok('campaigns', head));
   }
-  return [...checks, ...(await tailChecks(probe))];
+  return [...checks, ...(await tailChecks(probe, rps, { ...window, limit: '1', offset: '0' }))];
 }
 
-/** /Users, the clock, and what the server said about rate limits (after all the other requests). */
-async function tailChecks(probe: Probe): Promise<Check[]> {
+/** Requests of the burst that measures the server's rate limit. */
+const BURST = 12;
+
+/**
+ * /Users, the clock, and the server's rate limit: what it said (429s, headers) and, with
+ * `burstQuery` (a cheap list call), what a burst measures.
+ */
+async function tailChecks(probe: Probe, rps: number | 'auto', burstQuery?: Record<string, string>): Promise<Check[]> {
   const checks: Check[] = [];
   const u = await probe.get(`${API}/Users`);
   const users = wrappedArray(u.json);
@@ -183,5 +191,22 @@ async function tailChecks(probe: Probe): Promise<Check[]> {
       ? warn('rate limit', `${probe.rateLimited} of ${probe.requests} requests answered 429${seen}`, 'the ETL waits and retries, but a lower MLUVII_RPS wastes fewer requests')
       : ok('rate limit', `no 429 in ${probe.requests} requests${seen}`),
   );
+  // Last: its 429s are on purpose, and would otherwise slow the checks above.
+  if (burstQuery) checks.push(limitAdvice(await probe.burst(`${API}/Sessions`, burstQuery, BURST), rps));
   return checks;
+}
+
+/** What MLUVII_RPS to set for the limit a burst found: too high wastes requests on 429s, too low wastes the night. */
+function limitAdvice(b: { sent: number; admitted: number; refused: number; withinMs: number }, rps: number | 'auto'): Check {
+  const now = rps === 'auto' ? 'MLUVII_RPS=auto' : `MLUVII_RPS=${rps}`;
+  if (b.sent === 0) return warn('measured', 'no requests left in the budget to measure the rate limit', 'MLUVII_RPS=auto finds it during a run (status shows the rate)');
+  if (b.refused > 0) {
+    const limit = Math.max(1, b.admitted);
+    const text = `a burst of ${b.sent} requests: ${b.admitted} admitted, ${b.refused} answered 429 — the limit is about ${limit} requests/s`;
+    if (rps !== 'auto' && rps <= limit) return ok('measured', `${text}; ${now} stays under it`);
+    return warn('measured', text, `set MLUVII_RPS=${limit} (${now} now${rps === 'auto' ? ', which finds it too, after a few 429s' : ''})`);
+  }
+  const text = `a burst of ${b.sent} requests within ${(b.withinMs / 1000).toFixed(1)} s: all admitted — the limit is at least ${b.sent} requests/s`;
+  if (rps === 'auto' || rps >= b.sent) return ok('measured', `${text}; ${now}`);
+  return warn('measured', `${text}, and ${now} uses ${rps}`, `set MLUVII_RPS=auto (it finds the limit; status shows it) or MLUVII_RPS=${b.sent}: a night loads up to ${(b.sent / rps).toFixed(1)}× faster`);
 }

@@ -105,6 +105,26 @@ export class Probe {
     }
   }
 
+  /**
+   * The server's rate limit, measured: after a quiet second (so its rolling second is empty), `n`
+   * GETs at once; how many it admitted before answering 429. Counts against the budget.
+   */
+  async burst(path: string, query: Record<string, string>, n: number): Promise<{ sent: number; admitted: number; refused: number; withinMs: number }> {
+    const count = Math.min(n, this.opts.maxRequests - this.requests);
+    if (count <= 0) return { sent: 0, admitted: 0, refused: 0, withinMs: 0 };
+    await sleep(1100);
+    const url = `${this.opts.baseUrl.replace(/\/+$/, '')}${path}?${new URLSearchParams(query)}`;
+    this.requests += count;
+    const started = Date.now();
+    const sending: Array<Promise<number>> = [];
+    for (let i = 0; i < count; i++) {
+      sending.push(this.http.get(url, { headers: { authorization: `Bearer ${this.token ?? ''}` } }).then((res) => res.statusCode, () => 0));
+    }
+    const statuses = await Promise.all(sending);
+    const refused = statuses.filter((s) => s === 429).length;
+    return { sent: count, admitted: statuses.filter((s) => s !== 429 && s !== 0).length, refused, withinMs: Date.now() - started };
+  }
+
   private async pace(): Promise<void> {
     const gap = 1000 / this.opts.rps;
     const wait = this.lastStart + gap - Date.now();

@@ -105,7 +105,23 @@ describe('doctor', () => {
       expect(r.code).toBe(0); // warnings only
       const l = lines(r.stdout);
       expect(l['rate limit']).toMatch(/^warn .*\d+ of \d+ requests answered 429; rate-limit headers: retry-after/);
+      // The burst measures the limit and says what to set (MLUVII_RPS=50 here asks for too much).
+      expect(l.measured).toMatch(/^warn +measured +a burst of 12 requests: 3 admitted, 9 answered 429 — the limit is about 3 requests\/s — set MLUVII_RPS=3 \(MLUVII_RPS=50 now\)$/);
       expect(apiRequests()).toBeLessThanOrEqual(40); // the budget counts every attempt, 429s included
+    } finally {
+      sim.setMisbehaviour({});
+    }
+  }, 180_000);
+
+  it('a limit far above MLUVII_RPS: doctor says how much faster a night would load', async () => {
+    sim.setMisbehaviour({ rateLimitRps: 100 });
+    try {
+      const r = await runCli(['doctor', '--day', DAY], { ...env, MLUVII_RPS: '5' });
+      expect(lines(r.stdout).measured).toMatch(
+        /^warn +measured +a burst of 12 requests within [\d.]+ s: all admitted — the limit is at least 12 requests\/s, and MLUVII_RPS=5 uses 5 — set MLUVII_RPS=auto \(it finds the limit; status shows it\) or MLUVII_RPS=12: a night loads up to 2\.4× faster$/,
+      );
+      const fine = await runCli(['doctor', '--day', DAY], { ...env, MLUVII_RPS: 'auto' });
+      expect(lines(fine.stdout).measured).toMatch(/^ok +measured +a burst of 12 requests .*all admitted — the limit is at least 12 requests\/s; MLUVII_RPS=auto$/);
     } finally {
       sim.setMisbehaviour({});
     }
