@@ -46,7 +46,8 @@ describe('demo never touches a warehouse', () => {
   }, 240_000);
 
   it('with .env pointing at a warehouse: its own embedded Postgres, no connection command once it has stopped', async () => {
-    const r = await runCli(['demo', '--days', '1'], {}, { cwd });
+    // The test's own settings file, as a user's (the tests' CLI children read none unless told).
+    const r = await runCli(['demo', '--days', '1'], { MLUVII_ENV_FILE: join(cwd, '.env') }, { cwd });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/DATABASE_URL \(postgres:.*\) is ignored/);
     expect(r.stdout).toMatch(/Using the embedded Postgres at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/mluvii/);
