@@ -24,10 +24,10 @@ import {
   type TransformResult,
 } from './types.js';
 import { sanitizeJson } from './sanitize-text.js';
-import { reject, validatePayload } from './validate.js';
+import { nestingReject, outsideWindowReject, reject, validatePayload } from './validate.js';
 
 // The building blocks, for tests, the loader and anyone reusing one rule.
-export { parseIsoInstant, daysFromCivil, MIN_YEAR, MAX_YEAR } from './iso-instant.js';
+export { parseIsoInstant, daysFromCivil, MIN_YEAR, MAX_YEAR, unparseableInstantReason } from './iso-instant.js';
 export { parseIsoDuration } from './iso-duration.js';
 export { microsToSeconds, durationSeconds } from './seconds.js';
 export { validatePayload, rawText, type ValidPayload } from './validate.js';
@@ -58,12 +58,17 @@ export function transformSession(input: TransformInput, opts?: TransformOptions)
 }
 
 function transformValid(input: TransformInput, opts: TransformOptions | undefined): TransformResult {
+  // Before anything walks it: a shape too deep to store is set aside, whatever else it holds.
+  const tooDeep = nestingReject(input.payload, input.routingHistory);
+  if (tooDeep) return tooDeep;
   // Text Postgres cannot store is replaced first, so the rows and the stored raw agree (sanitize-text.ts).
   const checked = opts?.textChecked === true;
   const cleanPayload = checked ? { value: input.payload, changed: false } : sanitizeJson(input.payload);
   const cleanRouting = checked ? { value: input.routingHistory, changed: false } : sanitizeJson(input.routingHistory);
   const valid = validatePayload(cleanPayload.value);
   if (valid.kind === 'reject') return valid;
+  const outside = opts?.listedFor ? outsideWindowReject(valid, opts.listedFor) : undefined;
+  if (outside) return outside;
   const { payload, id, createdMicros } = valid;
   const flags = new QualityFlags();
   const sanitized = cleanPayload.changed || cleanRouting.changed;

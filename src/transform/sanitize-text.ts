@@ -5,6 +5,7 @@
  * `String.prototype.toWellFormed` does for lone surrogates) in every string and object key of the
  * payload and the routing history, and the session gets the flag `text_sanitized`.
  */
+import { MAX_JSON_DEPTH } from '../util/json.js';
 
 /** A code unit Postgres refuses somewhere: NUL, or any surrogate (lone ones are told apart below). */
 const SUSPECT = /[\u0000\ud800-\udfff]/;
@@ -47,12 +48,16 @@ export function sanitizeJson(value: unknown): { value: unknown; changed: boolean
 }
 
 const NOTHING = Symbol('unchanged');
-/** Parsed JSON is a tree of modest depth; anything deeper (or a cycle, outside JSON) is left as it is. */
-const MAX_DEPTH = 256;
 
+/**
+ * Recursive, so its callers set aside anything nesting deeper than MAX_JSON_DEPTH first
+ * (validate.ts nestingReject). Past that depth it throws rather than leave a NUL in place, which
+ * Postgres would refuse later with a far less clear message (or the stack would overflow).
+ */
 function walk(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return needsSanitizing(value) ? sanitizeText(value) : NOTHING;
-  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return NOTHING;
+  if (value === null || typeof value !== 'object') return NOTHING;
+  if (depth >= MAX_JSON_DEPTH) throw new RangeError(`JSON nests more than ${MAX_JSON_DEPTH} levels deep: set aside before sanitizing`);
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
