@@ -57,7 +57,7 @@ export async function* pageThrough(
   const tooMany = (offset: number, bound: SessionBound, when: string) =>
     failure(
       offset,
-      `lists more than ${bound.count} sessions, more than the window can hold (${bound.because}): the server's list does not end; giving up on this window ${when}`,
+      `lists more than ${bound.count} sessions, more than a window of its length can hold (${bound.because}): the server's list does not end, or the setting is too low for this tenant; giving up on this window ${when}`,
     );
   const { maxSessions } = bounds;
   const seen = new Set<number>();

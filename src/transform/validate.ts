@@ -24,11 +24,9 @@ const HEAD_CHARS = 1024;
 /**
  * A payload or routing history nesting deeper than MAX_JSON_DEPTH cannot be stored (Postgres and
  * JSON.stringify refuse it) and no session has such a shape: the session is set aside before any
- * recursive walk (sanitizing, hashing, writing) touches it.
+ * recursive code (hashing, writing) touches it.
  */
-export function nestingReject(payload: unknown, routingHistory: unknown): Reject | undefined {
-  const what = jsonDepthExceeds(payload) ? 'the payload' : jsonDepthExceeds(routingHistory) ? 'its routing history' : undefined;
-  if (what === undefined) return undefined;
+export function tooDeepReject(payload: unknown, what: 'the payload' | 'its routing history'): Reject {
   return reject(payload, isRecord(payload) ? intOrNull(payload.id) : null, `too_deep: ${what} nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
 }
 

@@ -55,7 +55,7 @@ describe('pageThrough', () => {
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MluviiApiError);
     expect((err as MluviiApiError).message).toBe(
-      "GET /api/v1/Sessions (offset 48) lists more than 48 sessions, more than the window can hold (MLUVII_MAX_SESSIONS_PER_HOUR 2 × 24 h): the server's list does not end; giving up on this window before fetching any of its sessions",
+      "GET /api/v1/Sessions (offset 48) lists more than 48 sessions, more than a window of its length can hold (MLUVII_MAX_SESSIONS_PER_HOUR 2 × 24 h): the server's list does not end, or the setting is too low for this tenant; giving up on this window before fetching any of its sessions",
     );
     expect(requests).toEqual([[0, undefined], [48, 1]]);
     expect(yielded).toEqual([]);
