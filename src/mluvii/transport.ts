@@ -119,11 +119,11 @@ export class Transport {
           if (err instanceof ListShapeError) throw fail(`${where} answered HTTP 200 with a body that ${err.message}`, 'payload', 200);
           return { failed: { error: err } };
         }
-        if (answer.consumed) return { done: answer.consumed.value as T };
 
         const { status, headers, body } = answer;
         // MLUVII_RPS=auto: a 429 or a Retry-After is the server saying "slower"; any other answer lets the rate grow.
         opts.limiter.answered(status === 429 || headers['retry-after'] !== undefined ? 'throttled' : 'ok');
+        if (answer.consumed) return { done: answer.consumed.value as T };
         const html = /^text\/html/i.test(String(headers['content-type'] ?? ''));
         const location = headers.location === undefined ? undefined : String(headers.location);
         if (status === 401 || (status >= 300 && status < 400 && (location === undefined || LOGIN_PAGE.test(location))) || (status >= 200 && status < 300 && html)) {
