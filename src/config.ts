@@ -28,6 +28,8 @@ export interface Config {
   mluviiMaxItemBytes: number;
   /** A window that needs more list pages than this fails (MLUVII_MAX_PAGES). */
   mluviiMaxPages: number;
+  /** A window listing more sessions than this × its length in hours fails, before any detail is fetched (MLUVII_MAX_SESSIONS_PER_HOUR). */
+  mluviiMaxSessionsPerHour: number;
   /** Where `run` starts when nothing was loaded yet (a date is its midnight in REPORT_TZ); undefined = the start of the day 30 days ago. */
   etlStart: Date | undefined;
   etlWindowMs: number;
@@ -215,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
     mluviiRetryAfterMaxMs: duration(env, 'MLUVII_RETRY_AFTER_MAX', '10m'),
     mluviiMaxItemBytes: positiveNumber(env, 'MLUVII_MAX_ITEM_BYTES', 20_000_000, true),
     mluviiMaxPages: positiveNumber(env, 'MLUVII_MAX_PAGES', 10_000, true),
+    mluviiMaxSessionsPerHour: positiveNumber(env, 'MLUVII_MAX_SESSIONS_PER_HOUR', 10_000, true),
     etlStart,
     etlWindowMs: duration(env, 'ETL_WINDOW', '1d'),
     etlSettleMs: duration(env, 'ETL_SETTLE', '30m'),

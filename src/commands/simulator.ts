@@ -18,7 +18,7 @@ function intFlag(opts: Record<string, unknown>, name: string, min: number, max: 
 const SWITCHES = new Set<string>([
   'rateLimitRps', 'errorRate', 'slowRate', 'slowMs', 'pageSizeCap', 'malformedRate', 'usersAnswer', 'usersNulName', 'campaignAnswers',
   'routingNotFoundRate', 'routingServerErrorRate', 'badTextRate', 'thinListRate', 'implausibleRate', 'duplicateRate', 'oversizedRate',
-  'oversizedBytes', 'endlessPages', 'unstableOrder', 'throttle', 'tokenHangs', 'echoTokenOn400', 'htmlPage',
+  'oversizedBytes', 'endlessPages', 'unstableOrder', 'throttle', 'tokenHangs', 'echoTokenOn400', 'htmlPage', 'deepNesting', 'strayCreated',
 ]);
 
 /** `--misbehaviour '{"usersAnswer":403,"thinListRate":0.2}'`: the switches of misbehaviour.ts as JSON (brokenRange excepted). */

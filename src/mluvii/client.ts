@@ -15,8 +15,9 @@ import { MluviiApiError } from './errors.js';
 import { FileDownloader, type DownloadBody, type DownloadOutcome } from './file-download.js';
 import { RateLimiter, type LimiterClock } from './rate-limiter.js';
 import { AdaptiveRate, DEFAULT_MAX_RPS } from './adaptive-rate.js';
-import { wrappedArray } from '../util/json.js';
-import { pageThrough, type ListedSession } from './session-pages.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, wrappedArray } from '../util/json.js';
+import { readListPage } from './list-page-reader.js';
+import { pageThrough, type ListedSession, type SessionBound } from './session-pages.js';
 import { NOT_FOUND, Transport, type GetJsonOptions } from './transport.js';
 import type { RetrySettings } from './retry-policy.js';
 import { jsonTextMayNeedSanitizing } from '../transform/sanitize-text.js';
@@ -56,13 +57,17 @@ export interface MluviiClientOptions {
   maxPages?: number;
   /** The rate limiter's time; default the system's (a test drives it to check the schedule without wall-clock time). */
   limiterClock?: LimiterClock;
+  /** A window listing more than this many sessions per hour of its length fails (MLUVII_MAX_SESSIONS_PER_HOUR); default 10000. */
+  maxSessionsPerHour?: number;
 }
 
 export const DEFAULT_MAX_ITEM_BYTES = 20_000_000;
 export const DEFAULT_MAX_PAGES = 10_000;
+export const DEFAULT_MAX_SESSIONS_PER_HOUR = 10_000;
 export const DEFAULT_RETRY_AFTER_MAX_MS = 600_000;
 
 const API = '/api/v1';
+const HOUR_MS = 3_600_000;
 
 export class MluviiClient {
   private readonly tokens: TokenSource;
@@ -72,6 +77,7 @@ export class MluviiClient {
   private readonly logger: Logger;
   private readonly maxItemBytes: number;
   private readonly maxPages: number;
+  private readonly maxSessionsPerHour: number;
   private readonly limiter: RateLimiter;
 
   constructor(opts: MluviiClientOptions) {
@@ -87,6 +93,7 @@ export class MluviiClient {
     this.logger = opts.logger;
     this.maxItemBytes = opts.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES;
     this.maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
+    this.maxSessionsPerHour = opts.maxSessionsPerHour ?? DEFAULT_MAX_SESSIONS_PER_HOUR;
     registerSecrets(opts.clientSecret);
     this.limiter =
       opts.rps === 'auto'
@@ -172,10 +179,13 @@ export class MluviiClient {
   }
 
   /**
-   * Every session created in [from, to), page by page, never holding the window in memory.
-   * Pages until an EMPTY page, at most `maxPages` pages; a session listed again is yielded again
-   * (the copy fetched last wins); yields malformed items (no numeric id, not an object) unchanged so
-   * the pipeline can reject them, and marks items larger than `maxItemBytes` with their size.
+   * Every session created in [from, to), page by page, never holding the window in memory nor a
+   * page as one string (each page is read as a stream, list-page-reader.ts). Pages until an EMPTY
+   * page; fails a window that lists more sessions than MLUVII_MAX_SESSIONS_PER_HOUR × its hours
+   * (asked once, before any session is yielded) or needs more than `maxPages` pages. A session
+   * listed again is yielded again (the copy fetched last wins); malformed items (no numeric id,
+   * not an object) come unchanged so the pipeline can reject them; an item larger than
+   * `maxItemBytes` comes as its size, first KB and id only.
    */
   listSessions(window: { from: Date; to: Date }): AsyncIterable<ListedSession> {
     const from = window.from.toISOString();
@@ -183,24 +193,26 @@ export class MluviiClient {
     const path = `${API}/Sessions`;
     const context = (offset: number) => `Created ${from} – ${to}, offset ${offset}`;
     return pageThrough(
-      async (offset) => {
+      async (offset, limit = this.pageSize) => {
         // Half-open window on created, sent as UTC with Z; always send limit.
-        const query = new URLSearchParams({ 'Created.Min': from, 'Created.Max': to, limit: String(this.pageSize), offset: String(offset) });
-        let size = 0;
-        let badText = false;
-        const body = await this.transport.getJson(path, query, context(offset), {
-          onBody: (text) => {
-            size = text.length;
-            badText = jsonTextMayNeedSanitizing(text);
-          },
-        });
+        const query = new URLSearchParams({ 'Created.Min': from, 'Created.Max': to, limit: String(limit), offset: String(offset) });
+        const items = await this.transport.getStreamed(path, query, context(offset), (body) => readListPage(body, this.maxItemBytes));
         // A 404 here means a wrong base URL, not an empty window: never let it pass as "no sessions".
-        if (body === NOT_FOUND) throw notFound(path, context(offset));
-        return { body, mayHoldOversized: size > this.maxItemBytes, mayHoldBadText: badText };
+        if (items === NOT_FOUND) throw notFound(path, context(offset));
+        return items;
       },
       (offset) => ({ endpoint: `GET ${path}`, context: context(offset) }),
-      { maxItemBytes: this.maxItemBytes, maxPages: this.maxPages },
+      { maxPages: this.maxPages, maxSessions: this.sessionBound(window) },
     );
+  }
+
+  /** How many sessions a window of this length can hold: MLUVII_MAX_SESSIONS_PER_HOUR × its hours. */
+  sessionBound(window: { from: Date; to: Date }): SessionBound {
+    const hours = Math.max(0, window.to.getTime() - window.from.getTime()) / HOUR_MS;
+    return {
+      count: Math.max(1, Math.ceil(this.maxSessionsPerHour * hours)),
+      because: `MLUVII_MAX_SESSIONS_PER_HOUR ${this.maxSessionsPerHour} × ${Math.round(hours * 100) / 100} h`,
+    };
   }
 
   /** One session as received; undefined on 404. `meta.textChecked` says whether its text is free of NUL and lone surrogates. */
@@ -229,6 +241,10 @@ export class MluviiClient {
     if (body === NOT_FOUND) return undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       throw new MluviiApiError(`GET ${path} did not answer a JSON object`, { endpoint: `GET ${path}`, status: 200, attempts: 1, kind: 'payload' });
+    }
+    // Stored whole (raw.campaigns): a shape no campaign has and Postgres may refuse is not one.
+    if (jsonDepthExceeds(body)) {
+      throw new MluviiApiError(`GET ${path} answered JSON nesting more than ${MAX_JSON_DEPTH} levels deep, not a campaign`, { endpoint: `GET ${path}`, status: 200, attempts: 1, kind: 'payload' });
     }
     return body as CampaignModel;
   }

@@ -13,11 +13,13 @@
  * - 404: returned to the caller, which knows whether it means "no such thing".
  * - Anything else: an `http` error at once (retrying a 400 changes nothing).
  */
+import type { Readable } from 'node:stream';
 import type { Got } from 'got';
 import type { Logger } from '../log.js';
 import { scrubSecrets } from '../log.js';
 import type { TokenSource } from './auth.js';
 import { MluviiApiError, type MluviiApiErrorKind, type MluviiOutage } from './errors.js';
+import { ListShapeError } from './list-items-splitter.js';
 import { describeNetworkError } from './network-errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { describeGiveUp, giveUpError, isRetryableStatus, LONG_WAIT_MS, RATE_LIMITED_BUDGET, type Failure, type GiveUp, type Retry, type RetryPolicy, type RetrySettings } from './retry-policy.js';
@@ -42,12 +44,24 @@ export interface GetJsonOptions {
 
 export const NOT_FOUND = Symbol('not found');
 
+/**
+ * How a 2xx body is read: whole, as text parsed by JSON.parse; or as a stream of chunks handed to
+ * `consume` inside the request's limiter slot, never as one string (a list page can be larger
+ * than any string). `consume` throws ListShapeError for a body that is not what it reads.
+ */
+type BodyReader<T> = { text: GetJsonOptions } | { stream: (body: AsyncIterable<Buffer>) => Promise<T> };
+
 interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
   token: string;
+  /** A streamed 2xx body, read by the consumer. */
+  consumed?: { value: unknown };
 }
+
+/** Of a body that is not streamed to its consumer (an error page), at most this much is read. */
+const ERROR_BODY_BYTES = 65_536;
 
 const LOGIN_PAGE = /login|account|signin|connect\/authorize/i;
 
@@ -70,7 +84,20 @@ export class Transport {
    * GETs `path` (e.g. `/api/v1/Sessions/12`) and returns the parsed JSON, or NOT_FOUND on a 404.
    * `context` (e.g. the window and offset) is added to error messages.
    */
-  async getJson(path: string, query?: URLSearchParams, context?: string, extra: GetJsonOptions = {}): Promise<unknown | typeof NOT_FOUND> {
+  getJson(path: string, query?: URLSearchParams, context?: string, extra: GetJsonOptions = {}): Promise<unknown | typeof NOT_FOUND> {
+    return this.call<unknown>(path, query, context, { text: extra });
+  }
+
+  /**
+   * Like getJson, but a 2xx body is streamed to `consume` (inside the limiter slot, while the
+   * request holds its concurrency slot) and its result returned. A failure while reading (a
+   * connection cut) is retried like any other; a ListShapeError from `consume` fails at once.
+   */
+  getStreamed<T>(path: string, query: URLSearchParams | undefined, context: string | undefined, consume: (body: AsyncIterable<Buffer>) => Promise<T>): Promise<T | typeof NOT_FOUND> {
+    return this.call<T>(path, query, context, { stream: consume });
+  }
+
+  private async call<T>(path: string, query: URLSearchParams | undefined, context: string | undefined, read: BodyReader<T>): Promise<T | typeof NOT_FOUND> {
     const { opts } = this;
     const endpoint = `GET ${path}`;
     const where = context ? `${endpoint} (${context})` : endpoint;
@@ -80,21 +107,23 @@ export class Transport {
     const fail = (message: string, kind: MluviiApiErrorKind, status?: number, cause?: unknown, outage?: MluviiOutage) =>
       new MluviiApiError(scrubSecrets(message, opts.secrets), { endpoint, status, attempts, kind, cause, outage });
 
-    return withRetries<unknown | typeof NOT_FOUND>(
+    return withRetries<T | typeof NOT_FOUND>(
       async (n) => {
         attempts = n;
         let answer: Answer;
         try {
-          answer = await opts.limiter.run((leftAfter) => this.attempt(url, leftAfter));
+          answer = await opts.limiter.run((leftAfter) => ('stream' in read ? this.attemptStreamed(url, leftAfter, read.stream) : this.attempt(url, leftAfter)));
         } catch (err) {
           // From the token source (refused credentials, an unreachable identity server): already final.
           if (err instanceof MluviiApiError) throw err;
+          if (err instanceof ListShapeError) throw fail(`${where} answered HTTP 200 with a body that ${err.message}`, 'payload', 200);
           return { failed: { error: err } };
         }
 
         const { status, headers, body } = answer;
         // MLUVII_RPS=auto: a 429 or a Retry-After is the server saying "slower"; any other answer lets the rate grow.
         opts.limiter.answered(status === 429 || headers['retry-after'] !== undefined ? 'throttled' : 'ok');
+        if (answer.consumed) return { done: answer.consumed.value as T };
         const html = /^text\/html/i.test(String(headers['content-type'] ?? ''));
         const location = headers.location === undefined ? undefined : String(headers.location);
         if (status === 401 || (status >= 300 && status < 400 && (location === undefined || LOGIN_PAGE.test(location))) || (status >= 200 && status < 300 && html)) {
@@ -121,10 +150,10 @@ export class Transport {
             status,
           );
         }
-        if (status >= 200 && status < 300) {
-          extra.onBody?.(body);
+        if (status >= 200 && status < 300 && 'text' in read) {
+          read.text.onBody?.(body);
           try {
-            return { done: JSON.parse(body) as unknown };
+            return { done: JSON.parse(body) as T };
           } catch (err) {
             throw fail(`${where} answered HTTP ${status} with a body that is not JSON (${body.length} bytes)`, 'payload', status, err);
           }
@@ -184,6 +213,28 @@ export class Transport {
     if (upload !== undefined) leftAfter(upload - started);
     return { status: res.statusCode, headers: res.headers, body: res.body, token };
   }
+
+  /** One streamed request: a 2xx JSON body goes to `consume`; any other body is read as text (its start only). */
+  private async attemptStreamed<T>(url: string, leftAfter: (ms: number) => void, consume: (body: AsyncIterable<Buffer>) => Promise<T>): Promise<Answer> {
+    const started = Date.now();
+    const token = await this.opts.tokens.token();
+    this.requestCount += 1;
+    const stream = this.opts.http.stream(url, { headers: { authorization: `Bearer ${token}` } });
+    try {
+      const res = await new Promise<{ statusCode: number; headers: Record<string, string | string[] | undefined>; timings?: { upload?: number } }>((resolve, reject) => {
+        stream.once('response', resolve);
+        stream.once('error', reject);
+      });
+      const upload = res.timings?.upload;
+      if (upload !== undefined) leftAfter(upload - started);
+      const { statusCode: status, headers } = res;
+      const html = /^text\/html/i.test(String(headers['content-type'] ?? ''));
+      if (status >= 200 && status < 300 && !html) return { status, headers, body: '', token, consumed: { value: await consume(stream) } };
+      return { status, headers, body: await startOf(stream, ERROR_BODY_BYTES), token };
+    } finally {
+      stream.destroy();
+    }
+  }
 }
 
 /** Retries used up without an answer mean the API itself is unavailable, and say so first. */
@@ -191,6 +242,18 @@ function giveUpMessage(giveUp: GiveUp, where: string): string {
   if (giveUp.why !== 'no-answer') return describeGiveUp(giveUp, where);
   const what = giveUp.kind === 'timeout' ? 'no answer within MLUVII_REQUEST_TIMEOUT' : describeNetworkError(giveUp.cause);
   return `the mluvii API is unavailable: ${where} failed after ${giveUp.attempts} attempts: ${what}`;
+}
+
+/** The first `max` bytes of a body, as text; the rest is not read. */
+async function startOf(body: Readable, max: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    parts.push(chunk);
+    bytes += chunk.length;
+    if (bytes >= max) break;
+  }
+  return Buffer.concat(parts).subarray(0, max).toString('utf8');
 }
 
 /** The start of an error body (e.g. ASP.NET's validation dictionary), on one line. */

@@ -17,6 +17,7 @@ export function clientFromConfig(config: Config, logger: Logger): MluviiClient {
     retryAfterMaxMs: config.mluviiRetryAfterMaxMs,
     maxItemBytes: config.mluviiMaxItemBytes,
     maxPages: config.mluviiMaxPages,
+    maxSessionsPerHour: config.mluviiMaxSessionsPerHour,
     logger,
   });
 }

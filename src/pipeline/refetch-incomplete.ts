@@ -5,7 +5,7 @@ import { inTransaction } from '../load/transaction.js';
 import type { BodyMeta, ListedSession } from '../mluvii/client.js';
 import { routingUnavailable } from '../transform/index.js';
 import { sanitizeJson } from '../transform/sanitize-text.js';
-import { payloadId, payloadCampaignId } from '../util/json.js';
+import { jsonDepthExceeds, payloadId, payloadCampaignId } from '../util/json.js';
 import type { LoadDeps } from './load-deps.js';
 import { withRoutingHistories } from './session-details.js';
 import { transformAndLoad, type ExtractedSession } from './transform-and-load.js';
@@ -109,8 +109,9 @@ async function relistDenseWindows(
   const { knex, client, campaigns } = deps;
   for (const w of await doneWindowsHolding(knex, pending)) {
     const ids = new Set(w.ids);
-    // Pages to list the window (and the empty page that ends it) against one detail request per pending session.
-    if (Math.ceil(w.storedSessions / deps.batchSize) + 1 >= ids.size) continue;
+    // Pages to list the window (the empty page that ends it, and the one request past its session
+    // bound) against one detail request per pending session.
+    if (Math.ceil(w.storedSessions / deps.batchSize) + 2 >= ids.size) continue;
     const listed = new Map<number, ListedSession>();
     for await (const item of client.listSessions({ from: w.from, to: w.to })) {
       const id = payloadId(item.payload);
@@ -119,14 +120,17 @@ async function relistDenseWindows(
     if (listed.size === 0) continue;
     // Unchanged list items: nothing new to fetch (the session is still running; the next run looks again).
     // As stored: with the characters Postgres refuses replaced (a NUL in a list item).
-    const changedIds = await payloadsChangedSinceStored(knex, [...listed.values()].map((i) => sanitizeJson(i.payload).value));
-    const changed = [...listed].filter(([id]) => changedIds.has(id)).map(([, item]) => item);
+    // A payload too deep to store is not compared: it counts as changed, and the transform sets it aside.
+    const comparable = [...listed.values()].filter((i) => !jsonDepthExceeds(i.payload));
+    const changedIds = await payloadsChangedSinceStored(knex, comparable.map((i) => sanitizeJson(i.payload).value));
+    const changed = [...listed].filter(([id, item]) => changedIds.has(id) || jsonDepthExceeds(item.payload)).map(([, item]) => item);
     for (let i = 0; i < changed.length; i += deps.batchSize) {
       const slice = changed.slice(i, i + deps.batchSize);
       const sessions = await withRoutingHistories(client, slice);
       await campaigns.ensure(sessions.map((x) => payloadCampaignId(x.payload)).filter((id): id is number => id !== undefined), client, knex);
       await inTransaction(knex, async (trx) => {
-        const r = await transformAndLoad(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId } });
+        const listedFor = { from: w.from, to: w.to };
+        const r = await transformAndLoad(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId, window: listedFor }, listedFor });
         if (r.changedRange) await refreshReportingSummaries(trx, r.changedRange);
         const complete = await completionOf(trx, slice.map((x) => payloadId(x.payload) ?? 0));
         totals.completed += [...complete.values()].filter(Boolean).length;

@@ -47,7 +47,14 @@ export interface BatchResult {
 export async function transformAndLoad(
   trx: Knex.Transaction,
   batch: ExtractedSession[],
-  opts: { campaignMode: CampaignModeLookup; writeRaw: boolean; rejectContext: RejectContext; storedHashes?: ReadonlyMap<number, string> },
+  opts: {
+    campaignMode: CampaignModeLookup;
+    writeRaw: boolean;
+    rejectContext: RejectContext;
+    storedHashes?: ReadonlyMap<number, string>;
+    /** The window the batch was listed for: a session created outside it is rejected (`outside_window`). */
+    listedFor?: { from: Date; to: Date };
+  },
 ): Promise<BatchResult> {
   const facts: SessionFacts[] = [];
   const raws: RawSession[] = [];
@@ -59,7 +66,7 @@ export async function transformAndLoad(
     }
     const result = transformSession(
       { payload: item.payload, routingHistory: item.routingHistory, campaignMode: opts.campaignMode },
-      { neverCompleted: item.neverCompleted, textSanitized: item.textSanitized, textChecked: item.textChecked },
+      { neverCompleted: item.neverCompleted, textSanitized: item.textSanitized, textChecked: item.textChecked, listedFor: opts.listedFor },
     );
     if (result.kind === 'reject') {
       rejects.push(result);

@@ -58,7 +58,7 @@ async function loadWindowInTransaction(deps: WindowLoadDeps, window: TimeWindow,
         const sessions = await extracted;
         deps.signal?.throwIfAborted();
         await campaigns.ensure(sessions.map((s) => payloadCampaignId(s.payload)).filter((id): id is number => id !== undefined), client, trx);
-        const r = await transformAndLoad(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId, window } });
+        const r = await transformAndLoad(trx, sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: deps.runId, window }, listedFor: window });
         total.sessions += r.sessions;
         total.sessionsChanged += r.sessionsChanged;
         total.rejects += r.rejects;

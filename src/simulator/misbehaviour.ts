@@ -50,8 +50,21 @@ export interface Misbehaviour {
   oversizedRate?: number;
   /** Size (bytes of JSON) of an oversized item; default 2 MB. */
   oversizedBytes?: number;
-  /** The list endpoint never ends: past the last item it keeps answering full pages, cycling through the window with fresh ids. */
-  endlessPages?: boolean;
+  /**
+   * The list endpoint never ends: past the last item it keeps answering full pages, cycling through
+   * the window with fresh ids (`true`), or with items that have no id at all (`'without-ids'`).
+   */
+  endlessPages?: boolean | 'without-ids';
+  /**
+   * Share of sessions (fixed draw per id) whose list item and detail carry, in `guest.callParams`,
+   * arrays nested `depth` levels deep with a U+0000 string at the bottom.
+   */
+  deepNesting?: { rate: number; depth: number };
+  /**
+   * Share of sessions (fixed draw per id) whose `created` (and `enteredQueue`) the list and the
+   * detail show as one of `values` (a fixed draw per id): a 1970 session in a 2026 window, year 9999...
+   */
+  strayCreated?: { rate: number; values: string[] };
   /** Every list call orders the window differently (a fresh shuffle per call): two reads of one window disagree on the order. */
   unstableOrder?: boolean;
 
@@ -80,7 +93,7 @@ export const NUL_NAME_USER_ID = 7;
 export const IMPLAUSIBLE_KINDS = ['department-fraction', 'department-negative', 'department-huge', 'operator-id-string', 'ended-before-created'] as const;
 export type ImplausibleKind = (typeof IMPLAUSIBLE_KINDS)[number];
 
-const SALTS = { routing404: 0x404, routing503: 0x503, badText: 0x7e47, thin: 0x7417, implausible: 0x1b1, duplicate: 0xd0b, oversized: 0xb16 } as const;
+const SALTS = { routing404: 0x404, routing503: 0x503, badText: 0x7e47, thin: 0x7417, implausible: 0x1b1, duplicate: 0xd0b, oversized: 0xb16, deep: 0xdee9, stray: 0x57a7 } as const;
 export type PerSessionSwitch = keyof typeof SALTS;
 
 /** Whether a per-session switch with this rate picks session `id` (deterministic: a fixed draw per seed and id). */

@@ -1,5 +1,6 @@
 /** The per-session misbehaviour switches applied to a session payload and its routing history. */
 import type { SimulatedSession } from './contact-center/render-session.js';
+import { deepJsonMarker } from './deep-json.js';
 import { implausibleKindOf, picks, type Misbehaviour } from './misbehaviour.js';
 
 /**
@@ -37,6 +38,15 @@ export function spoilSession(
   if (picks(seed, id, 'oversized', m.oversizedRate)) {
     const bytes = m.oversizedBytes ?? 2_000_000;
     session.guest = { ...session.guest, callParams: { padding: 'x'.repeat(Math.max(0, bytes - JSON.stringify(session).length)) } };
+  }
+  if (m.deepNesting && picks(seed, id, 'deep', m.deepNesting.rate)) {
+    // JSON.stringify cannot write thousands of levels: a marker the response writer expands (deep-json.ts).
+    session.guest = { ...session.guest, callParams: { ...session.guest?.callParams, nested: deepJsonMarker(m.deepNesting.depth) } };
+  }
+  if (m.strayCreated && m.strayCreated.values.length > 0 && picks(seed, id, 'stray', m.strayCreated.rate)) {
+    const created = m.strayCreated.values[id % m.strayCreated.values.length];
+    session.created = created;
+    session.enteredQueue = created;
   }
   if (view === 'list' && session.ended && picks(seed, id, 'thin', m.thinListRate)) {
     delete session.operators;

@@ -23,11 +23,12 @@ import {
   type TransformOptions,
   type TransformResult,
 } from './types.js';
-import { sanitizeJson } from './sanitize-text.js';
-import { reject, validatePayload } from './validate.js';
+import { sanitizeJsonWithin } from './sanitize-text.js';
+import { outsideWindowReject, reject, tooDeepReject, validatePayload } from './validate.js';
+import { jsonDepthExceeds } from '../util/json.js';
 
 // The building blocks, for tests, the loader and anyone reusing one rule.
-export { parseIsoInstant, daysFromCivil, MIN_YEAR, MAX_YEAR } from './iso-instant.js';
+export { parseIsoInstant, daysFromCivil, MIN_YEAR, MAX_YEAR, unparseableInstantReason } from './iso-instant.js';
 export { parseIsoDuration } from './iso-duration.js';
 export { microsToSeconds, durationSeconds } from './seconds.js';
 export { validatePayload, rawText, type ValidPayload } from './validate.js';
@@ -58,12 +59,18 @@ export function transformSession(input: TransformInput, opts?: TransformOptions)
 }
 
 function transformValid(input: TransformInput, opts: TransformOptions | undefined): TransformResult {
-  // Text Postgres cannot store is replaced first, so the rows and the stored raw agree (sanitize-text.ts).
+  // Text Postgres cannot store is replaced first, so the rows and the stored raw agree
+  // (sanitize-text.ts); the same walk finds a shape too deep to store, which is set aside before
+  // any recursive code touches it. Text already checked is only measured for depth.
   const checked = opts?.textChecked === true;
-  const cleanPayload = checked ? { value: input.payload, changed: false } : sanitizeJson(input.payload);
-  const cleanRouting = checked ? { value: input.routingHistory, changed: false } : sanitizeJson(input.routingHistory);
+  const cleanPayload = clean(input.payload, checked);
+  if (cleanPayload === undefined) return tooDeepReject(input.payload, 'the payload');
+  const cleanRouting = clean(input.routingHistory, checked);
+  if (cleanRouting === undefined) return tooDeepReject(input.payload, 'its routing history');
   const valid = validatePayload(cleanPayload.value);
   if (valid.kind === 'reject') return valid;
+  const outside = opts?.listedFor ? outsideWindowReject(valid, opts.listedFor) : undefined;
+  if (outside) return outside;
   const { payload, id, createdMicros } = valid;
   const flags = new QualityFlags();
   const sanitized = cleanPayload.changed || cleanRouting.changed;
@@ -137,6 +144,12 @@ function transformValid(input: TransformInput, opts: TransformOptions | undefine
     facts: { session, states: stateRows(id, durations), operators, routingEvents: routing.events, files },
     ...(sanitized ? { sanitized: { payload: cleanPayload.value, routingHistory: cleanRouting.value } } : {}),
   };
+}
+
+/** The value with the text Postgres refuses replaced, or undefined when it nests too deep to store. */
+function clean(value: unknown, textChecked: boolean): { value: unknown; changed: boolean } | undefined {
+  if (!textChecked) return sanitizeJsonWithin(value);
+  return jsonDepthExceeds(value) ? undefined : { value, changed: false };
 }
 
 /** The value of each state, in STATES order (CREATED … ACW). */

@@ -140,3 +140,12 @@ export function parseIsoInstant(text: string): number {
   const seconds = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds;
   return seconds * 1e6 + micros;
 }
+
+/** A text that parseIsoInstant reads as NaN, and says why: the year out of range, or not the form. */
+export function unparseableInstantReason(text: string): string {
+  // The ISO 8601 form with any year, also an expanded one (+275760, what JS Date writes for its maximum).
+  const year = /^([+-]\d{4,6}|\d{4})-\d{2}-\d{2}[Tt]/.exec(text)?.[1];
+  const y = year === undefined ? NaN : Number(year);
+  if (y < MIN_YEAR || y > MAX_YEAR) return `is out of range: year ${y} is not within ${MIN_YEAR}–${MAX_YEAR}, the years an instant is read for`;
+  return 'is not an ISO 8601 instant';
+}

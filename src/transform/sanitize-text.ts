@@ -5,6 +5,7 @@
  * `String.prototype.toWellFormed` does for lone surrogates) in every string and object key of the
  * payload and the routing history, and the session gets the flag `text_sanitized`.
  */
+import { MAX_JSON_DEPTH } from '../util/json.js';
 
 /** A code unit Postgres refuses somewhere: NUL, or any surrogate (lone ones are told apart below). */
 const SUSPECT = /[\u0000\ud800-\udfff]/;
@@ -42,21 +43,38 @@ export function sanitizeText(s: string): string {
  * it, so the common case allocates nothing; `changed` says whether anything was replaced.
  */
 export function sanitizeJson(value: unknown): { value: unknown; changed: boolean } {
-  const out = walk(value);
+  const out = sanitizeJsonWithin(value);
+  if (out === undefined) throw new RangeError(`JSON nests more than ${MAX_JSON_DEPTH} levels deep: set aside before sanitizing`);
+  return out;
+}
+
+/**
+ * sanitizeJson for a value of any depth: undefined when arrays and objects nest more than
+ * MAX_JSON_DEPTH levels deep (such a value is set aside, never stored), found by the same walk.
+ */
+export function sanitizeJsonWithin(value: unknown): { value: unknown; changed: boolean } | undefined {
+  const out = walk(value, 0);
+  if (out === TOO_DEEP) return undefined;
   return out === NOTHING ? { value, changed: false } : { value: out, changed: true };
 }
 
 const NOTHING = Symbol('unchanged');
-/** Parsed JSON is a tree of modest depth; anything deeper (or a cycle, outside JSON) is left as it is. */
-const MAX_DEPTH = 256;
+const TOO_DEEP = Symbol('too deep');
 
-function walk(value: unknown, depth = 0): unknown {
+/**
+ * Recursive, but never deeper than MAX_JSON_DEPTH frames: past that depth it stops and says so
+ * (leaving a NUL in place would make Postgres refuse the window later; going on could overflow
+ * the stack).
+ */
+function walk(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return needsSanitizing(value) ? sanitizeText(value) : NOTHING;
-  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return NOTHING;
+  if (value === null || typeof value !== 'object') return NOTHING;
+  if (depth >= MAX_JSON_DEPTH) return TOO_DEEP;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const v = walk(value[i], depth + 1);
+      if (v === TOO_DEEP) return TOO_DEEP;
       if (v !== NOTHING) {
         copy ??= value.slice();
         copy[i] = v;
@@ -68,6 +86,7 @@ function walk(value: unknown, depth = 0): unknown {
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     const v = walk(record[key], depth + 1);
+    if (v === TOO_DEEP) return TOO_DEEP;
     const badKey = needsSanitizing(key);
     if (v !== NOTHING || badKey) {
       copy ??= { ...record };

@@ -151,4 +151,10 @@ export interface TransformOptions {
    * cannot hold them): the walk over every string is skipped. Without it the transform checks.
    */
   textChecked?: boolean;
+  /**
+   * The window whose list answered this session, [from, to): a session created outside it is set
+   * aside (`outside_window`) instead of loaded. Absent when the session was not listed by window
+   * (fetched by id, read back from raw).
+   */
+  listedFor?: { from: Date; to: Date };
 }

@@ -185,12 +185,15 @@ describe('7. size bounds', () => {
     expect(await differences(db.knex, expectedFacts(sim, all.filter((id) => !big.includes(id))))).toEqual([]);
   }, 120_000);
 
-  it('a window whose pages never end fails with a message that says so', async () => {
-    const { db, env } = await setUp({ endlessPages: true }, { MLUVII_PAGE_SIZE: '20', MLUVII_MAX_PAGES: '30' });
+  it('a window whose pages never end fails with a message that says so, before fetching any of its sessions', async () => {
+    // One request past what the window can hold finds the list still going (MLUVII_MAX_PAGES is
+    // the second line, for a list that only goes on while paged: test/mluvii/session-pages.test.ts).
+    const { sim, db, env } = await setUp({ endlessPages: true }, { MLUVII_PAGE_SIZE: '20', MLUVII_MAX_PAGES: '30' });
     const r = await cli(['backfill', ...range], env);
     expect(r.code).toBe(1);
     const failed = await db.knex('etl.windows').where({ status: 'failed' }).select('error');
     expect(failed.length).toBeGreaterThan(0);
-    expect(failed[0].error).toMatch(/more than 30 pages \(MLUVII_MAX_PAGES\)/);
+    expect(failed[0].error).toMatch(/lists more than 240000 sessions, more than a window of its length can hold \(MLUVII_MAX_SESSIONS_PER_HOUR 10000 × 24 h\)/);
+    expect(sim.stats().byEndpoint.routingHistory).toBeUndefined();
   }, 120_000);
 });

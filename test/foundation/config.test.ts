@@ -46,6 +46,7 @@ describe('configuration (README "Configuration")', () => {
     ['MLUVII_RPS_MAX', '-3', 'MLUVII_RPS_MAX must be a positive number'],
     ['MLUVII_CONCURRENCY', '2.5', 'MLUVII_CONCURRENCY must be a positive whole number'],
     ['MLUVII_PAGE_SIZE', '-1', 'MLUVII_PAGE_SIZE must be a positive whole number'],
+    ['MLUVII_MAX_SESSIONS_PER_HOUR', '0', 'MLUVII_MAX_SESSIONS_PER_HOUR must be a positive whole number, got "0"'],
     ['ETL_WINDOW', 'daily', 'ETL_WINDOW must be a duration'],
     ['ETL_SETTLE', '30', 'ETL_SETTLE must be a duration'],
     ['ETL_INCOMPLETE_MAX_AGE', '0d', 'ETL_INCOMPLETE_MAX_AGE must be a duration'],

@@ -1,26 +1,27 @@
 import { describe, expect, it } from '@jest/globals';
 import { MluviiApiError } from '../../src/mluvii/errors.js';
-import { pageThrough } from '../../src/mluvii/session-pages.js';
+import { pageThrough, type ListedSession, type PagingBounds } from '../../src/mluvii/session-pages.js';
 import { payloadId, wrappedArray } from '../../src/util/json.js';
 
 /** The paging rules on in-memory pages (the HTTP side is tested against the simulator in client.test.ts). */
 async function collect(
-  pages: unknown[][] | ((offset: number) => unknown),
-  bounds?: { maxItemBytes: number; maxPages: number },
-): Promise<{ payloads: unknown[]; offsets: number[]; oversized: Array<number | undefined> }> {
+  pages: unknown[][] | ((offset: number, limit?: number) => unknown[]),
+  bounds?: PagingBounds,
+): Promise<{ payloads: unknown[]; offsets: number[]; requests: Array<[number, number | undefined]> }> {
   const offsets: number[] = [];
+  const requests: Array<[number, number | undefined]> = [];
   const payloads: unknown[] = [];
-  const oversized: Array<number | undefined> = [];
-  const fetchPage = async (offset: number) => {
+  const fetchPage = async (offset: number, limit?: number): Promise<ListedSession[]> => {
+    requests.push([offset, limit]);
+    if (limit !== undefined) return (typeof pages === 'function' ? pages(offset, limit) : []).map((payload) => ({ payload }));
     offsets.push(offset);
     const body = typeof pages === 'function' ? pages(offset) : (pages[offsets.length - 1] ?? []);
-    return { body, mayHoldOversized: JSON.stringify(body).length > (bounds?.maxItemBytes ?? Infinity) };
+    return body.map((payload) => ({ payload }));
   };
   for await (const item of pageThrough(fetchPage, (offset) => ({ endpoint: 'GET /api/v1/Sessions', context: `offset ${offset}` }), bounds)) {
     payloads.push(item.payload);
-    oversized.push(item.oversized?.bytes);
   }
-  return { payloads, offsets, oversized };
+  return { payloads, offsets, requests };
 }
 
 describe('pageThrough', () => {
@@ -35,29 +36,50 @@ describe('pageThrough', () => {
     expect(r.payloads).toEqual([{ id: 1, v: 'a' }, 'oops', { noId: true }, { id: 1, v: 'b' }, { id: 2 }, null, { id: '3' }]);
   });
 
-  it('marks items over the item bound with their size, and fails a window over the page bound', async () => {
-    const big = { id: 9, pad: 'x'.repeat(500) };
-    const r = await collect([[{ id: 1 }, big], []], { maxItemBytes: 100, maxPages: 10 });
-    expect(r.oversized).toEqual([undefined, JSON.stringify(big).length]);
-    expect(r.payloads).toEqual([{ id: 1 }, undefined]); // only its first KB is kept, for the reject
+  it('fails a window over the page bound', async () => {
     let n = 0;
-    const endless = await collect(() => [{ id: ++n }, { id: ++n }], { maxItemBytes: 1e9, maxPages: 5 }).catch((e: unknown) => e);
+    const endless = await collect(() => [{ id: ++n }, { id: ++n }], { maxPages: 5 }).catch((e: unknown) => e);
     expect(String((endless as Error).message)).toMatch(/more than 5 pages \(MLUVII_MAX_PAGES\)/);
   });
 
-  it('accepts a page wrapped in an object', async () => {
-    const r = await collect([{ items: [{ id: 7 }] } as unknown as unknown[], []]);
-    expect(r.payloads).toEqual([{ id: 7 }]);
+  it('an endless list of items without ids fails after ONE request past the session bound, before any item is yielded', async () => {
+    const bound = { count: 48, because: 'MLUVII_MAX_SESSIONS_PER_HOUR 2 × 24 h' };
+    const yielded: unknown[] = [];
+    let requests: Array<[number, number | undefined]> = [];
+    const err = await (async () => {
+      const fetchPage = async (offset: number, limit?: number) => {
+        requests.push([offset, limit]);
+        return Array.from({ length: limit ?? 10 }, () => ({ payload: { created: '2026-01-01T00:00:00Z' } })); // never ends, no ids
+      };
+      for await (const item of pageThrough(fetchPage, (o) => ({ endpoint: 'GET /api/v1/Sessions', context: `offset ${o}` }), { maxPages: 10_000, maxSessions: bound })) yielded.push(item);
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MluviiApiError);
+    expect((err as MluviiApiError).message).toBe(
+      "GET /api/v1/Sessions (offset 48) lists more than 48 sessions, more than a window of its length can hold (MLUVII_MAX_SESSIONS_PER_HOUR 2 × 24 h): the server's list does not end, or the setting is too low for this tenant; giving up on this window before fetching any of its sessions",
+    );
+    expect(requests).toEqual([[0, undefined], [48, 1]]);
+    expect(yielded).toEqual([]);
+
+    // A list that is short at the probe but then goes on anyway (it changed, or lies): caught while paging, by count.
+    requests = [];
+    let n = 0;
+    const late = await collect((offset, limit) => (limit === 1 ? [] : Array.from({ length: 10 }, () => ({ n: ++n }))), { maxPages: 10_000, maxSessions: bound }).catch((e: unknown) => e);
+    expect(String((late as Error).message)).toMatch(/lists more than 48 sessions.*while listing it$/);
+
+    // A window within its bound: one request more than before, and everything listed.
+    const fine = await collect([[{ id: 1 }, { id: 2 }], [{ id: 3 }], []], { maxPages: 10, maxSessions: bound });
+    expect(fine.payloads).toHaveLength(3);
+    expect(fine.requests).toEqual([[0, undefined], [48, 1], [2, undefined], [3, undefined]]);
+    // An empty window needs no second request.
+    expect((await collect([[]], { maxPages: 10, maxSessions: bound })).requests).toEqual([[0, undefined]]);
   });
 
-  it('fails on an answer that is not a list, naming the endpoint', async () => {
-    await expect(collect([{ message: 'nope' } as unknown as unknown[]])).rejects.toMatchObject({ kind: 'payload', endpoint: 'GET /api/v1/Sessions' });
-  });
-
-  it('fails instead of looping forever when the server ignores offset', async () => {
+  it('a server that ignores offset is named as such, also by the request past the bound', async () => {
     const err = await collect(() => [{ id: 1 }, { id: 2 }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MluviiApiError);
     expect(String((err as Error).message)).toMatch(/ignore offset/);
+    const probed = await collect(() => [{ id: 1 }, { id: 2 }], { maxPages: 10, maxSessions: { count: 100, because: 'x' } }).catch((e: unknown) => e);
+    expect(String((probed as Error).message)).toMatch(/offset 100\) answers the first page again: does the server ignore offset\?/);
   });
 });
 

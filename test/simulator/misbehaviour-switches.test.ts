@@ -79,11 +79,35 @@ describe('simulator misbehaviour switches', () => {
     const far = await ids(await list('limit=10&offset=100000'));
     expect(far.length).toBe(10);
     expect(far.filter((id) => all.has(id))).toEqual([]); // fresh ids: the listing never repeats itself
+    sim.setMisbehaviour({ endlessPages: 'without-ids' });
+    const idless = (await (await list('limit=10&offset=100000')).json()) as Array<Record<string, unknown>>;
+    expect(idless).toHaveLength(10);
+    expect(idless.every((item) => item.id === undefined && typeof item.created === 'string')).toBe(true);
+    expect((await ids(await list(`limit=${all.size}`))).sort()).toEqual([...all].sort()); // the window itself, with its ids, first
     sim.setMisbehaviour({ unstableOrder: true });
     const a = await ids(await list());
     const b = await ids(await list());
     expect([...a].sort()).toEqual([...b].sort());
     expect(a).not.toEqual(b);
+  });
+
+  it('deepNesting: nesting JSON.stringify cannot write, a NUL at the bottom; strayCreated: created from another time', async () => {
+    sim.setMisbehaviour({});
+    const all = await ids(await list());
+    sim.setMisbehaviour({ deepNesting: { rate: 0.2, depth: 5000 }, strayCreated: { rate: 0.2, values: ['1970-01-01T00:00:00+00:00', '9999-12-31T23:59:59+00:00'] } });
+    const deep = all.filter((id) => picks(SEED, id, 'deep', 0.2));
+    const stray = all.filter((id) => picks(SEED, id, 'stray', 0.2));
+    expect(deep.length).toBeGreaterThan(0);
+    expect(stray.length).toBeGreaterThan(0);
+    const text = await (await list()).text();
+    expect(text).toContain(`${'['.repeat(5000)}"\\u0000"${']'.repeat(5000)}`);
+    const items = JSON.parse(text) as Array<{ id: number; created: string; guest?: { callParams?: { nested?: unknown } } }>;
+    expect(items.filter((s) => s.guest?.callParams?.nested !== undefined).map((s) => s.id)).toEqual(deep);
+    const detail = await (await get(`/api/v1/Sessions/${deep[0]}`)).text();
+    expect(detail).toContain(`${'['.repeat(5000)}"\\u0000"`);
+    expect(items.filter((s) => !s.created.startsWith('2026-')).map((s) => s.id)).toEqual(stray);
+    expect(new Set(items.filter((s) => stray.includes(s.id)).map((s) => s.created))).toEqual(new Set(['1970-01-01T00:00:00+00:00', '9999-12-31T23:59:59+00:00']));
+    sim.setMisbehaviour({});
   });
 
   it('throttle, htmlPage, echoTokenOn400, tokenHangs', async () => {

@@ -46,11 +46,16 @@ export function listSessions(ctx: ServerContext, { req, res, url, now }: Call): 
   }
   let page: unknown[];
   if (m.endlessPages && entries.length > 0) {
-    // Past the end it keeps going: full pages, cycling through the window with ids never seen before, forever.
+    // Past the end it keeps going: full pages, cycling through the window with ids never seen before (or none), forever.
     page = Array.from({ length: size }, (_, i) => {
       const round = Math.floor((offset + i) / entries.length);
       const item = showListEntry(ctx, entries[(offset + i) % entries.length], now);
-      return round === 0 || !item || typeof item !== 'object' ? item : { ...item, id: Number((item as { id?: unknown }).id) + round * ENDLESS_ID_STEP };
+      if (round === 0 || !item || typeof item !== 'object') return item;
+      if (m.endlessPages === 'without-ids') {
+        const { id: _id, ...rest } = item as { id?: unknown };
+        return rest;
+      }
+      return { ...item, id: Number((item as { id?: unknown }).id) + round * ENDLESS_ID_STEP };
     });
   } else if (!filtered) {
     // Only the page is rendered: a long window is paged many times.

@@ -1,5 +1,6 @@
 /** How the simulated API writes an answer. */
 import type { ServerResponse } from 'node:http';
+import { expandDeepJson } from '../deep-json.js';
 
 /**
  * JSON unless `body` is a string and a content type is given: then it is sent as is (text, an
@@ -7,7 +8,7 @@ import type { ServerResponse } from 'node:http';
  */
 export function writeResponse(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const isText = typeof body === 'string' && headers['content-type'] !== undefined;
-  const text = body === undefined ? '' : isText ? (body as string) : JSON.stringify(body);
+  const text = body === undefined ? '' : isText ? (body as string) : expandDeepJson(JSON.stringify(body));
   res.writeHead(status, {
     'content-type': isText ? (headers['content-type'] as string) : 'application/json; charset=utf-8',
     'content-length': String(Buffer.byteLength(text)),
