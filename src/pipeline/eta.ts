@@ -9,6 +9,12 @@
  * which would let short items dominate). Between updates the ETA counts down with the clock.
  * Pure: the caller passes the time, so tests need no clock.
  */
+/**
+ * Five minutes: a run of one window a day barely uses it (the plain average), a backfill of hours
+ * follows a change of pace (the API's rate, busier months) within ten minutes or so.
+ */
+const HALF_LIFE_MS = 300_000;
+
 export class EtaEstimator {
   private doneWeighted = 0;
   private timeWeighted = 0;
@@ -18,7 +24,7 @@ export class EtaEstimator {
   constructor(
     private readonly total: number,
     startedAt: number,
-    private readonly halfLifeMs = 60_000,
+    private readonly halfLifeMs = HALF_LIFE_MS,
   ) {
     this.lastAt = startedAt;
   }
