@@ -173,13 +173,13 @@ export class FileDownloader {
   async download<T>(url: string, consume: (body: DownloadBody) => Promise<T>, options: DownloadOptions = {}): Promise<DownloadOutcome<T>> {
     const deadline = new DownloadDeadline(options.timeoutMs, () => `GET ${describeUrl(url)}`);
     try {
-      return await this.downloadBefore(url, consume, deadline);
+      return await this.downloadWithin(url, consume, deadline);
     } finally {
       deadline.clear();
     }
   }
 
-  private async downloadBefore<T>(url: string, consume: (body: DownloadBody) => Promise<T>, deadline: DownloadDeadline): Promise<DownloadOutcome<T>> {
+  private async downloadWithin<T>(url: string, consume: (body: DownloadBody) => Promise<T>, deadline: DownloadDeadline): Promise<DownloadOutcome<T>> {
     const { opts } = this;
     let current: URL;
     try {
