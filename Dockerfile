@@ -36,5 +36,7 @@ COPY --from=build /app/dist dist
 COPY package.json ./
 COPY bin bin
 RUN ln -s /app/bin/mluvii-etl.js /usr/local/bin/mluvii-etl
+# The files folder of docker-compose.yml's etl-files volume: a new volume takes this owner.
+RUN mkdir -p /var/lib/mluvii-etl/files && chown -R node:node /var/lib/mluvii-etl
 USER node
 CMD ["node", "dist/jobs/scheduler.js"]

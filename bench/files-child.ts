@@ -7,7 +7,7 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import got from 'got';
-import { storeAtomically } from '../src/files/store.js';
+import { NO_LIMITS, storeAtomically } from '../src/files/store.js';
 import { createLogger } from '../src/log.js';
 import { MluviiClient } from '../src/mluvii/client.js';
 
@@ -32,7 +32,9 @@ async function plainGet(bearer: string, path: string): Promise<number> {
 
 async function realDownload(client: MluviiClient, url: string, rel: string): Promise<{ ms: number; bytes: number }> {
   const t = performance.now();
-  const r = await client.downloadFile(url, ({ body, contentLength }) => storeAtomically(args.dir, rel, 'bench.part', body, contentLength));
+  const r = await client.downloadFile(url, ({ body, contentLength, contentType }) =>
+    storeAtomically(args.dir, rel, body, { contentLength, contentType, kind: 'recording', name: null, ...NO_LIMITS }),
+  );
   if (r.kind !== 'ok') throw new Error(`download failed: ${JSON.stringify(r)}`);
   return { ms: performance.now() - t, bytes: r.value.sizeBytes };
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { migrationSql } from '../src/db/migration-sql.js';
+import { historySql } from '../src/db/migration-sql.js';
 
 /**
  * Recordings and shared files of sessions (issue #12).
@@ -10,7 +10,8 @@ import { migrationSql } from '../src/db/migration-sql.js';
  * - core.file_downloads: what the downloader did with a file (stored, failed, gone, deleted),
  *   with size, sha256 and the path under MLUVII_FILES_DIR. It is NOT derived from raw (it records
  *   what is on disk), so it lives apart and survives a reprocess.
- * - reporting.session_files: the two together for analysts (migrations/sql/reporting.session_files.sql).
+ * - reporting.session_files: the two together for analysts (migrations/sql/reporting.session_files.sql;
+ *   as this migration created it: migrations/sql/history/20261130200000/).
  *
  * Existing warehouses get their rows on the next `reprocess` (the facts hash now covers files).
  */
@@ -47,7 +48,7 @@ export async function up(knex: Knex): Promise<void> {
     );
     CREATE INDEX file_downloads_state ON core.file_downloads (state);
   `);
-  await knex.raw(migrationSql('reporting.session_files.sql'));
+  await knex.raw(historySql('20261130200000', 'reporting.session_files.sql'));
 }
 
 export async function down(knex: Knex): Promise<void> {

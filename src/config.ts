@@ -50,6 +50,12 @@ export interface Config {
   filesDir: string | undefined;
   /** Stored files of sessions older than this are deleted (state `deleted`); undefined = kept. */
   filesRetentionMs: number | undefined;
+  /** The total deadline of a download of up to 100 MiB, longer for larger files (MLUVII_FILE_TIMEOUT). */
+  fileTimeoutMs: number;
+  /** A file larger than this is not downloaded (state `too_large`), MLUVII_MAX_FILE_BYTES. */
+  maxFileBytes: number;
+  /** Downloads stop while this many bytes are still free on the folder's disk (MLUVII_FILES_MIN_FREE). */
+  filesMinFreeBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -103,6 +109,20 @@ function url(env: Env, name: string, dflt: string | undefined): string | undefin
     throw new ConfigError(name, `${name} must be a URL, got "${redactUrl(raw)}"`);
   }
   return parsed.toString().replace(/\/$/, '');
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** A number of bytes: `4294967296`, `4GiB`, `500MB` (0 only when `allowZero`). */
+function byteSize(env: Env, name: string, dflt: number, allowZero = false): number {
+  const raw = value(env, name);
+  if (raw === undefined) return dflt;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b)?$/i.exec(raw);
+  const n = m ? Math.round(Number(m[1]) * BYTE_UNITS[(m[2] ?? '').toLowerCase()]) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0 || (n === 0 && !allowZero)) {
+    throw new ConfigError(name, `${name} must be a number of bytes${allowZero ? ', 0 or more' : ''}, such as 4294967296, 4GiB or 500MB, got "${raw}"`);
+  }
+  return n;
 }
 
 function duration(env: Env, name: string, dflt: string): number {
@@ -231,6 +251,9 @@ export function loadConfig(env: Env = process.env): Config {
     reportingRolePassword: value(env, 'REPORTING_ROLE_PASSWORD'),
     filesDir: filesDirRaw === undefined ? undefined : resolvePath(filesDirRaw),
     filesRetentionMs,
+    fileTimeoutMs: duration(env, 'MLUVII_FILE_TIMEOUT', '10m'),
+    maxFileBytes: byteSize(env, 'MLUVII_MAX_FILE_BYTES', 4 * 2 ** 30),
+    filesMinFreeBytes: byteSize(env, 'MLUVII_FILES_MIN_FREE', 2 ** 30, true),
   };
 }
 

@@ -1,141 +1,142 @@
 /**
  * Writing downloads to MLUVII_FILES_DIR so that a file is either complete and verified or absent:
  *
- * 1. stream the body into `<root>/.partial/<session>-<key>.part`, hashing (sha256) and counting
- *    every byte on the way — the body is never whole in memory;
- * 2. check the size against Content-Length (a body cut short is retried, never stored);
- * 3. fsync the file, rename it to its final path (same file system: atomic), fsync the folder.
+ * 1. before a byte is written: the announced size against MLUVII_MAX_FILE_BYTES and the free
+ *    space, and the Content-Type against what the file is (body-checks.ts);
+ * 2. stream the body into a temporary file `.partial/<unique>.part`, created exclusively and never
+ *    through a link, hashing (sha256) and counting every byte on the way — the body is never whole
+ *    in memory; the first bytes are looked at (an HTML page is not a recording), the size is held
+ *    to MLUVII_MAX_FILE_BYTES, and the free space is looked at again every 64 MiB;
+ * 3. check the size against Content-Length (a body cut short is retried, never stored);
+ * 4. fsync the file, rename it to its final path (same file system: atomic) once the folders on
+ *    the way are checked to be real folders (no-links.ts), fsync the folder.
  *
  * A process killed anywhere in between leaves at most a `.part` file, which the next pass
- * removes; the final name only ever holds a complete file. Failures of the disk itself (full,
- * read-only, no permission) are FilesDirError: they stop the command with a clear message,
- * since every other file would fail the same way.
+ * removes; the final name only ever holds a complete file. Failures of the disk itself are
+ * FilesDirError (errors.ts); a body we do not keep is RefusedBodyError.
  */
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable } from 'node:stream';
-import { DownloadConsumerError } from '../mluvii/client.js';
+import { Transform, Writable, type Readable } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
+import { HEAD_BYTES, refusedByContentType, refusedByFirstBytes, type FileKind } from './body-checks.js';
+import { CHECK_EVERY_BYTES, ensureFreeSpace } from './disk-space.js';
+import { diskError, FilesDirError, isDiskError, RefusedBodyError, TruncatedBodyError } from './errors.js';
+import { PARTIAL_DIR } from './folder.js';
+import { assertRealFolders } from './no-links.js';
 import { resolveInside } from './safe-path.js';
 
-export const PARTIAL_DIR = '.partial';
+export { FilesDirError, RefusedBodyError, TruncatedBodyError } from './errors.js';
+export { PARTIAL_DIR, prepareFilesDir, sweepPartialFiles } from './folder.js';
 
-const DISK_CODES: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOTDIR: 'a part of the path is not a folder',
-  EISDIR: 'a folder is in the way',
-  EFBIG: 'file too large for the file system',
-  EIO: 'input/output error',
-  ENAMETOOLONG: 'path too long',
-  EMFILE: 'too many open files',
-  ENFILE: 'too many open files in the system',
-};
-
-/** The files folder cannot take the download: the command stops with this message. */
-export class FilesDirError extends DownloadConsumerError {
-  override name = 'FilesDirError';
-}
-
-function diskError(root: string, action: string, err: unknown): FilesDirError {
-  const code = (err as { code?: unknown })?.code;
-  const what = typeof code === 'string' && DISK_CODES[code] ? `${DISK_CODES[code]} (${code})` : err instanceof Error ? err.message : String(err);
-  return new FilesDirError(`cannot ${action} in MLUVII_FILES_DIR (${root}): ${what}`);
-}
-
-const isDiskError = (err: unknown): boolean => typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code in DISK_CODES;
-
-/** Creates the folder (and its .partial) and proves it takes a write; FilesDirError otherwise. */
-export async function prepareFilesDir(root: string): Promise<void> {
-  try {
-    await mkdir(join(root, PARTIAL_DIR), { recursive: true });
-    const probe = join(root, PARTIAL_DIR, `.probe-${process.pid}`);
-    const fh = await open(probe, 'w');
-    try {
-      await fh.write('ok');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await unlink(probe);
-  } catch (err) {
-    throw diskError(root, 'create and write files', err);
-  }
-}
-
-/** Removes what killed downloads left behind; returns how many. */
-export async function sweepPartialFiles(root: string): Promise<number> {
-  let names: string[];
-  try {
-    names = await readdir(join(root, PARTIAL_DIR));
-  } catch {
-    return 0;
-  }
-  let removed = 0;
-  for (const n of names) {
-    await rm(join(root, PARTIAL_DIR, n), { force: true });
-    removed += 1;
-  }
-  return removed;
-}
+/** A new file, written only, created here or not at all, never through a symbolic link. */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 export interface StoredFile {
   sizeBytes: number;
   sha256: string;
 }
 
-/** A body that ended before Content-Length: retried by the downloader, never stored. */
-export class TruncatedBodyError extends Error {
-  override name = 'TruncatedBodyError';
+export interface StoreOptions {
+  /** Content-Length when the server sent one. */
+  contentLength?: number;
+  /** Content-Type when the server sent one. */
+  contentType?: string;
+  /** What the file is (a recording is never an HTML page). */
+  kind: FileKind;
+  /** The file's name as mluvii gives it (only its extension is looked at). */
+  name: string | null;
+  /** MLUVII_MAX_FILE_BYTES. */
+  maxBytes: number;
+  /** MLUVII_FILES_MIN_FREE. */
+  minFreeBytes: number;
 }
 
-/**
- * Streams `body` to `<root>/<rel>` as described above. `partialName` names the temporary file
- * (unique per file: one writer at a time holds the lock).
- */
-export async function storeAtomically(root: string, rel: string, partialName: string, body: Readable, contentLength: number | undefined): Promise<StoredFile> {
+/** Unlimited checks, for callers that only store (the benchmark). */
+export const NO_LIMITS = { maxBytes: Number.MAX_SAFE_INTEGER, minFreeBytes: 0 } as const;
+
+const tooLarge = (size: number, maxBytes: number, how: string) =>
+  new RefusedBodyError('too_large', `${how} ${size} bytes, more than MLUVII_MAX_FILE_BYTES (${maxBytes}): not downloaded (raise the limit, then files --retry-failed)`, size);
+
+/** Streams `body` to `<root>/<rel>` as described above. */
+export async function storeAtomically(root: string, rel: string, body: Readable, opts: StoreOptions): Promise<StoredFile> {
   const finalPath = resolveInside(root, rel);
-  const partial = resolveInside(root, `${PARTIAL_DIR}/${partialName}`);
+  const partial = resolveInside(root, `${PARTIAL_DIR}/${randomBytes(12).toString('hex')}.part`);
+  const { contentLength, maxBytes } = opts;
   try {
-    await mkdir(dirname(finalPath), { recursive: true });
+    if (contentLength !== undefined && contentLength > maxBytes) throw tooLarge(contentLength, maxBytes, 'the server announces');
+    const refused = refusedByContentType(opts.contentType, opts.kind, opts.name);
+    if (refused) throw new RefusedBodyError('failed', refused);
+    await ensureFreeSpace(root, opts.minFreeBytes, contentLength ?? 0, 'the next file');
+    await assertRealFolders(root, `${dirname(rel)}`);
+    await mkdir(dirname(finalPath), { recursive: true }).catch((err: unknown) => {
+      throw diskError(root, 'create a folder', err);
+    });
+    await assertRealFolders(root, `${dirname(rel)}`);
+    await assertRealFolders(root, PARTIAL_DIR);
   } catch (err) {
     body.destroy();
-    throw diskError(root, 'create a folder', err);
+    throw err;
   }
+
   const hash = createHash('sha256');
   let size = 0;
+  let head = Buffer.alloc(0);
+  let nextSpaceCheck = CHECK_EVERY_BYTES;
   let writeFailed: unknown;
+  let fh;
   try {
-    // flush: the file is fsynced before it is closed, so "finished" means "on the disk".
-    const out = createWriteStream(partial, { flush: true, highWaterMark: 1 << 20 });
+    fh = await open(partial, CREATE_NEW, 0o640);
+  } catch (err) {
+    body.destroy();
+    throw diskError(root, 'create a temporary file', err);
+  }
+  try {
+    const out = fileWriter(fh);
     out.once('error', (err) => (writeFailed = err));
     await pipeline(
       body,
       new Transform({
         transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
           size += chunk.length;
-          done(null, chunk);
+          if (size > maxBytes) return done(tooLarge(size, maxBytes, 'the body went past'));
+          if (head.length < HEAD_BYTES) {
+            head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
+            const refused = head.length >= HEAD_BYTES ? refusedByFirstBytes(head, opts.kind, opts.name) : undefined;
+            if (refused) return done(new RefusedBodyError('failed', refused));
+          }
+          hash.update(chunk);
+          if (size < nextSpaceCheck) return done(null, chunk);
+          nextSpaceCheck = size + CHECK_EVERY_BYTES;
+          ensureFreeSpace(root, opts.minFreeBytes).then(() => done(null, chunk), done);
+        },
+        flush(done) {
+          const refused = head.length < HEAD_BYTES ? refusedByFirstBytes(head, opts.kind, opts.name) : undefined;
+          done(refused ? new RefusedBodyError('failed', refused) : null);
         },
       }),
       out,
     );
     if (contentLength !== undefined && size !== contentLength) throw new TruncatedBodyError(`the body had ${size} bytes, Content-Length said ${contentLength}`);
+    await fh.sync();
   } catch (err) {
+    await fh.close().catch(() => undefined);
     await rm(partial, { force: true }).catch(() => undefined);
     // A failed body destroys the file stream with ITS error: only the disk's own codes are the disk's fault.
     if (isDiskError(writeFailed)) throw diskError(root, 'write a file', writeFailed);
+    if (err instanceof RefusedBodyError || err instanceof FilesDirError) throw err;
     if (isDiskError(err)) throw diskError(root, 'write a file', err);
     throw err;
   }
   try {
+    await fh.close();
+    // Checked again just before: a link put in place during the download is not followed either.
+    await assertRealFolders(root, dirname(rel));
     await rename(partial, finalPath);
-    const dir = await open(dirname(finalPath), 'r');
+    const dir = await open(dirname(finalPath), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
     try {
       await dir.sync();
     } finally {
@@ -148,10 +149,28 @@ export async function storeAtomically(root: string, rel: string, partialName: st
   return { sizeBytes: size, sha256: hash.digest('hex') };
 }
 
-/** Size of a stored file, or undefined when it is not there. */
+/** Writes to an open file, every byte (a short write is continued); the caller syncs and closes it. */
+function fileWriter(fh: FileHandle): Writable {
+  const writeAll = async (chunk: Buffer) => {
+    for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+  };
+  return new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _encoding, done) {
+      writeAll(chunk).then(() => done(), done);
+    },
+    writev(chunks, done) {
+      writeAll(Buffer.concat(chunks.map((c) => c.chunk as Buffer))).then(() => done(), done);
+    },
+  });
+}
+
+/** Size of a stored file, or undefined when it is not there as a plain file (a link is not a stored copy). */
 export async function storedSize(root: string, rel: string): Promise<number | undefined> {
   try {
-    return (await stat(resolveInside(root, rel))).size;
+    await assertRealFolders(root, dirname(rel));
+    const info = await lstat(resolveInside(root, rel));
+    return info.isFile() ? info.size : undefined;
   } catch {
     return undefined;
   }
@@ -160,8 +179,25 @@ export async function storedSize(root: string, rel: string): Promise<number | un
 /** Deletes a stored file (retention); missing is fine. Empty day/session folders are left alone. */
 export async function removeStored(root: string, rel: string): Promise<void> {
   try {
+    await assertRealFolders(root, dirname(rel));
     await rm(resolveInside(root, rel), { force: true });
   } catch (err) {
     throw diskError(root, 'delete a file', err);
+  }
+}
+
+/** Moves a stored copy to another path under the same root (portable names); false when it is not there. */
+export async function moveStored(root: string, from: string, to: string): Promise<boolean> {
+  try {
+    await assertRealFolders(root, dirname(from));
+    const info = await lstat(resolveInside(root, from)).catch(() => undefined);
+    if (!info?.isFile()) return false;
+    await assertRealFolders(root, dirname(to));
+    await mkdir(dirname(resolveInside(root, to)), { recursive: true });
+    await assertRealFolders(root, dirname(to));
+    await rename(resolveInside(root, from), resolveInside(root, to));
+    return true;
+  } catch (err) {
+    throw diskError(root, 'rename a file', err);
   }
 }

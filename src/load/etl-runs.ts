@@ -79,11 +79,16 @@ export async function countCommittedWindow(trx: Knex.Transaction, runId: number,
 
 /**
  * A run whose process died (SIGKILL, power cut) stays 'running' forever; once we hold the writer
- * lock nobody else can be running, so those rows are closed as failed.
+ * lock no other writer can be running, so those rows are closed as failed. `kinds`: only rows of
+ * these kinds (a `files` pass runs beside the writers, under a lock of its own: load/files-pass.ts).
  */
-export async function closeAbandonedRuns(knex: Knex): Promise<RunKind[]> {
+export async function closeAbandonedRuns(knex: Knex, kinds?: RunKind[]): Promise<RunKind[]> {
+  if (kinds?.length === 0) return [];
   const rows = await knex('etl.runs')
     .where({ status: 'running' })
+    .modify((q) => {
+      if (kinds) q.whereIn('kind', kinds);
+    })
     .update({ status: 'failed', finished_at: knex.fn.now(), error: 'the process ended without finishing (killed or crashed)' })
     .returning('kind');
   return rows.map((r: { kind: RunKind }) => r.kind);

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { failedFileReasons, fileCounts, type FileCounts } from './file-downloads.js';
+import { fileCounts, fileReasons, type FileCounts, type FileReason } from './file-figures.js';
 
 /**
  * The read-only figures `status` shows that belong to no single table module: whether the
@@ -46,8 +46,13 @@ export async function operatorNameCounts(db: Db): Promise<{ operators: number; w
   return { operators: Number(row.n), withName: Number(row.named) };
 }
 
-/** Recordings and shared files by state, with the commonest failure reasons; undefined before that migration. */
-export async function fileFigures(db: Db): Promise<(FileCounts & { failedBecause: Array<{ reason: string; files: number }> }) | undefined> {
+/** Recordings and shared files by state, with why those not stored are not (each state's reasons add up); undefined before that migration. */
+export async function fileFigures(db: Db): Promise<(FileCounts & { failedBecause: Array<{ reason: string; files: number }>; notDownloadedBecause: FileReason[] }) | undefined> {
   if (!(await db.raw(`SELECT to_regclass('reporting.session_files') IS NOT NULL AS ok`)).rows[0].ok) return undefined;
-  return { ...(await fileCounts(db)), failedBecause: await failedFileReasons(db) };
+  const reasons = await fileReasons(db);
+  return {
+    ...(await fileCounts(db)),
+    failedBecause: reasons.filter((r) => r.state === 'failed').map(({ reason, files }) => ({ reason, files })),
+    notDownloadedBecause: reasons.filter((r) => r.state !== 'failed'),
+  };
 }

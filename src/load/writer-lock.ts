@@ -9,7 +9,7 @@ const WRITER_LOCK_KEY = 7_400_123_001;
 // one database, but pg_locks shows every database of the server: several warehouses may share one
 // server, so the holder is looked for in the current database only.
 const HOLDER_QUERY = `SELECT a.pid, a.backend_start AS started FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-  WHERE l.locktype = 'advisory' AND l.objid = ${WRITER_LOCK_KEY % 2 ** 32} AND l.granted
+  WHERE l.locktype = 'advisory' AND l.objid = ${WRITER_LOCK_KEY % 2 ** 32} AND l.objsubid = 1 AND l.granted
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1`;
 
 /** Whether some process holds this database's writer lock now (status tells a running run from a dead one by it). */

@@ -12,7 +12,7 @@ import got, { type Got } from 'got';
 import { registerSecrets, type Logger } from '../log.js';
 import { TokenSource } from './auth.js';
 import { MluviiApiError } from './errors.js';
-import { FileDownloader, type DownloadBody, type DownloadOutcome } from './file-download.js';
+import { FileDownloader, type DownloadBody, type DownloadOptions, type DownloadOutcome } from './file-download.js';
 import { RateLimiter, type LimiterClock } from './rate-limiter.js';
 import { AdaptiveRate, DEFAULT_MAX_RPS } from './adaptive-rate.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, wrappedArray } from '../util/json.js';
@@ -26,7 +26,7 @@ import type { CampaignModel, UserModel } from './types.js';
 export { MluviiApiError } from './errors.js';
 export type { MluviiApiErrorKind } from './errors.js';
 export type { ListedSession } from './session-pages.js';
-export { DownloadConsumerError, describeUrl, type DownloadBody, type DownloadOutcome } from './file-download.js';
+export { DownloadConsumerError, describeUrl, fileDeadlineMs, type DownloadBody, type DownloadOptions, type DownloadOutcome } from './file-download.js';
 
 export interface MluviiClientOptions {
   baseUrl: string;
@@ -144,8 +144,8 @@ export class MluviiClient {
    * Downloads a recording or shared file from its `downloadUrl`, streaming the body to `consume`
    * (file-download.ts: the token only ever goes to the API's own origin).
    */
-  downloadFile<T>(url: string, consume: (body: DownloadBody) => Promise<T>): Promise<DownloadOutcome<T>> {
-    return this.files.download(url, consume);
+  downloadFile<T>(url: string, consume: (body: DownloadBody) => Promise<T>, options?: DownloadOptions): Promise<DownloadOutcome<T>> {
+    return this.files.download(url, consume, options);
   }
 
   /** Download requests sent, including retries and redirect hops. */

@@ -16,6 +16,10 @@
  * whole limiter, Retry-After honoured.
  * A 401 renews the token once. What the caller decides (expired URL, not found) comes back as an
  * outcome; errors the consumer throws for its own reasons (a full disk) pass through at once.
+ *
+ * A total deadline (MLUVII_FILE_TIMEOUT, longer for a large announced size: fileDeadlineMs) holds
+ * for all attempts, hops and waits together, from the first request: a body that trickles a byte
+ * every few seconds never trips the idle timeout, and must not keep a pass alive for hours.
  */
 import type { Readable } from 'node:stream';
 import type { Got } from 'got';
@@ -27,6 +31,7 @@ import { isPreSignedUrl } from './presigned-url.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { describeGiveUp, RATE_LIMITED_BUDGET, type RetryPolicy, type RetrySettings } from './retry-policy.js';
 import { AGAIN, withRetries } from './with-retries.js';
+import { sleep } from '../util/sleep.js';
 
 export type DownloadOutcome<T> =
   /** 2xx, consumed. */
@@ -43,6 +48,81 @@ export interface DownloadBody {
   body: Readable;
   /** Content-Length when the server sent one (the consumer checks it). */
   contentLength: number | undefined;
+  /** Content-Type when the server sent one (the consumer checks it is what the file can be). */
+  contentType: string | undefined;
+}
+
+export interface DownloadOptions {
+  /** MLUVII_FILE_TIMEOUT: the deadline of a download of up to FILE_TIMEOUT_UNIT_BYTES; none when undefined. */
+  timeoutMs?: number;
+}
+
+/** A download of up to this many bytes gets MLUVII_FILE_TIMEOUT; a larger one proportionally more. */
+export const FILE_TIMEOUT_UNIT_BYTES = 100 * 1024 * 1024;
+
+/** The total deadline of a download that announces `bytes` (or nothing). */
+export function fileDeadlineMs(timeoutMs: number, bytes: number | undefined): number {
+  return Math.round(timeoutMs * Math.max(1, (bytes ?? 0) / FILE_TIMEOUT_UNIT_BYTES));
+}
+
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
+
+/** The download ran past its deadline: given up, never retried. */
+class DeadlineError extends Error {
+  override name = 'DeadlineError';
+}
+
+/** The one deadline of a download, armed at its first request and stretched once the size is announced. */
+class DownloadDeadline {
+  expired: string | undefined;
+  private startedAt: number | undefined;
+  private limitMs: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stream: Readable | undefined;
+
+  constructor(
+    private readonly timeoutMs: number | undefined,
+    private readonly where: () => string,
+  ) {}
+
+  start(): void {
+    if (this.timeoutMs === undefined || this.startedAt !== undefined) return;
+    this.startedAt = Date.now();
+    this.arm(this.timeoutMs, undefined);
+  }
+
+  /** The body announced its size: a large file gets the longer deadline (never a shorter one). */
+  announce(bytes: number | undefined): void {
+    if (this.timeoutMs === undefined || bytes === undefined || this.expired) return;
+    const limit = fileDeadlineMs(this.timeoutMs, bytes);
+    if (limit > (this.limitMs ?? 0)) this.arm(limit, bytes);
+  }
+
+  /** The body being read now: destroyed when the deadline passes. */
+  watch(stream: Readable | undefined): void {
+    this.stream = stream;
+  }
+
+  remainingMs(): number {
+    if (this.limitMs === undefined || this.startedAt === undefined) return Infinity;
+    return Math.max(0, this.startedAt + this.limitMs - Date.now());
+  }
+
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.stream = undefined;
+  }
+
+  private arm(limitMs: number, bytes: number | undefined): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.limitMs = limitMs;
+    const scaled = bytes === undefined || limitMs === this.timeoutMs ? '' : ` for the ${bytes} bytes announced`;
+    this.timer = setTimeout(() => {
+      this.expired = `${this.where()} did not finish within ${seconds(limitMs)} (MLUVII_FILE_TIMEOUT ${seconds(this.timeoutMs ?? 0)}${scaled}): given up`;
+      this.stream?.destroy(new DeadlineError(this.expired));
+    }, this.remainingMs());
+    this.timer.unref();
+  }
 }
 
 /** Thrown by a consumer for a reason of its own (disk full, folder unwritable): never retried. */
@@ -90,7 +170,16 @@ export class FileDownloader {
     this.policy = { ...opts.retry, retryAfterMaxMs: Infinity, rateLimitedBudget: RATE_LIMITED_BUDGET };
   }
 
-  async download<T>(url: string, consume: (body: DownloadBody) => Promise<T>): Promise<DownloadOutcome<T>> {
+  async download<T>(url: string, consume: (body: DownloadBody) => Promise<T>, options: DownloadOptions = {}): Promise<DownloadOutcome<T>> {
+    const deadline = new DownloadDeadline(options.timeoutMs, () => `GET ${describeUrl(url)}`);
+    try {
+      return await this.downloadWithin(url, consume, deadline);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  private async downloadWithin<T>(url: string, consume: (body: DownloadBody) => Promise<T>, deadline: DownloadDeadline): Promise<DownloadOutcome<T>> {
     const { opts } = this;
     let current: URL;
     try {
@@ -111,9 +200,11 @@ export class FileDownloader {
     return withRetries<DownloadOutcome<T>>(
       async () => {
         let answer: Attempt;
+        if (deadline.expired) return { done: { kind: 'failed', reason: deadline.expired } };
         try {
-          answer = await opts.limiter.run(() => this.attempt(current.href, withToken, consume));
+          answer = await opts.limiter.run(() => this.attempt(current.href, withToken, consume, deadline));
         } catch (err) {
+          if (deadline.expired) return { done: { kind: 'failed', reason: deadline.expired } };
           if (err instanceof DownloadConsumerError) throw err;
           // The token source failed for good (refused credentials): nothing to retry.
           if (err instanceof MluviiApiError) throw err;
@@ -157,6 +248,8 @@ export class FileDownloader {
       },
       this.policy,
       {
+        // A wait never outlasts the deadline: the next attempt then gives up with its reason.
+        sleep: (ms) => sleep(Math.min(ms, deadline.remainingMs())),
         onRetry: (retry, failure, attempt) => {
           if ('error' in failure) {
             const error = retry.kind === 'timeout' ? 'timed out' : describeNetworkError(failure.error);
@@ -172,12 +265,15 @@ export class FileDownloader {
   }
 
   /** One request; on a 2xx the body is consumed here, inside the limiter slot. */
-  private async attempt<T>(url: string, withToken: boolean, consume: (body: DownloadBody) => Promise<T>): Promise<Attempt> {
+  private async attempt<T>(url: string, withToken: boolean, consume: (body: DownloadBody) => Promise<T>, deadline: DownloadDeadline): Promise<Attempt> {
+    deadline.start();
+    if (deadline.expired) throw new DeadlineError(deadline.expired);
     const token = withToken ? await this.opts.tokens.token() : undefined;
     this.requestCount += 1;
     const headers: Record<string, string> = { accept: '*/*', 'accept-encoding': 'identity' };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     const stream = this.opts.http.stream(url, { headers });
+    deadline.watch(stream);
     const response = await new Promise<{ statusCode: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
       stream.once('response', resolve);
       stream.once('error', reject);
@@ -194,7 +290,11 @@ export class FileDownloader {
       return base;
     }
     const length = Number(response.headers['content-length']);
-    const value = await consume({ body: stream, contentLength: Number.isSafeInteger(length) && length >= 0 ? length : undefined });
+    const contentLength = response.headers['content-length'] !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+    deadline.announce(contentLength);
+    const type = response.headers['content-type'];
+    const value = await consume({ body: stream, contentLength, contentType: typeof type === 'string' ? type : undefined });
+    deadline.watch(undefined);
     return { ...base, consumed: { value } };
   }
 }

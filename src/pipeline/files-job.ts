@@ -1,16 +1,18 @@
 import type { Knex } from 'knex';
-import type { Config } from '../config.js';
+import { requireDatabaseUrl, type Config } from '../config.js';
 import type { FileSelection } from '../load/file-downloads.js';
+import { openFilesPass } from '../load/files-pass.js';
 import type { Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
 import { clientFromConfig } from './client-from-config.js';
-import { downloadFiles, fileJobSettings, fileTotalsSummary } from './files.js';
+import { downloadFiles, fileJobSettings, fileTotalsSummary, MAX_LISTED_FAILURES } from './files.js';
 import { runAsWriter, type WriterRunHost } from './writer-run.js';
 
 /**
  * `run` and `backfill`, once their windows committed: download the files of the range when
  * MLUVII_FILES_DIR is set (nothing otherwise). A file that fails is recorded as `failed` and
- * logged, and does not fail the load; a folder that cannot take files does.
+ * logged, and does not fail the load; a folder that cannot take files does. Sessions a `files`
+ * pass is working on at the same time are left to it (load/files-pass.ts).
  */
 export async function downloadFilesAfterLoad(
   ctx: { config: Config; knex: Knex; client: MluviiClient; runId: number; logger: Logger },
@@ -18,12 +20,19 @@ export async function downloadFilesAfterLoad(
 ): Promise<void> {
   const settings = fileJobSettings(ctx.config);
   if (!settings) return;
-  await downloadFiles({ ...settings, knex: ctx.knex, client: ctx.client, runId: ctx.runId, logger: ctx.logger }, sel);
+  const pass = await openFilesPass(requireDatabaseUrl(ctx.config));
+  try {
+    await downloadFiles({ ...settings, knex: ctx.knex, client: ctx.client, runId: ctx.runId, logger: ctx.logger, pass }, sel);
+  } finally {
+    await pass.close();
+  }
 }
 
 /**
  * The `files` job: downloads what is still pending (and, with `retryFailed`, what failed before);
- * exit 1 when a file failed now. The caller has checked that MLUVII_FILES_DIR is set.
+ * exit 1 when a file failed now (not for files in a state of their own: gone, unavailable, too
+ * large). It holds no writer lock: `run` and `backfill` go on meanwhile. The caller has checked
+ * that MLUVII_FILES_DIR is set.
  */
 export async function downloadPendingFiles(
   { config, logger, print }: Omit<WriterRunHost, 'client'>,
@@ -33,13 +42,25 @@ export async function downloadPendingFiles(
   if (!settings) throw new Error('MLUVII_FILES_DIR is not set');
   const client = clientFromConfig(config, logger);
   const args = { from: from?.toISOString(), to: to?.toISOString(), retryFailed };
-  return runAsWriter({ config, logger, print, client }, 'files', args, async ({ knex, runId, counts, logger: log }) => {
-    // `files` also checks the copies it already stored (present, right size): a second run
-    // downloads nothing that is still there, and again what someone removed.
-    const totals = await downloadFiles({ ...settings, knex, client, runId, logger: log }, { from, to, retryFailed }, { checkStored: true });
-    counts.sessionsSeen = totals.sessionsRefetched;
-    print(fileTotalsSummary(totals));
-    for (const f of totals.failures) print(`  failed: ${f}`);
-    return { failures: totals.failed ? [`${totals.failed} file(s) could not be downloaded (see status; retry with --retry-failed)`] : [] };
-  });
+  return runAsWriter(
+    { config, logger, print, client },
+    'files',
+    args,
+    async ({ knex, runId, counts, logger: log, filesPass }) => {
+      if (!filesPass) throw new Error('the files pass lock is missing');
+      // `files` also checks the copies it already stored (present, right size): a second run
+      // downloads nothing that is still there, and again what someone removed.
+      const totals = await downloadFiles({ ...settings, knex, client, runId, logger: log, pass: filesPass }, { from, to, retryFailed }, { checkStored: true });
+      counts.sessionsSeen = totals.sessionsRefetched;
+      print(fileTotalsSummary(totals));
+      if (totals.failures.length) {
+        const listed = totals.failures.length < totals.failed ? `the first ${totals.failures.length} of ${totals.failed} listed` : `all ${totals.failed} listed`;
+        print(`failed now (${listed}; every reason: status):`);
+      }
+      for (const f of totals.failures) print(`  failed: ${f}`);
+      if (totals.failed > MAX_LISTED_FAILURES) print(`  … and ${totals.failed - totals.failures.length} more`);
+      return { failures: totals.failed ? [`${totals.failed} file(s) could not be downloaded (see status; retry with --retry-failed)`] : [] };
+    },
+    'files',
+  );
 }

@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { type Config, redactUrl } from '../config.js';
 import { lastOperatorNamesSource, lastRunOf, lastSuccessfulLoad, latestSettledRate, recentRuns, type RunKind, type RunRecord } from '../load/etl-runs.js';
 import { doneWindows, failedWindows as readFailedWindows, prematureDoneWindows } from '../load/etl-windows.js';
-import type { FileCounts } from '../load/file-downloads.js';
+import type { FileCounts, FileReason } from '../load/file-figures.js';
+import { isFilesPassRunning } from '../load/files-pass.js';
 import { fileFigures, incompleteSessionCounts, isMigrated, operatorNameCounts, qualityFlagsSince, rejectsByReason } from '../load/status-figures.js';
 import { isWriterLockHeld } from '../load/writer-lock.js';
 import { DAY_MS, dayjs } from '../util/dates.js';
@@ -31,7 +32,7 @@ export interface LocalRange {
 
 /** A run as `status` shows it (and `status --json` prints it): instants as ISO text, its duration, and whether it died. */
 export interface RunSummary extends Omit<RunRecord, 'status' | 'startedAt' | 'finishedAt' | 'sessionsSeen'> {
-  /** 'died' = still marked running but no process holds the writer lock (killed; closed by the next writer). */
+  /** 'died' = still marked running but no process holds its lock (the writer lock; `files`: a files pass) (killed; closed by the next writer). */
   status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'died';
   startedAt: string;
   finishedAt: string | null;
@@ -57,8 +58,8 @@ export interface StatusReport {
   operatorNames: { source: string | null; fromRun: number | null; operators: number; withName: number };
   nextRun: { from: string; fromInstant: string; to: string; toInstant: string; because: string };
   check: { ok: boolean; problems: string[]; lastSuccess: string | null };
-  /** Recordings and shared files by state, with the commonest failure reasons (absent before that migration). */
-  files?: FileCounts & { failedBecause: Array<{ reason: string; files: number }> };
+  /** Recordings and shared files by state, with why those not stored are not (each state's reasons add up; absent before that migration). */
+  files?: FileCounts & { failedBecause: Array<{ reason: string; files: number }>; notDownloadedBecause: FileReason[] };
   /** With MLUVII_RPS=auto: the rate the latest such run settled on. */
   settledRate?: { rps: number; runId: number; kind: string };
 }
@@ -85,7 +86,8 @@ function localClock(d: Date, tz: string): string {
   return local.format('HH:mm:ss.SSS') === '00:00:00.000' ? local.format('YYYY-MM-DD') : local.format(local.second() || local.millisecond() ? 'YYYY-MM-DD HH:mm:ss' : 'YYYY-MM-DD HH:mm');
 }
 
-function runSummary(r: RunRecord, lockHeld: boolean): RunSummary {
+function runSummary(r: RunRecord, held: { writer: boolean; files: boolean }): RunSummary {
+  const lockHeld = r.kind === 'files' ? held.files : held.writer;
   return {
     runId: r.runId,
     kind: r.kind,
@@ -120,7 +122,7 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
       nextRun: plan0, check: { ok: false, problems: ['the database is not migrated (run `npx mluvii-etl migrate`)'], lastSuccess: null },
     };
   }
-  const lockHeld = await isWriterLockHeld(knex);
+  const lockHeld = { writer: await isWriterLockHeld(knex), files: await isFilesPassRunning(knex) };
 
   const covered = mergeRanges(await doneWindows(knex));
   const gaps = covered.length > 1 ? subtractRanges({ from: covered[0].to, to: covered[covered.length - 1].from }, covered) : [];

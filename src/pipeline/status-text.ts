@@ -78,9 +78,12 @@ export function renderStatus(s: StatusReport): string[] {
     const c = s.files;
     out.push(
       `Files (recordings and shared files): ${c.pending} pending (${c.available} available, ${c.processing} processing), ${c.stored} stored, ` +
-        `${c.failed} failed, ${c.gone} gone, ${c.deleted} deleted; ${formatBytes(c.bytesOnDisk)} on disk`,
+        `${c.failed} failed, ${c.gone} gone, ${c.unavailable} unavailable, ${c.tooLarge} too large, ${c.deleted} deleted; ${formatBytes(c.bytesOnDisk)} on disk`,
     );
     if (c.failedBecause.length) out.push(table(['failed because', 'files'], c.failedBecause.map((r) => [r.reason, r.files])));
+    // Not failures: states of their own, never retried as such (the reasons still add up).
+    const other = c.notDownloadedBecause ?? [];
+    if (other.length) out.push(table(['state', 'because', 'files'], other.map((r) => [r.state, r.reason, r.files])));
   }
 
   if (s.settledRate) out.push(`MLUVII_RPS=auto settled on ${s.settledRate.rps} requests/s (run ${s.settledRate.runId}, ${s.settledRate.kind})`);

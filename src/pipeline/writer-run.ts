@@ -7,6 +7,7 @@ import { migrateLatest } from '../db/migrations.js';
 import { LockBusyError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { closeAbandonedRuns, emptyCounts, finishRun, startRun, type RunCounts, type RunKind } from '../load/etl-runs.js';
+import { isFilesPassRunning, openFilesPass, type FilesPassLock } from '../load/files-pass.js';
 import { rebuildAllReportingSummaries } from '../load/reporting-summaries.js';
 import { acquireWriterLock } from '../load/writer-lock.js';
 import { registerSecrets, scrubSecrets, type Logger } from '../log.js';
@@ -20,7 +21,16 @@ export interface WriterRunContext {
   logger: Logger;
   /** Aborted when the run must stop at once (the writer lock's connection was lost); its reason says why. */
   signal: AbortSignal;
+  /** With the `files` lock: the pass's claims on sessions (load/files-pass.ts). */
+  filesPass?: FilesPassLock;
 }
+
+/**
+ * What a command holds while it runs: `writer`, the one-writer lock (run, backfill, reprocess);
+ * `files`, a download pass's own lock, which never makes a writer wait (load/files-pass.ts).
+ */
+export type RunLock = 'writer' | 'files';
+const WRITER_KINDS: RunKind[] = ['run', 'backfill', 'reprocess'];
 
 /** How long a stopped job may take to reach its next check of `signal` before the process goes on without it. */
 const SETTLE_MS = 30_000;
@@ -67,16 +77,17 @@ export function summaryLine(kind: RunKind, status: 'succeeded' | 'failed', count
 
 /**
  * The frame every writing command (run, backfill, reprocess, files) runs in: migrate, take the
- * one-writer lock, open an etl.runs row, do the work, close the row as succeeded or failed,
- * print one summary line. Returns the exit code (src/exit-codes.ts): 0, 1, 2 when the API
- * refused the credentials, 75 when another writer holds the lock (the row says skipped), 130/143
- * when Ctrl-C or SIGTERM stopped it (the unfinished window rolled back).
+ * one-writer lock (`files`: its own pass lock instead), open an etl.runs row, do the work, close
+ * the row as succeeded or failed, print one summary line. Returns the exit code (src/exit-codes.ts):
+ * 0, 1, 2 when the API refused the credentials, 75 when another writer holds the lock (the row
+ * says skipped), 130/143 when Ctrl-C or SIGTERM stopped it (the unfinished window rolled back).
  */
 export async function runAsWriter(
   host: WriterRunHost,
   kind: RunKind,
   args: Record<string, unknown>,
   work: (ctx: WriterRunContext) => Promise<JobOutcome>,
+  runLock: RunLock = 'writer',
 ): Promise<number> {
   const { config, logger, print, client } = host;
   const started = Date.now();
@@ -86,9 +97,14 @@ export async function runAsWriter(
   const secrets = [config.mluviiClientSecret, databaseUrl];
   try {
     await migrateLatest(knex);
-    let lock;
+    let lock: { lost: Promise<Error>; release(): Promise<void> };
+    let filesPass: FilesPassLock | undefined;
     try {
-      lock = await acquireWriterLock(databaseUrl);
+      if (runLock === 'files') {
+        const pass = await openFilesPass(databaseUrl);
+        filesPass = pass;
+        lock = { lost: pass.lost, release: () => pass.close() };
+      } else lock = await acquireWriterLock(databaseUrl);
     } catch (err) {
       if (!(err instanceof LockBusyError)) throw err;
       // Overlapping schedules are harmless: nothing was done, and nothing failed.
@@ -101,16 +117,23 @@ export async function runAsWriter(
     const counts = emptyCounts();
     let runId: number | undefined;
     try {
-      const abandoned = await closeAbandonedRuns(knex);
-      const { changed } = await syncReportingSettings(knex, config);
-      // A killed reprocess refreshes summaries per finished day, so its last day may be stale.
-      if (abandoned.includes('reprocess') && !changed) await rebuildAllReportingSummaries(knex);
+      if (filesPass) {
+        // Beside the writers: only dead `files` rows are ours to close, and only when no other pass runs.
+        await filesPass.whenAlone(() => closeAbandonedRuns(knex, ['files']));
+      } else {
+        const abandoned = await closeAbandonedRuns(knex, (await isFilesPassRunning(knex)) ? WRITER_KINDS : undefined);
+        const { changed } = await syncReportingSettings(knex, config);
+        // A killed reprocess refreshes summaries per finished day, so its last day may be stale.
+        if (abandoned.includes('reprocess') && !changed) await rebuildAllReportingSummaries(knex);
+      }
       runId = await startRun(knex, kind, args);
       const log = logger.child({ runId, kind });
       log.info({ args }, `${kind} started`);
       const controller = new AbortController();
       void lock.lost.then((err) => {
-        const why = `lost the writer lock: ${describeError(err)}; stopped so that no other writer overlaps this one (the next run proceeds)`;
+        const why = filesPass
+          ? `lost the files-pass connection: ${describeError(err)}; stopped so that no other pass downloads the same files (the next pass proceeds)`
+          : `lost the writer lock: ${describeError(err)}; stopped so that no other writer overlaps this one (the next run proceeds)`;
         log.error(why);
         controller.abort(new StopRequest(why));
       });
@@ -120,7 +143,7 @@ export async function runAsWriter(
       const stopHandlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
       process.once('SIGINT', stopHandlers.SIGINT);
       process.once('SIGTERM', stopHandlers.SIGTERM);
-      const working = work({ knex, runId, counts, logger: log, signal: controller.signal });
+      const working = work({ knex, runId, counts, logger: log, signal: controller.signal, filesPass });
       const aborted = new Promise<never>((_, reject) =>
         controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true }),
       );

@@ -57,9 +57,17 @@ export function expectedContent(seed: number, sw: ContentSwitches, key: string):
 
 /**
  * Sends the content (slowly for a `slowLargeRate` file); `cut` resets the connection halfway.
- * `gone`: the client left first.
+ * `dripMs`, asked before each chunk: while it gives a number, one byte is sent every that many ms
+ * (a body that trickles), then the rest at full speed. `gone`: the client left first.
  */
-export async function sendContent(res: ServerResponse, seed: number, sw: ContentSwitches, key: string, cut: boolean): Promise<'complete' | 'cut' | 'gone'> {
+export async function sendContent(
+  res: ServerResponse,
+  seed: number,
+  sw: ContentSwitches,
+  key: string,
+  cut: boolean,
+  dripMs: () => number | undefined = () => undefined,
+): Promise<'complete' | 'cut' | 'gone'> {
   const size = contentSize(seed, sw, key);
   const b = block(seed, key);
   const slow = chance(seed, keyNumber(key), SALT.slow, sw.slowLargeRate);
@@ -71,21 +79,39 @@ export async function sendContent(res: ServerResponse, seed: number, sw: Content
       res.destroy();
       return 'cut';
     }
-    const chunk = b.subarray(0, Math.min(BLOCK, size - sent));
+    const drip = dripMs();
+    const off = sent % BLOCK;
+    const chunk = b.subarray(off, off + (drip === undefined ? Math.min(BLOCK - off, size - sent) : 1));
     sent += chunk.length;
     res.write(chunk);
-    if (slow) await sleep(sw.slowChunkDelayMs ?? 2);
+    if (drip !== undefined) await sleep(drip);
+    else if (slow) await sleep(sw.slowChunkDelayMs ?? 2);
     // Asked after the pause: a 'drain' during it must not be waited for again.
-    if (res.writableNeedDrain && !res.destroyed) await new Promise<void>((resolve) => {
-      const done = () => {
-        res.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      res.once('drain', done);
-      res.once('close', done);
-    });
+    if (res.writableNeedDrain && !res.destroyed) await drained(res);
   }
   res.end();
   return 'complete';
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
+/** A body that never ends (no Content-Length): pseudo-random bytes until the client leaves. */
+export async function sendEndless(res: ServerResponse, seed: number, key: string): Promise<'gone'> {
+  const b = block(seed, key);
+  res.writeHead(200, { 'content-type': key.startsWith('recording-') ? 'audio/ogg' : 'application/octet-stream' });
+  while (!res.destroyed) {
+    res.write(b);
+    if (res.writableNeedDrain && !res.destroyed) await drained(res);
+  }
+  return 'gone';
 }

@@ -12,11 +12,13 @@
  * slow large files, addresses that expire (list addresses answer 401/403/410, the detail's work),
  * recordings that stay Processing, 404s, bodies cut short once, redirects to a storage host,
  * `downloadUrl`s on a foreign host (another origin: pre-signed, or not — which must be refused),
- * and hostile file names.
+ * and hostile file names. Hostile bodies too: one that trickles a byte every few seconds (never
+ * tripping an idle timeout), one that never ends, and a login page answered `200 text/html` in
+ * place of the file.
  */
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { chance, contentSize, expectedContent, keyNumber, sendContent } from './file-content.js';
+import { chance, contentSize, expectedContent, keyNumber, sendContent, sendEndless } from './file-content.js';
 import type { SessionModel } from './payloads.js';
 
 export interface SimulatedFiles {
@@ -47,6 +49,15 @@ export interface SimulatedFiles {
   foreignUnsignedRate?: number;
   /** Share of files (and recordings) with a hostile name (../, absolute, very long, control characters …). */
   hostileNameRate?: number;
+  /** Share of files whose body trickles: one byte every `dripIntervalMs` (default 4000) while this share holds them. */
+  dripRate?: number;
+  dripIntervalMs?: number;
+  /** Share of files whose body never ends (no Content-Length, bytes at full speed until the client leaves). */
+  endlessRate?: number;
+  /** Share of files answered `200` with a login page (HTML) in place of the content. */
+  htmlLoginRate?: number;
+  /** The Content-Type of that page; default `text/html; charset=utf-8` (`application/octet-stream` hides it). */
+  htmlLoginType?: string;
   /**
    * Hostile names may also hold a U+0000. Off by default: raw.sessions (jsonb) cannot store a NUL
    * until payload text is sanitized on the way in.
@@ -68,7 +79,12 @@ export const HOSTILE_NAMES = [
   '   ',
 ];
 
-const SALT = { shared: 0xf11e, expired: 0xe4b1, missing: 0x404, processing: 0xb20c, cut: 0xc07, redirect: 0x302, presigned: 0x5167, unsigned: 0x0516, hostile: 0xba0 };
+const SALT = {
+  shared: 0xf11e, expired: 0xe4b1, missing: 0x404, processing: 0xb20c, cut: 0xc07, redirect: 0x302, presigned: 0x5167, unsigned: 0x0516, hostile: 0xba0,
+  drip: 0xd819, endless: 0xe9d1, login: 0x1091,
+};
+
+const LOGIN_PAGE = '<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><form action="/login"><input name="user"></form></body></html>\n';
 
 export class FileWorld {
   /** Requests that reached the storage host carrying an Authorization header (must stay 0). */
@@ -77,6 +93,10 @@ export class FileWorld {
   storageRequests = 0;
   /** Completed content responses (API and storage host). */
   served = 0;
+  /** Content responses begun, by content key (a file downloaded twice at once shows here). */
+  readonly begun = new Map<string, number>();
+  /** Content responses in progress now. */
+  inFlight = 0;
   private readonly cutDone = new Set<string>();
   storageUrl = '';
 
@@ -200,13 +220,34 @@ export class FileWorld {
     return this.stream(res, key);
   }
 
+  /** Whether a switch of this file is on now (asked again while a body is sent, so a test can switch it off). */
+  private is(key: string, salt: number, rate: number | undefined): boolean {
+    return chance(this.seed, keyNumber(key), salt, rate);
+  }
+
   private async stream(res: ServerResponse, key: string): Promise<number> {
-    const cut = chance(this.seed, keyNumber(key), SALT.cut, this.opts.cutShortRate) && !this.cutDone.has(key);
-    if (cut) this.cutDone.add(key);
-    const outcome = await sendContent(res, this.seed, this.opts, key, cut);
-    if (outcome === 'gone') return 499;
-    if (outcome === 'complete') this.served += 1;
-    return 200;
+    this.begun.set(key, (this.begun.get(key) ?? 0) + 1);
+    this.inFlight += 1;
+    try {
+      if (this.is(key, SALT.login, this.opts.htmlLoginRate)) {
+        res.writeHead(200, { 'content-type': this.opts.htmlLoginType ?? 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(LOGIN_PAGE)) });
+        res.end(LOGIN_PAGE);
+        return 200;
+      }
+      if (this.is(key, SALT.endless, this.opts.endlessRate)) {
+        await sendEndless(res, this.seed, key);
+        return 499;
+      }
+      const cut = this.is(key, SALT.cut, this.opts.cutShortRate) && !this.cutDone.has(key);
+      if (cut) this.cutDone.add(key);
+      const drip = () => (this.is(key, SALT.drip, this.opts.dripRate) ? (this.opts.dripIntervalMs ?? 4000) : undefined);
+      const outcome = await sendContent(res, this.seed, this.opts, key, cut, drip);
+      if (outcome === 'gone') return 499;
+      if (outcome === 'complete') this.served += 1;
+      return 200;
+    } finally {
+      this.inFlight -= 1;
+    }
   }
 }
 

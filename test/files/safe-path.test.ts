@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
-import { dayInZone, MAX_NAME_BYTES, resolveInside, safeFileName, storedRelativePath } from '../../src/files/safe-path.js';
+import { dayInZone, isPortablePath, MAX_NAME_BYTES, portableStoredPath, resolveInside, safeFileName, storedRelativePath } from '../../src/files/safe-path.js';
 import { isPreSignedUrl } from '../../src/mluvii/presigned-url.js';
 
 describe('safeFileName: a name from the payload can never escape its folder', () => {
@@ -25,6 +25,12 @@ describe('safeFileName: a name from the payload can never escape its folder', ()
     ['smlouva žluťoučký kůň.pdf', 'smlouva žluťoučký kůň.pdf'],
     ['a:b*c?"<>|.txt', 'a_b_c_____.txt'],
     ['dir/', 'file'],
+    ['report.', 'report'],
+    ['notes . ', 'notes'],
+    ['CON', '_CON'],
+    ['nul.txt', '_nul.txt'],
+    ['com1.pdf', '_com1.pdf'],
+    ['console.pdf', 'console.pdf'],
   ])('%j → %j', (name, safe) => {
     expect(safeFileName(name)).toBe(safe);
   });
@@ -48,9 +54,35 @@ describe('safeFileName: a name from the payload can never escape its folder', ()
       for (let j = 0; j < n; j++) name += alphabet[Math.floor(rand() * alphabet.length)];
       const rel = storedRelativePath('2026-05-04', 12, 'file:34', name);
       const full = resolveInside(root, rel);
-      expect(full.startsWith(resolve(root) + sep + '2026-05-04' + sep + '12' + sep + 'file:34-')).toBe(true);
+      expect(full.startsWith(resolve(root) + sep + '2026-05-04' + sep + '12' + sep + 'file-34-')).toBe(true);
       expect(rel.split('/')).toHaveLength(3);
+      expect([name, isPortablePath(rel)]).toEqual([name, true]);
     }
+  });
+});
+
+describe('portable names: any file system, Windows and sync tools included, takes every stored path', () => {
+  it('the file key loses its colon, and every component stays within 255 bytes', () => {
+    expect(storedRelativePath('2026-05-04', 236074000100, 'recording:88001', 'rec_7400999_op4.ogg')).toBe('2026-05-04/236074000100/recording-88001-rec_7400999_op4.ogg');
+    const long = storedRelativePath('2026-05-04', 1, 'file:999999999999', `${'ž'.repeat(300)}.pdf`);
+    expect(Buffer.byteLength(long.split('/')[2])).toBeLessThanOrEqual(255);
+    expect(isPortablePath(long)).toBe(true);
+  });
+
+  it.each([
+    ['2026-05-04/1/recording:2-a.ogg', false],
+    ['2026-05-04/1/file-3-report.', false],
+    ['2026-05-04/1/file-3-a\\b.pdf', false],
+    ['2026-05-04/1/AUX', false],
+    ['2026-05-04/1/recording-2-a.ogg', true],
+  ])('isPortablePath(%j) is %s', (rel, ok) => {
+    expect(isPortablePath(rel)).toBe(ok);
+  });
+
+  it('an older name is renamed in its own folders, the key made portable, the rest of the name kept', () => {
+    expect(portableStoredPath('2026-05-04/236074000100/recording:88001-rec_call.ogg', 'recording:88001')).toBe('2026-05-04/236074000100/recording-88001-rec_call.ogg');
+    expect(portableStoredPath('2026-05-04/7/file:12-smlouva kůň.pdf', 'file:12')).toBe('2026-05-04/7/file-12-smlouva kůň.pdf');
+    expect(portableStoredPath('2026-05-04/7/file:12-report.', 'file:12')).toBe('2026-05-04/7/file-12-report');
   });
 });
 

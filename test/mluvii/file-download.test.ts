@@ -118,6 +118,19 @@ describe('downloadFile: where the token goes', () => {
     expect(foreign.seen).toEqual([{ path: '/back', authorization: undefined }]);
   });
 
+  it('the pre-signed test only decides whether a foreign address is fetched, never whether the token is sent', async () => {
+    const sim = await simulator({});
+    const api = await recordingServer(() => ({ status: 200, body: 'ours' }));
+    const foreign = await recordingServer(() => ({ status: 200, body: 'theirs' }));
+    const c = clientFor(api.url, sim);
+    // Names alone pass the heuristic (`?sig=x&se=y`): on the API's origin the token goes as always …
+    expect((await c.downloadFile(`${api.url}/f?sig=x&se=y`, hashBody)).kind).toBe('ok');
+    // … and on another origin the address is fetched, but never with the token.
+    expect((await c.downloadFile(`${foreign.url}/f?sig=x&se=y`, hashBody)).kind).toBe('ok');
+    expect(api.seen).toEqual([{ path: '/f?sig=x&se=y', authorization: expect.stringMatching(/^Bearer /) }]);
+    expect(foreign.seen).toEqual([{ path: '/f?sig=x&se=y', authorization: undefined }]);
+  });
+
   it('gives up on a redirect loop with a reason', async () => {
     const sim = await simulator({});
     const api = await recordingServer(() => ({ status: 302, location: '/again' }));

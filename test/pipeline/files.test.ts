@@ -7,11 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli.js';
-import { fileCounts } from '../../src/load/file-downloads.js';
+import { fileCounts } from '../../src/load/file-figures.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
@@ -223,19 +223,21 @@ describe('downloads, when MLUVII_FILES_DIR is set', () => {
     const byState = (s: string) => rows.filter((x) => x.state === s);
     expect(byState('stored').length).toBeGreaterThan(10);
     expect(byState('gone').length).toBeGreaterThan(0); // 404 even after a fresh address
-    expect(byState('failed').length).toBeGreaterThan(0); // foreign, not pre-signed
+    expect(byState('unavailable').length).toBeGreaterThan(0); // foreign, not pre-signed: never downloadable, a state of its own
     expect(byState('processing').length).toBeGreaterThan(0);
 
     const reasons = (await dl.knex.raw(`SELECT file_key, state, reason FROM core.file_downloads WHERE state <> 'stored'`)).rows as Array<{ reason: string; state: string }>;
-    for (const x of reasons.filter((y) => y.state === 'failed')) expect(x.reason).toMatch(/not the API's origin, and is not a pre-signed URL|FailedToProcess/);
-    expect(reasons.filter((y) => /not a pre-signed URL/.test(y.reason)).length).toBeGreaterThan(0);
+    for (const x of reasons.filter((y) => y.state === 'failed')) expect(x.reason).toMatch(/FailedToProcess/);
+    for (const x of reasons.filter((y) => y.state === 'unavailable')) expect(x.reason).toMatch(/not the API's origin, and is not a pre-signed URL/);
+    expect(reasons.filter((y) => y.state === 'unavailable').length).toBe(byState('unavailable').length);
     for (const x of reasons) expect(x.reason).not.toMatch(/Signature|Bearer|sim-secret/i);
 
     const root = resolve(dir);
     for (const row of byState('stored')) {
       const e = expected.get(`${row.session_id}/${row.file_key}`)!;
       const want = files.expectedFile(e.contentKey);
-      expect(row.stored_path).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2}/${row.session_id}/${row.file_key}-[^/\\u0000]{1,120}$`));
+      // Portable: the key's colon is a dash (Windows and sync tools refuse ':').
+      expect(row.stored_path).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2}/${row.session_id}/${row.file_key.replace(':', '-')}-[^/:\\u0000]{1,120}$`));
       const full = resolve(root, row.stored_path!);
       expect(full.startsWith(root + '/')).toBe(true);
       const bytes = readFileSync(full);
@@ -255,15 +257,28 @@ describe('downloads, when MLUVII_FILES_DIR is set', () => {
     expect(counts.bytesOnDisk).toBe(byState('stored').reduce((a, x) => a + Number(x.size_bytes), 0));
   });
 
-  it('status shows files pending, stored, failed, gone, deleted and the bytes on disk', async () => {
+  it('status shows files pending, stored, failed, gone, unavailable, too large, deleted and the bytes on disk', async () => {
     const r = await cli(['status'], { DATABASE_URL: dl.url });
     expect(r.code).toBe(0);
     const c = await fileCounts(dl.knex);
     expect(r.out).toContain(
-      `Files (recordings and shared files): ${c.pending} pending (${c.available} available, ${c.processing} processing), ${c.stored} stored, ${c.failed} failed, ${c.gone} gone, ${c.deleted} deleted;`,
+      `Files (recordings and shared files): ${c.pending} pending (${c.available} available, ${c.processing} processing), ${c.stored} stored, ` +
+        `${c.failed} failed, ${c.gone} gone, ${c.unavailable} unavailable, ${c.tooLarge} too large, ${c.deleted} deleted;`,
     );
     expect(r.out).toContain(`(${c.bytesOnDisk} bytes) on disk`);
     expect(r.out).toMatch(/failed because/);
+  });
+
+  it('status --json: the reasons of each state add up to its count, those mluvii reports (FailedToProcess, deleted) included', async () => {
+    const r = await cli(['status', '--json'], { DATABASE_URL: dl.url });
+    const files = JSON.parse(r.out).files as { failed: number; gone: number; unavailable: number; failedBecause: Array<{ files: number }>; notDownloadedBecause: Array<{ state: string; files: number }> };
+    const sum = (xs: Array<{ files: number }>) => xs.reduce((a, x) => a + x.files, 0);
+    expect(files.failed).toBeGreaterThan(0);
+    expect(sum(files.failedBecause)).toBe(files.failed);
+    for (const state of ['gone', 'unavailable'] as const) expect([state, sum(files.notDownloadedBecause.filter((x) => x.state === state))]).toEqual([state, files[state]]);
+    // Failures mluvii reported itself have no download row, and still a reason.
+    const fromMluvii = Number((await dl.knex.raw(`SELECT count(*) AS n FROM reporting.session_files v LEFT JOIN core.file_downloads d USING (session_id, file_key) WHERE v.state = 'failed' AND d.session_id IS NULL`)).rows[0].n);
+    expect(fromMluvii).toBeGreaterThan(0);
   });
 
   it('a second files run downloads nothing already stored; finished processing recordings are fetched by the next run', async () => {
@@ -276,14 +291,14 @@ describe('downloads, when MLUVII_FILES_DIR is set', () => {
     const processing = (await viewRows(dl)).filter((x) => x.state === 'processing');
     sim.files!.opts.processing = false; // mluvii finished processing
     const later = await cli(['files', '--from', FROM, '--to', TO], env);
-    // Exit 1 only for files that failed in this pass, and then only for the foreign addresses.
+    // Exit 1 only for files that failed in this pass; foreign addresses are `unavailable`, not failures.
     const failedLines = later.out.split('\n').filter((l) => l.includes('failed: session'));
     expect(later.code).toBe(failedLines.length ? 1 : 0);
-    for (const l of failedLines) expect(l).toMatch(/not a pre-signed URL/);
+    for (const l of failedLines) expect(l).toMatch(/FailedToProcess/);
     const rows = await viewRows(dl);
     for (const p of processing) {
       const now = rows.find((x) => x.session_id === p.session_id && x.file_key === p.file_key);
-      expect([p.file_key, now?.state]).toEqual([p.file_key, expect.stringMatching(/^(stored|gone|failed)$/)]);
+      expect([p.file_key, now?.state]).toEqual([p.file_key, expect.stringMatching(/^(stored|gone|failed|unavailable)$/)]);
     }
     expect(rows.filter((x) => x.state === 'processing')).toEqual([]);
     expect(sim.files!.tokenLeaks).toBe(0);
@@ -306,39 +321,33 @@ describe('downloads, when MLUVII_FILES_DIR is set', () => {
     }
   });
 
-  it('files --retry-failed tries the failed ones again; a foreign address without a signature still never gets the token (exit 1)', async () => {
-    const failed = Number((await dl.knex.raw(`SELECT count(*) AS n FROM core.file_downloads WHERE state = 'failed' AND reason LIKE '%not a pre-signed URL%'`)).rows[0].n);
-    expect(failed).toBeGreaterThan(0);
+  it('files --retry-failed leaves the files that can never be downloaded alone: exit 0, no request, status --check stays OK', async () => {
+    const unavailable = Number((await dl.knex.raw(`SELECT count(*) AS n FROM core.file_downloads WHERE state = 'unavailable' AND reason LIKE '%not a pre-signed URL%'`)).rows[0].n);
+    expect(unavailable).toBeGreaterThan(0);
     const storageBefore = sim.files!.storageRequests;
-    const r = await cli(['files', '--retry-failed'], env);
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(new RegExp(`${failed} failed`));
-    expect(sim.files!.storageRequests).toBe(storageBefore); // refused before any request
+    for (let i = 0; i < 2; i++) {
+      const r = await cli(['files', '--retry-failed'], env);
+      expect([r.code, r.out]).toEqual([0, expect.stringContaining(' 0 failed')]);
+    }
+    expect(sim.files!.storageRequests).toBe(storageBefore); // never tried again, and never sent the token
     expect(sim.files!.tokenLeaks).toBe(0);
+    expect(Number((await dl.knex.raw(`SELECT count(*) AS n FROM core.file_downloads WHERE state = 'unavailable'`)).rows[0].n)).toBe(unavailable);
+    const check = await cli(['status', '--check'], { DATABASE_URL: dl.url });
+    expect([check.code, check.out]).toEqual([0, expect.stringMatching(/^OK/)]);
   });
 
-  it('a full disk fails the command with a clear message and stores nothing partial', async () => {
+  it('a disk without MLUVII_FILES_MIN_FREE to spare fails the command with a clear message and stores nothing', async () => {
     const other = await freshDatabase();
     const full = mkdtempSync(join(tmpdir(), 'mluvii-full-'));
     try {
-      const e = pipelineEnv(other, sim, { MLUVII_FILES_DIR: full });
       expect((await cli(['backfill', '--from', FROM, '--to', '2026-05-05'], pipelineEnv(other, sim))).code).toBe(0);
-      // A file that downloads fine (it was stored in the other warehouse, from the same simulator).
-      const first = (
-        await dl.knex.raw(`SELECT f.session_id, f.file_key FROM reporting.session_files f JOIN core.sessions s USING (session_id)
-                            WHERE f.state IN ('stored', 'deleted') AND s.created_at < '2026-05-04T22:00:00Z' ORDER BY s.created_at LIMIT 1`)
-      ).rows[0];
-      // The first file's temporary file is a link to /dev/full: writing it fails with ENOSPC.
-      const partial = join(full, '.partial');
-      rmSync(partial, { recursive: true, force: true });
-      mkdirSync(partial, { recursive: true });
-      symlinkSync('/dev/full', join(partial, `${first.session_id}-${first.file_key.replace(/[^A-Za-z0-9_-]/g, '_')}.part`));
-      const r = await cli(['files'], e);
+      // More than any disk of this machine has free: the pass must not start.
+      const r = await cli(['files'], pipelineEnv(other, sim, { MLUVII_FILES_DIR: full, MLUVII_FILES_MIN_FREE: '1000TB' }));
       expect(r.code).toBe(1);
-      expect(r.err).toMatch(/cannot write a file in MLUVII_FILES_DIR \(.*\): no space left on the device \(ENOSPC\)/);
-      const row = (await other.knex.raw(`SELECT state FROM reporting.session_files WHERE session_id = ? AND file_key = ?`, [first.session_id, first.file_key])).rows[0];
-      expect(row.state).toBe('available');
-      expect(readdirSync(partial)).toEqual([]);
+      expect(r.err).toMatch(/not enough free space in MLUVII_FILES_DIR \(.*\): \d+ bytes \(.* GiB\) are free and MLUVII_FILES_MIN_FREE keeps 1000000000000000 bytes/);
+      expect((await other.knex.raw(`SELECT count(*)::int AS n FROM core.file_downloads`)).rows[0].n).toBe(0);
+      expect(readdirSync(full)).toEqual(['.partial']);
+      expect(readdirSync(join(full, '.partial'))).toEqual([]);
     } finally {
       await other.drop();
       rmSync(full, { recursive: true, force: true });
