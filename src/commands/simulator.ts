@@ -15,11 +15,22 @@ function intFlag(opts: Record<string, unknown>, name: string, min: number, max: 
   return n;
 }
 
-const SWITCHES = new Set<string>([
-  'rateLimitRps', 'errorRate', 'slowRate', 'slowMs', 'pageSizeCap', 'malformedRate', 'usersAnswer', 'usersNulName', 'campaignAnswers',
-  'routingNotFoundRate', 'routingServerErrorRate', 'badTextRate', 'thinListRate', 'implausibleRate', 'duplicateRate', 'oversizedRate',
-  'oversizedBytes', 'endlessPages', 'unstableOrder', 'throttle', 'tokenHangs', 'echoTokenOn400', 'htmlPage', 'deepNesting', 'strayCreated',
-]);
+/** Every switch of misbehaviour.ts but brokenRange (Dates do not travel in JSON); a new switch must be added here (and to docs/simulator.md). */
+const MISBEHAVIOUR_SWITCHES: Record<Exclude<keyof Misbehaviour, 'brokenRange'>, true> = {
+  rateLimitRps: true, errorRate: true, slowRate: true, slowMs: true, pageSizeCap: true, malformedRate: true, usersAnswer: true, usersNulName: true,
+  campaignAnswers: true, routingNotFoundRate: true, routingServerErrorRate: true, badTextRate: true, thinListRate: true, implausibleRate: true,
+  duplicateRate: true, oversizedRate: true, oversizedBytes: true, endlessPages: true, unstableOrder: true, throttle: true, tokenHangs: true,
+  echoTokenOn400: true, htmlPage: true, deepNesting: true, strayCreated: true,
+};
+/** Every switch of the simulated files (files.ts). */
+const FILE_SWITCHES: Record<keyof SimulatedFiles, true> = {
+  sharedFileRate: true, fixedBytes: true, slowLargeRate: true, largeBytes: true, slowChunkDelayMs: true, expiredUrlRate: true, notFoundRate: true,
+  processingRate: true, processing: true, cutShortRate: true, redirectRate: true, foreignPresignedRate: true, foreignUnsignedRate: true,
+  hostileNameRate: true, dripRate: true, dripIntervalMs: true, endlessRate: true, htmlLoginRate: true, htmlLoginType: true, nulInNames: true,
+};
+export const SIMULATOR_SWITCHES = { misbehaviour: Object.keys(MISBEHAVIOUR_SWITCHES), files: Object.keys(FILE_SWITCHES) };
+const SWITCHES = new Set<string>(SIMULATOR_SWITCHES.misbehaviour);
+const FILES = new Set<string>(SIMULATOR_SWITCHES.files);
 
 /** `--misbehaviour '{"usersAnswer":403,"thinListRate":0.2}'`: the switches of misbehaviour.ts as JSON (brokenRange excepted). */
 function misbehaviourFlag(raw: unknown): Misbehaviour | undefined {
@@ -43,9 +54,11 @@ function filesFlag(raw: unknown): SimulatedFiles {
   try {
     parsed = JSON.parse(String(raw));
   } catch {
-    throw new UsageError(`--files must be a JSON object of switches (src/simulator/files.ts), got "${String(raw)}"`);
+    throw new UsageError(`--files must be a JSON object of switches (docs/simulator.md), got "${String(raw)}"`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--files must be a JSON object of switches (src/simulator/files.ts)');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--files must be a JSON object of switches (docs/simulator.md)');
+  const unknown = Object.keys(parsed).filter((k) => !FILES.has(k));
+  if (unknown.length) throw new UsageError(`--files: unknown switch ${unknown.join(', ')} (known: ${[...FILES].join(', ')})`);
   return parsed as SimulatedFiles;
 }
 
@@ -90,8 +103,8 @@ export const simulatorCommand: CliCommand = {
     new Option('--port <n>', 'port to listen on').default('8080'),
     new Option('--seed <n>', 'seed of the simulated contact center').default('1'),
     new Option('--misbehave', 'switch on 429s, 5xx, slow answers, a page-size cap and malformed items'),
-    new Option('--misbehaviour <json>', 'misbehaviour switches as JSON, e.g. \'{"usersAnswer":403,"unstableOrder":true}\' (src/simulator/misbehaviour.ts)'),
-    new Option('--files <json>', 'recordings and shared files switches as JSON, e.g. \'{"expiredUrlRate":0.2,"foreignUnsignedRate":0.05}\' (src/simulator/files.ts)'),
+    new Option('--misbehaviour <json>', 'misbehaviour switches as JSON, e.g. \'{"usersAnswer":403,"unstableOrder":true}\' (docs/simulator.md)'),
+    new Option('--files <json>', 'recordings and shared files switches as JSON, e.g. \'{"expiredUrlRate":0.2,"foreignUnsignedRate":0.05}\' (docs/simulator.md)'),
   ],
   handler: serve,
 };

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { SIMULATOR_SWITCHES } from '../../src/commands/simulator.js';
 import { childEnv } from '../helpers/cli.js';
 
 const env = childEnv({ LOG_LEVEL: 'warn' });
@@ -46,5 +48,17 @@ describe('npx mluvii-etl simulator', () => {
     // `demo`, currently turns every exit code into 0 (test/foundation/cli.test.ts shows it).
     expect(r.stderr.trim()).toBe('mluvii-etl: --port must be a whole number from 0 to 65535, got "eighty"');
     expect(r.stdout).not.toContain('MLUVII_BASE_URL');
+  });
+
+  it('--help points at docs/simulator.md (shipped with the package), never at a source file; the page documents every switch', () => {
+    const r = spawnSync(process.execPath, ['bin/mluvii-etl.js', 'simulator', '--help'], { env, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('docs/simulator.md');
+    expect(r.stdout).not.toMatch(/src\//);
+    const page = readFileSync('docs/simulator.md', 'utf8');
+    for (const name of [...SIMULATOR_SWITCHES.misbehaviour, ...SIMULATOR_SWITCHES.files]) expect({ name, documented: page.includes(`\`${name}\``) }).toEqual({ name, documented: true });
+    const unknownFile = spawnSync(process.execPath, ['bin/mluvii-etl.js', 'simulator', '--files', '{"dripRat":1}'], { env, encoding: 'utf8', timeout: 30_000 });
+    expect(unknownFile.status).toBe(2);
+    expect(unknownFile.stderr).toMatch(/--files: unknown switch dripRat \(known: .*dripRate/);
   });
 });
