@@ -12,6 +12,8 @@ export interface Config {
   databaseUrl: string | undefined;
   mluviiBaseUrl: string;
   mluviiTokenUrl: string;
+  /** MLUVII_TENANT: the name of the environment's tenant (src/tenants/tenant.ts); undefined: `default`. */
+  mluviiTenant: string | undefined;
   mluviiClientId: string | undefined;
   mluviiClientSecret: string | undefined;
   /** Request starts per second (MLUVII_RPS), or 'auto': found from the server's answers. */
@@ -176,6 +178,15 @@ export function readerRoleFor(config: Config, databaseUrl: string): string {
   return config.reportingRoleFromDatabase ? defaultReaderRole(connectionDatabase(databaseUrl)) : config.reportingRole;
 }
 
+/** MLUVII_TENANT: a name that can key rows and name roles (lower case letters, digits, _ and -, up to 40). */
+function tenantName(env: Env): string | undefined {
+  const name = value(env, 'MLUVII_TENANT');
+  if (name !== undefined && !/^[a-z][a-z0-9_-]{0,39}$/.test(name)) {
+    throw new ConfigError('MLUVII_TENANT', `MLUVII_TENANT must be a lower-case name (letters, digits, _ and -, starting with a letter, at most 40), got "${name}"`);
+  }
+  return name;
+}
+
 /** Reads and validates every setting; throws ConfigError naming the first bad one. */
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = value(env, 'DATABASE_URL');
@@ -227,6 +238,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     mluviiBaseUrl,
     mluviiTokenUrl,
+    mluviiTenant: tenantName(env),
     mluviiClientId: value(env, 'MLUVII_CLIENT_ID'),
     mluviiClientSecret: value(env, 'MLUVII_CLIENT_SECRET'),
     mluviiRps: rps(env),
