@@ -52,6 +52,18 @@ export async function uncoveredParts(knex: Knex, w: TimeWindow): Promise<TimeWin
   return subtractRanges(w, await doneRangesOverlapping(knex, w));
 }
 
+/**
+ * The done mark of exactly `w`, when run `runId` wrote it: a window job retried after its first
+ * attempt committed (the worker died before pg-boss heard of it) reports what that attempt loaded.
+ */
+export async function doneMarkOfRun(db: Knex | Knex.Transaction, w: TimeWindow, runId: number): Promise<{ sessions: number; sessionsChanged: number; rejects: number } | undefined> {
+  const r = await db.raw(`SELECT sessions, sessions_changed, rejects FROM etl.windows WHERE status = 'done' AND window_start = ? AND window_end = ? AND run_id = ?`, [
+    w.from.toISOString(), w.to.toISOString(), runId,
+  ]);
+  const row = r.rows[0] as { sessions: number; sessions_changed: number; rejects: number } | undefined;
+  return row && { sessions: Number(row.sessions), sessionsChanged: Number(row.sessions_changed), rejects: Number(row.rejects) };
+}
+
 export async function markWindowFailed(knex: Knex, w: TimeWindow, runId: number, reason: string): Promise<void> {
   // Stored for people to read: never a secret, never a character Postgres refuses.
   const error = sanitizeText(scrubSecrets(reason));

@@ -57,20 +57,53 @@ export interface ReprocessRow extends StoredRawRow {
   facts_hash: string | null;
 }
 
-/** The next `limit` sessions that may change, in (created_at, session_id) order, after `after`. */
-export async function sessionsToReprocess(db: Db, sel: ReprocessSelection, after: { created: string; id: number } | undefined, limit: number): Promise<ReprocessRow[]> {
+/** A place in (created_at, session_id) order: created_at as Postgres prints it (microseconds kept). */
+export interface ReprocessKeyset {
+  created: string;
+  id: number;
+}
+
+/**
+ * The next `limit` sessions that may change, in (created_at, session_id) order, after `after`
+ * and up to `upTo` (inclusive; a slice of a reprocess split into jobs).
+ */
+export async function sessionsToReprocess(db: Db, sel: ReprocessSelection, after: ReprocessKeyset | undefined, limit: number, upTo?: ReprocessKeyset): Promise<ReprocessRow[]> {
   const r = await db.raw(
     `SELECT r.session_id, r.created_at::text AS created_key, ${PAYLOAD_WITHOUT_TRANSCRIPT} AS payload, r.routing_history,
             r.completion_given_up_at, r.text_sanitized, c.facts_hash
        FROM ${NEEDS_WORK} ${IN_RANGE}
         AND (?::timestamptz IS NULL OR (r.created_at, r.session_id) > (?::timestamptz, ?::bigint))
+        AND (?::timestamptz IS NULL OR (r.created_at, r.session_id) <= (?::timestamptz, ?::bigint))
       ORDER BY r.created_at, r.session_id LIMIT ?`,
-    [...bindings(sel), after?.created ?? null, after?.created ?? null, after?.id ?? null, limit],
+    [...bindings(sel), after?.created ?? null, after?.created ?? null, after?.id ?? null, upTo?.created ?? null, upTo?.created ?? null, upTo?.id ?? null, limit],
   );
   const rows = r.rows as ReprocessRow[];
   // bigint arrives as text; converted in place (a batch holds a thousand payloads: no second copy of its rows).
   for (const row of rows) row.session_id = Number(row.session_id);
   return rows;
+}
+
+/**
+ * Where to cut the sessions that may change into slices of about `size` (a reprocess split into
+ * jobs): the keyset of every size-th session, in order. Slice k runs after bound k−1 up to and
+ * including bound k; the last slice has no upper bound (a session stored meanwhile is not lost).
+ */
+export async function reprocessSliceBounds(db: Db, sel: ReprocessSelection, size: number): Promise<Array<{ upTo: ReprocessKeyset; span: { from: string; to: string } }>> {
+  const r = await db.raw(
+    `SELECT created_key, session_id, at, first_at FROM (
+       SELECT x.created_at::text AS created_key, x.session_id, x.created_at AS at, min(x.created_at) OVER () AS first_at,
+              count(*) OVER () AS total, row_number() OVER (ORDER BY x.created_at, x.session_id) AS n
+         FROM (SELECT r.created_at, r.session_id FROM ${NEEDS_WORK} ${IN_RANGE}) x) s
+      WHERE n % ? = 0 OR n = total ORDER BY n`,
+    [...bindings(sel), size],
+  );
+  const rows = r.rows as Array<{ created_key: string; session_id: string | number; at: Date; first_at: Date }>;
+  // The created_at range a slice covers (a Date keeps milliseconds: the end is one past), for a
+  // retried slice that refreshes the summaries of its days.
+  return rows.map((x, i) => ({
+    upTo: { created: x.created_key, id: Number(x.session_id) },
+    span: { from: (i === 0 ? x.first_at : rows[i - 1].at).toISOString(), to: new Date(x.at.getTime() + 1).toISOString() },
+  }));
 }
 
 /** Midnight (as an ISO instant) of the REPORT_TZ day that contains `instant` (its day bucket, core.report_day). */

@@ -1,10 +1,12 @@
 import type { TimeWindow } from '../util/time-range.js';
+import { envTenant } from '../tenants/tenant.js';
 import { CampaignModeCache } from './campaign-mode-cache.js';
-import { reresolveUnknownCampaigns } from './campaign-reresolve.js';
 import { clientFromConfig } from './client-from-config.js';
-import { downloadFilesAfterLoad } from './files-job.js';
+import { fileJobSettings } from './files.js';
 import { refreshOperatorNames } from './operator-names.js';
 import { settledLine } from './next-run.js';
+import { runStep } from './run-step.js';
+import { inProcessRunner, type RunnerFactory } from './unit-runner.js';
 import { loadWindows } from './window-loop.js';
 import { describeWindow, splitWindows } from './windows.js';
 import { runAsWriter, type WriterRunHost } from './writer-run.js';
@@ -17,19 +19,20 @@ export interface BackfillRequest extends TimeWindow {
 }
 
 /** The half-open range, window by window, resumable: what done windows already cover is skipped unless `force`. */
-export async function backfillRange({ config, logger, print }: Omit<WriterRunHost, 'client'>, { from, to, windowMs, force, now }: BackfillRequest): Promise<number> {
+export async function backfillRange(
+  { config, logger, print }: Omit<WriterRunHost, 'client'>,
+  { from, to, windowMs, force, now }: BackfillRequest,
+  runnerFor: RunnerFactory = inProcessRunner,
+): Promise<number> {
   const client = clientFromConfig(config, logger);
   const windows = splitWindows({ from, to }, windowMs, config.reportTz);
   const args = { from: from.toISOString(), to: to.toISOString(), force, windowMs };
   const settled = settledLine(config, now);
+  const tenant = envTenant(config);
   return runAsWriter({ config, logger, print, client }, 'backfill', args, async ({ knex, runId, counts, logger: log, signal }) => {
     counts.operatorNames = await refreshOperatorNames(knex, client, log);
-    const campaigns = CampaignModeCache.fresh(log);
-    const { failures, stopped, credentialsRefused, leftOver } = await loadWindows(
-      { knex, client, campaigns, runId, counts, logger: log, batchSize: config.mluviiPageSize, label: 'backfill', signal, settledLine: settled },
-      windows,
-      force,
-    );
+    const runner = runnerFor({ tenant, knex, client: () => client, campaigns: CampaignModeCache.fresh(log), runId, logger: log, signal });
+    const { failures, stopped, credentialsRefused, leftOver } = await loadWindows({ knex, runner, counts, logger: log, label: 'backfill', signal, settledLine: settled }, windows, force);
     if (leftOver) {
       const line = `backfill loaded up to ${leftOver.from.toISOString()} (now − ETL_SETTLE); ${describeWindow(leftOver)} has not settled yet and is left for \`run\``;
       log.info({ leftOver: describeWindow(leftOver) }, 'not settled yet: left for run');
@@ -37,9 +40,9 @@ export async function backfillRange({ config, logger, print }: Omit<WriterRunHos
     }
     // When the API is down, campaigns and files would fail the same way: the next run does them.
     if (stopped) return { failures, credentialsRefused };
-    await reresolveUnknownCampaigns({ knex, client, campaigns, runId, counts, logger: log });
+    await runStep(runner, counts, failures, { kind: 'campaigns' });
     // After the windows' transactions committed (a download never holds one open).
-    await downloadFilesAfterLoad({ config, knex, client, runId, logger: log }, { from, to: leftOver ? leftOver.from : to });
+    if (fileJobSettings(config)) await runStep(runner, counts, failures, { kind: 'files', from: from.toISOString(), to: (leftOver ? leftOver.from : to).toISOString() });
     return { failures };
   });
 }

@@ -14,15 +14,13 @@
 import type { Knex } from 'knex';
 import { RefusedBodyError, storeAtomically } from '../files/store.js';
 import { dayInZone, storedRelativePath } from '../files/safe-path.js';
-import { isLockTimeout, recordDownload, yieldToWriters, type DownloadRecord, type PendingFile } from '../load/file-downloads.js';
-import { refreshReportingSummaries } from '../load/reporting-summaries.js';
-import { inTransaction } from '../load/transaction.js';
+import { isLockTimeout, recordDownload, type DownloadRecord, type PendingFile } from '../load/file-downloads.js';
 import type { Logger } from '../log.js';
 import { MluviiApiError, type MluviiClient } from '../mluvii/client.js';
 import { fileDownloadRefs, type FileDownloadRef } from '../transform/index.js';
 import { payloadCampaignId } from '../util/json.js';
 import type { CampaignModeCache } from './campaign-mode-cache.js';
-import { transformAndLoad } from './transform-and-load.js';
+import { inLoadUnit } from './load-unit.js';
 
 export interface FileTotals {
   stored: number;
@@ -51,6 +49,8 @@ export const MAX_LISTED_FAILURES = 20;
 
 export interface SessionFilesContext {
   knex: Knex;
+  /** Whose sessions: a re-fetched session is written under its hour locks (load-unit.ts). */
+  tenant: string;
   client: MluviiClient;
   logger: Logger;
   runId: number;
@@ -94,16 +94,10 @@ export async function sessionFiles(
     const campaignId = payloadCampaignId(payload);
     if (campaignId !== undefined) await ctx.campaigns.ensure([campaignId], ctx.client, ctx.knex);
     try {
-      await inTransaction(ctx.knex, async (trx) => {
-        await yieldToWriters(trx);
-        // The routing history is not part of the file question: the stored one is kept.
-        const r = await transformAndLoad(trx, [{ payload, routingHistory: stored?.routingHistory }], {
-          campaignMode: ctx.campaigns.lookup,
-          writeRaw: true,
-          rejectContext: { runId: ctx.runId },
-        });
-        if (r.changedRange) await refreshReportingSummaries(trx, r.changedRange);
-      });
+      // The routing history is not part of the file question: the stored one is kept.
+      await inLoadUnit({ knex: ctx.knex, tenant: ctx.tenant }, { yieldToWriters: true }, (unit) =>
+        unit.load([{ payload, routingHistory: stored?.routingHistory }], { campaignMode: ctx.campaigns.lookup, writeRaw: true, rejectContext: { runId: ctx.runId } }),
+      );
     } catch (err) {
       if (!isLockTimeout(err)) throw err;
       // A window of a run is writing the same rows: it goes first; a later pass stores the payload.

@@ -1,31 +1,30 @@
-import type { Knex } from 'knex';
-import { requireDatabaseUrl, type Config } from '../config.js';
-import type { FileSelection } from '../load/file-downloads.js';
+import { requireDatabaseUrl } from '../config.js';
 import { openFilesPass } from '../load/files-pass.js';
-import type { Logger } from '../log.js';
-import type { MluviiClient } from '../mluvii/client.js';
+import { envTenant } from '../tenants/tenant.js';
 import { clientFromConfig } from './client-from-config.js';
 import { downloadFiles, fileJobSettings, fileTotalsSummary, MAX_LISTED_FAILURES } from './files.js';
+import type { UnitContext, UnitOutcome } from './unit-types.js';
 import { runAsWriter, type WriterRunHost } from './writer-run.js';
 
 /**
  * `run` and `backfill`, once their windows committed: download the files of the range when
  * MLUVII_FILES_DIR is set (nothing otherwise). A file that fails is recorded as `failed` and
  * logged, and does not fail the load; a folder that cannot take files does. Sessions a `files`
- * pass is working on at the same time are left to it (load/files-pass.ts).
+ * pass is working on at the same time are left to it (load/files-pass.ts). A unit of its own
+ * (a job on the workers).
  */
-export async function downloadFilesAfterLoad(
-  ctx: { config: Config; knex: Knex; client: MluviiClient; runId: number; logger: Logger },
-  sel: FileSelection,
-): Promise<void> {
-  const settings = fileJobSettings(ctx.config);
-  if (!settings) return;
-  const pass = await openFilesPass(requireDatabaseUrl(ctx.config));
+export async function downloadFilesAfterLoad(ctx: UnitContext, sel: { from: Date; to: Date }): Promise<UnitOutcome> {
+  const outcome: UnitOutcome = { kind: 'files', counts: {}, failures: [] };
+  const settings = fileJobSettings(ctx.tenant.config);
+  if (!settings) return outcome;
+  const pass = await openFilesPass(requireDatabaseUrl(ctx.tenant.config));
   try {
-    await downloadFiles({ ...settings, knex: ctx.knex, client: ctx.client, runId: ctx.runId, logger: ctx.logger, pass }, sel);
+    const totals = await downloadFiles({ ...settings, knex: ctx.knex, tenant: ctx.tenant.name, client: ctx.client(), runId: ctx.runId, logger: ctx.logger, pass }, sel);
+    outcome.notes = [fileTotalsSummary(totals)];
   } finally {
     await pass.close();
   }
+  return outcome;
 }
 
 /**
@@ -50,7 +49,8 @@ export async function downloadPendingFiles(
       if (!filesPass) throw new Error('the files pass lock is missing');
       // `files` also checks the copies it already stored (present, right size): a second run
       // downloads nothing that is still there, and again what someone removed.
-      const totals = await downloadFiles({ ...settings, knex, client, runId, logger: log, pass: filesPass }, { from, to, retryFailed }, { checkStored: true });
+      const tenant = envTenant(config).name;
+      const totals = await downloadFiles({ ...settings, knex, tenant, client, runId, logger: log, pass: filesPass }, { from, to, retryFailed }, { checkStored: true });
       counts.sessionsSeen = totals.sessionsRefetched;
       print(fileTotalsSummary(totals));
       if (totals.failures.length) {

@@ -1,10 +1,13 @@
+import type { MluviiClient } from '../mluvii/client.js';
+import { envTenant, type Tenant } from '../tenants/tenant.js';
 import { CampaignModeCache } from './campaign-mode-cache.js';
-import { reresolveUnknownCampaigns } from './campaign-reresolve.js';
 import { clientFromConfig } from './client-from-config.js';
-import { downloadFilesAfterLoad } from './files-job.js';
+import { fileJobSettings } from './files.js';
 import { planNextRun, settledLine } from './next-run.js';
 import { refreshOperatorNames } from './operator-names.js';
-import { refetchIncompleteSessions } from './refetch-incomplete.js';
+import type { JobOutcome, WriterRunContext } from './run-frame.js';
+import { runStep } from './run-step.js';
+import { inProcessRunner, type RunnerFactory } from './unit-runner.js';
 import { loadWindows } from './window-loop.js';
 import { splitWindows } from './windows.js';
 import { runAsWriter, type WriterRunHost } from './writer-run.js';
@@ -15,6 +18,14 @@ export interface NightlyRequest {
   until?: Date;
 }
 
+/** Where a night's run ends and as of when it behaves; `note` when --until was cut at the settled line. */
+export function nightlyBounds(config: Tenant['config'], request: NightlyRequest): { settled: Date; asOf: Date; args: Record<string, unknown>; note?: string } {
+  const settled = settledLine(config, request.now);
+  const note = request.until && request.until > settled ? `--until ${request.until.toISOString()} is later than now − ETL_SETTLE; run loads up to ${settled.toISOString()} (what is later has not settled yet)` : undefined;
+  const until = request.until && request.until < settled ? request.until : settled;
+  return { settled, asOf: new Date(until.getTime() + config.etlSettleMs), args: request.until ? { until: until.toISOString() } : {}, note };
+}
+
 /**
  * The nightly job: every window from where the last runs stopped (next-run.ts, the one rule
  * `status` shows too) up to now − ETL_SETTLE, then the incomplete sessions again (M-DONE).
@@ -22,33 +33,35 @@ export interface NightlyRequest {
  * ran at until + ETL_SETTLE (where it starts on a first run, which incomplete sessions are still
  * worth fetching), so a night can be re-run as of a past time. It never moves past the settled line.
  */
-export async function nightlyRun({ config, logger, print }: Omit<WriterRunHost, 'client'>, request: NightlyRequest): Promise<number> {
+export async function nightlyRun({ config, logger, print }: Omit<WriterRunHost, 'client'>, request: NightlyRequest, runnerFor: RunnerFactory = inProcessRunner): Promise<number> {
   const client = clientFromConfig(config, logger);
-  const settled = settledLine(config, request.now);
-  if (request.until && request.until > settled) {
-    print(`--until ${request.until.toISOString()} is later than now − ETL_SETTLE; run loads up to ${settled.toISOString()} (what is later has not settled yet)`);
-  }
-  const until = request.until && request.until < settled ? request.until : settled;
-  const asOf = new Date(until.getTime() + config.etlSettleMs);
-  const args = request.until ? { until: until.toISOString() } : {};
-  return runAsWriter({ config, logger, print, client }, 'run', args, async ({ knex, runId, counts, logger: log, signal }) => {
-    const plan = await planNextRun(knex, config, asOf);
-    const windows = splitWindows(plan, config.etlWindowMs, config.reportTz);
-    log.info({ from: plan.from.toISOString(), to: plan.to.toISOString(), because: plan.because, windows: windows.length }, 'extracting');
-    counts.operatorNames = await refreshOperatorNames(knex, client, log);
-    const campaigns = CampaignModeCache.fresh(log);
-    const deps = { knex, client, campaigns, runId, counts, logger: log, batchSize: config.mluviiPageSize };
-    const { failures, stopped, credentialsRefused } = await loadWindows({ ...deps, label: 'run', signal, settledLine: settled }, windows, false);
-    // When the API is down (or the lock lost) the rest would fail the same way: one clear failure.
-    if (stopped) return { failures, credentialsRefused };
-    await reresolveUnknownCampaigns(deps);
-    signal.throwIfAborted();
-    // Sessions of this run's windows were fetched minutes ago: fetching them again would only cost requests.
-    await refetchIncompleteSessions(deps, { now: asOf, maxAgeMs: config.etlIncompleteMaxAgeMs, fetchedFrom: windows.length ? windows[0].from : undefined });
-    // After every window committed: the files of the sessions loaded now, and of the last
-    // ETL_INCOMPLETE_MAX_AGE (recordings that were still processing last night).
+  const bounds = nightlyBounds(config, request);
+  if (bounds.note) print(bounds.note);
+  return runAsWriter({ config, logger, print, client }, 'run', bounds.args, (ctx) => runNight(ctx, { tenant: envTenant(config), client, runnerFor, ...bounds }));
+}
+
+/** The work of one night inside its run frame (the CLI's, or a worker's scheduled run). */
+export async function runNight(ctx: WriterRunContext, deps: { tenant: Tenant; client: MluviiClient; runnerFor: RunnerFactory; settled: Date; asOf: Date }): Promise<JobOutcome> {
+  const { knex, runId, counts, logger: log, signal } = ctx;
+  const { tenant, client, asOf } = deps;
+  const config = tenant.config;
+  const plan = await planNextRun(knex, config, asOf);
+  const windows = splitWindows(plan, config.etlWindowMs, config.reportTz);
+  log.info({ from: plan.from.toISOString(), to: plan.to.toISOString(), because: plan.because, windows: windows.length }, 'extracting');
+  counts.operatorNames = await refreshOperatorNames(knex, client, log);
+  const runner = deps.runnerFor({ tenant, knex, client: () => client, campaigns: CampaignModeCache.fresh(log), runId, logger: log, signal });
+  const { failures, stopped, credentialsRefused } = await loadWindows({ knex, runner, counts, logger: log, label: 'run', signal, settledLine: deps.settled }, windows, false);
+  // When the API is down (or the lock lost) the rest would fail the same way: one clear failure.
+  if (stopped) return { failures, credentialsRefused };
+  await runStep(runner, counts, failures, { kind: 'campaigns' });
+  signal.throwIfAborted();
+  // Sessions of this run's windows were fetched minutes ago: fetching them again would only cost requests.
+  await runStep(runner, counts, failures, { kind: 'refetch', now: asOf.toISOString(), maxAgeMs: config.etlIncompleteMaxAgeMs, fetchedFrom: windows[0]?.from.toISOString() });
+  // After every window committed: the files of the sessions loaded now, and of the last
+  // ETL_INCOMPLETE_MAX_AGE (recordings that were still processing last night).
+  if (fileJobSettings(config)) {
     const filesFrom = new Date(Math.min(plan.from.getTime(), asOf.getTime() - config.etlIncompleteMaxAgeMs));
-    await downloadFilesAfterLoad({ config, knex, client, runId, logger: log }, { from: filesFrom, to: plan.to });
-    return { failures };
-  });
+    await runStep(runner, counts, failures, { kind: 'files', from: filesFrom.toISOString(), to: plan.to.toISOString() });
+  }
+  return { failures };
 }

@@ -1,26 +1,33 @@
-import { refreshReportingSummaries } from '../load/reporting-summaries.js';
-import { countSessionsToReprocess, countStoredSessions, sessionsToReprocess, startOfReportDay } from '../load/reprocess-source.js';
-import { inTransaction } from '../load/transaction.js';
+import { countSessionsToReprocess, countStoredSessions, reprocessSliceBounds } from '../load/reprocess-source.js';
+import { envTenant } from '../tenants/tenant.js';
 import { transformVersion } from '../util/transform-version.js';
 import { CampaignModeCache } from './campaign-mode-cache.js';
 import { createProgress } from './progress.js';
-import { fromStoredRaw, transformAndLoad, mergeRange } from './transform-and-load.js';
+import { REPROCESS_BATCH } from './reprocess-slice.js';
+import { addUnitCounts, type UnitRequest } from './unit-types.js';
+import { inProcessRunner, type RunnerFactory } from './unit-runner.js';
 import { runAsWriter, type WriterRunHost } from './writer-run.js';
 
-const BATCH = 1000;
+/** Sessions per reprocess job when the workers share the work (about 5–30 s of work each). */
+export const REPROCESS_JOB_SESSIONS = 5_000;
 
 /**
- * Rebuilds core from raw with no API calls (after a metrics fix). Reads raw in keyset-paged
- * batches, so memory stays flat whatever the size; each batch is its own transaction, and an
- * unchanged session writes nothing, so a killed reprocess can simply be run again (the next
- * writer then rebuilds the reporting summaries the killed one may have left behind).
+ * Rebuilds core from raw with no API calls (after a metrics fix): the sessions whose stored
+ * inputs or transform changed (all of them with `force`). In one process it is one slice
+ * (reprocess-slice.ts), read in keyset-paged batches of their own transactions, so memory stays
+ * flat and a killed reprocess can simply be run again (the next writer then rebuilds the
+ * reporting summaries the killed one may have left behind). With the workers it is cut into
+ * slices of REPROCESS_JOB_SESSIONS, one job each, that run side by side.
  */
-export async function reprocessRange({ config, logger, print }: Omit<WriterRunHost, 'client'>, { from, to, force = false }: { from?: Date; to?: Date; force?: boolean }): Promise<number> {
+export async function reprocessRange(
+  { config, logger, print }: Omit<WriterRunHost, 'client'>,
+  { from, to, force = false }: { from?: Date; to?: Date; force?: boolean },
+  runnerFor: RunnerFactory = inProcessRunner,
+): Promise<number> {
   const args = { from: from?.toISOString(), to: to?.toISOString(), ...(force ? { force } : {}) };
-  return runAsWriter({ config, logger, print }, 'reprocess', args, async ({ knex, runId, counts, logger: log }) => {
-    const campaigns = await CampaignModeCache.fromDatabase(knex);
-    const version = transformVersion();
-    const selection = { transformVersion: version, from: args.from, to: args.to, force };
+  const tenant = envTenant(config);
+  return runAsWriter({ config, logger, print }, 'reprocess', args, async ({ knex, runId, counts, logger: log, signal }) => {
+    const selection = { transformVersion: transformVersion(), from: args.from, to: args.to, force };
     const total = await countSessionsToReprocess(knex, selection);
     log.info({ sessions: total }, `${total} session(s) may change; the others' stored inputs and transform are unchanged`);
     if (total === 0) {
@@ -31,55 +38,42 @@ export async function reprocessRange({ config, logger, print }: Omit<WriterRunHo
           : `reprocess: nothing to do: the ${stored.toLocaleString('en-US')} stored session(s) in the range were built from their stored payloads by this version of the transform, with the campaign modes known now (no change since they were last built); --force rebuilds them anyway`,
       );
     }
-    const progress = createProgress({ totalWindows: Math.ceil(total / BATCH), logger: log, label: 'reprocess' });
-    // The next batch is read while the current one is transformed and written: Node and
-    // Postgres then work at the same time on these 2-core machines.
-    const readBatch = (after: { created: string; id: number } | undefined) => sessionsToReprocess(knex, selection, after, BATCH);
-    // Summaries of a day are refreshed once, when the batches have moved past it (not once per batch).
-    let pending: { from: string; to: string } | undefined;
-    let next = readBatch(undefined);
+    const runner = runnerFor({ tenant, knex, client: () => { throw new Error('reprocess makes no API calls'); }, campaigns: CampaignModeCache.fresh(log), runId, logger: log, signal });
+    const whole = { kind: 'reprocess' as const, from: args.from, to: args.to, force };
+    let requests: UnitRequest[] = [whole];
+    if (!runner.inProcess && total > 0) {
+      const bounds = await reprocessSliceBounds(knex, selection, REPROCESS_JOB_SESSIONS);
+      // The last slice has no upper bound: a session stored meanwhile is not left out.
+      requests = bounds.map((b, i) => ({ ...whole, after: i === 0 ? undefined : bounds[i - 1].upTo, upTo: i === bounds.length - 1 ? undefined : b.upTo, span: b.span }));
+    }
+    const progress = createProgress({ totalWindows: Math.ceil(total / REPROCESS_BATCH), logger: log, label: 'reprocess' });
+    const failures: string[] = [];
     try {
-      for (;;) {
-        const rows = await next;
-        if (rows.length === 0) break;
-        const last = rows[rows.length - 1];
-        next = readBatch({ created: last.created_key, id: last.session_id });
-        await inTransaction(knex, async (trx) => {
-          const r = await transformAndLoad(
-            trx,
-            rows.map(fromStoredRaw),
-            {
-              campaignMode: campaigns.lookup,
-              writeRaw: false,
-              rejectContext: { runId },
-              storedHashes: new Map(rows.filter((row) => row.facts_hash !== null).map((row) => [row.session_id, row.facts_hash as string])),
+      if (total > 0) {
+        await runner.run(
+          requests,
+          (outcome) => {
+            addUnitCounts(counts, outcome.counts);
+            failures.push(...outcome.failures);
+            if (runner.inProcess) return;
+            const seen = outcome.counts.sessionsSeen ?? 0;
+            progress.addSessions(seen);
+            for (let i = 0; i < Math.ceil(seen / REPROCESS_BATCH); i++) progress.windowFinished();
+          },
+          {
+            onBatch: (n) => {
+              progress.addSessions(n);
+              progress.windowFinished();
             },
-          );
-          pending = mergeRange(pending, r.changedRange);
-          if (pending) {
-            const dayStart = await startOfReportDay(trx, last.created_key);
-            if (pending.from < dayStart) {
-              await refreshReportingSummaries(trx, { from: pending.from, to: pending.to < dayStart ? pending.to : dayStart });
-              pending = pending.to > dayStart ? { from: dayStart, to: pending.to } : undefined;
-            }
-          }
-          counts.sessionsSeen += r.sessions;
-          counts.sessionsChanged += r.sessionsChanged;
-          counts.rejects += r.rejects;
-        });
-        counts.windowsDone += 1;
-        progress.addSessions(rows.length);
-        progress.windowFinished();
+          },
+        );
       }
-      const rest = pending;
-      if (rest) await inTransaction(knex, (trx) => refreshReportingSummaries(trx, rest));
     } finally {
       progress.stop();
-      await next.catch(() => undefined);
     }
-    if (total > 0 && counts.sessionsChanged === 0) {
+    if (total > 0 && counts.sessionsChanged === 0 && failures.length === 0 && !signal.aborted) {
       print(`reprocess: ${counts.sessionsSeen.toLocaleString('en-US')} session(s) rebuilt, none changed: their facts came out exactly as stored, so nothing was written`);
     }
-    return { failures: [] };
+    return { failures };
   });
 }

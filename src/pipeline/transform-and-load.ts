@@ -40,6 +40,15 @@ export interface BatchResult {
   changedRange?: { from: string; to: string };
 }
 
+export interface TransformAndLoadOptions {
+  campaignMode: CampaignModeLookup;
+  writeRaw: boolean;
+  rejectContext: RejectContext;
+  storedHashes?: ReadonlyMap<number, string>;
+  /** The window the batch was listed for: a session created outside it is rejected (`outside_window`). */
+  listedFor?: { from: Date; to: Date };
+}
+
 /**
  * transform → load for one batch, inside the caller's transaction: raw payloads (unless they
  * came from raw), facts, and rejects. The one place where a payload turns into rows.
@@ -47,13 +56,9 @@ export interface BatchResult {
 export async function transformAndLoad(
   trx: Knex.Transaction,
   batch: ExtractedSession[],
-  opts: {
-    campaignMode: CampaignModeLookup;
-    writeRaw: boolean;
-    rejectContext: RejectContext;
-    storedHashes?: ReadonlyMap<number, string>;
-    /** The window the batch was listed for: a session created outside it is rejected (`outside_window`). */
-    listedFor?: { from: Date; to: Date };
+  opts: TransformAndLoadOptions & {
+    /** Called once the batch is transformed, before anything is written, with the created_at of the sessions it will write (load-unit.ts locks their hours). */
+    beforeWrite?: (createdAts: string[]) => Promise<void>;
   },
 ): Promise<BatchResult> {
   const facts: SessionFacts[] = [];
@@ -85,6 +90,7 @@ export async function transformAndLoad(
       });
     }
   }
+  await opts.beforeWrite?.(facts.map((f) => f.session.created_at));
   if (opts.writeRaw) await upsertRawSessions(trx, raws);
   const written = await upsertSessionFacts(trx, facts, opts.storedHashes);
   await insertRejects(trx, rejects, opts.rejectContext);

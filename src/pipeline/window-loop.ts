@@ -1,17 +1,21 @@
-import { markWindowFailed, uncoveredParts } from '../load/etl-windows.js';
-import { isCredentialsRefused } from '../exit-codes.js';
-import { MluviiApiError } from '../mluvii/client.js';
+import type { Knex } from 'knex';
+import { uncoveredParts } from '../load/etl-windows.js';
+import type { RunCounts } from '../load/etl-runs.js';
+import type { Logger } from '../log.js';
 import type { TimeWindow } from '../util/time-range.js';
 import { describeError } from './describe-error.js';
-import type { LoadDeps } from './load-deps.js';
-import { createProgress, type Progress } from './progress.js';
-import { loadWindow } from './window-load.js';
-import { cutAtSettledLine, describeWindow } from './windows.js';
+import { createProgress } from './progress.js';
+import { addUnitCounts, type UnitOutcome, type UnitRequest } from './unit-types.js';
+import type { UnitRunner } from './unit-runner.js';
+import { cutAtSettledLine } from './windows.js';
 
-export interface WindowLoopDeps extends LoadDeps {
-  batchSize: number;
+export interface WindowLoopDeps {
+  knex: Knex;
+  runner: UnitRunner;
+  counts: RunCounts;
+  logger: Logger;
   label: string;
-  /** Aborted when the run must stop (the writer lock was lost). */
+  /** Aborted when the command must stop (a signal, the lost writer lock). */
   signal?: AbortSignal;
   /** now − ETL_SETTLE when the command started: nothing after it is loaded or marked done. */
   settledLine: Date;
@@ -27,98 +31,77 @@ export interface ExtractOutcome {
   credentialsRefused?: boolean;
 }
 
-const reason = (err: unknown): string =>
-  err instanceof MluviiApiError
-    ? `${err.message} (endpoint ${err.endpoint}, status ${err.status ?? 'none'}, ${err.attempts} attempts)`
-    : describeError(err);
-
 /**
  * Why the remaining windows would fail the same way, or undefined when they might not: refused
  * credentials, a certain outage (token endpoint, no connection, a long Retry-After, an HTML page),
  * or a possible one (5xx/429 until the retries ran out) right after another window failed so.
  */
-function stopReason(err: unknown, previousWasOutage: boolean): string | undefined {
-  if (!(err instanceof MluviiApiError)) return undefined;
-  if (err.kind === 'auth') return 'the API refused the credentials or a permission';
-  if (err.outage === 'certain') return 'the mluvii API or its token endpoint is unavailable';
-  if (err.outage === 'possible' && previousWasOutage) return 'the mluvii API is unavailable (two windows in a row failed on it)';
+function stopReason(outcome: UnitOutcome, previousWasOutage: boolean): string | undefined {
+  if (outcome.credentialsRefused) return 'the API refused the credentials or a permission';
+  if (outcome.outage === 'certain') return 'the mluvii API or its token endpoint is unavailable';
+  if (outcome.outage === 'possible' && previousWasOutage) return 'the mluvii API is unavailable (two windows in a row failed on it)';
   return undefined;
 }
 
 /**
- * Loads windows one after another. Unless `force`, only the parts of a window that no done window
- * covers yet are extracted (each part is then a window of its own), so a range is never extracted
- * twice whichever command loaded it; a fully covered window is skipped. A window that fails is
- * recorded with its reason and the others still run — unless the failure says the API itself is
- * unavailable: then the run stops (one clear failure, not every remaining window failing the same
- * way) and the next run resumes at the failed window. Returns the failures.
+ * The windows of a run or backfill. Unless `force`, only the parts of a window that no done
+ * window covers yet become units (each part a window of its own), so a range is never extracted
+ * twice whichever command loaded it; a fully covered window is skipped (and each unit checks
+ * again under its locks). The runner runs the units (here, one after another; on the workers, side
+ * by side). A window that fails is recorded with its reason and the others still run — unless the
+ * failure says the API itself is unavailable: then no further window is started (one clear
+ * failure, not every remaining window failing the same way) and the next run resumes at the
+ * failed window. Returns the failures.
  */
 export async function loadWindows(deps: WindowLoopDeps, planned: TimeWindow[], force: boolean): Promise<ExtractOutcome> {
   const { windows, leftOver } = cutAtSettledLine(planned, deps.settledLine);
+  const requests: UnitRequest[] = [];
+  for (const window of windows) {
+    const parts = force ? [window] : await uncoveredParts(deps.knex, window);
+    if (parts.length === 0) deps.counts.windowsSkipped += 1;
+    for (const p of parts) requests.push({ kind: 'window', from: p.from.toISOString(), to: p.to.toISOString(), force });
+  }
   const failures: string[] = [];
-  const state = { stopped: undefined as string | undefined, previousWasOutage: false, credentialsRefused: false };
-  const progress = createProgress({ totalWindows: windows.length, logger: deps.logger, label: deps.label });
+  const state = { stopped: undefined as string | undefined, previousWasOutage: false, credentialsRefused: false, finished: 0 };
+  const progress = createProgress({ totalWindows: requests.length, logger: deps.logger, label: deps.label });
+  const stoppedBySignal = () => `stopped: ${describeError(deps.signal?.reason)}`;
   try {
-    for (const [index, window] of windows.entries()) {
-      if (deps.signal?.aborted) {
-        state.stopped = `stopped: ${describeError(deps.signal.reason)}`;
-        failures.push(state.stopped);
-        break;
-      }
-      const parts = force ? [window] : await uncoveredParts(deps.knex, window);
-      if (parts.length === 0) {
-        deps.counts.windowsSkipped += 1;
+    const { interrupted } = await deps.runner.run(
+      requests,
+      (outcome) => {
+        state.finished += 1;
+        addUnitCounts(deps.counts, outcome.counts);
+        failures.push(...outcome.failures);
+        if (!deps.runner.inProcess) progress.addSessions(outcome.counts.sessionsSeen ?? 0);
         progress.windowFinished();
-        continue;
-      }
-      for (const w of parts) {
-        await extractOne(deps, w, failures, progress, state, windows.length - index - 1);
-        if (state.stopped) break;
-      }
-      if (state.stopped) break;
-      progress.windowFinished();
+        if (state.stopped) return 'stop';
+        if (outcome.interrupted) {
+          state.stopped = stoppedBySignal();
+          failures.push(state.stopped);
+          return 'stop';
+        }
+        if (!outcome.counts.windowsFailed) {
+          state.previousWasOutage = false;
+          return undefined;
+        }
+        const stop = stopReason(outcome, state.previousWasOutage);
+        state.previousWasOutage = outcome.outage !== undefined;
+        if (!stop) return undefined;
+        state.credentialsRefused = outcome.credentialsRefused === true;
+        const remaining = requests.length - state.finished;
+        state.stopped = `stopped: ${stop}, so the ${remaining} remaining window(s) were not attempted; the next run resumes at the failed window`;
+        failures.push(state.stopped);
+        deps.logger.error({ remaining }, state.stopped);
+        return 'stop';
+      },
+      { onSessions: (n) => progress.addSessions(n) },
+    );
+    if (interrupted && !state.stopped) {
+      state.stopped = stoppedBySignal();
+      failures.push(state.stopped);
     }
   } finally {
     progress.stop();
   }
   return { failures, ...(state.stopped ? { stopped: state.stopped } : {}), ...(leftOver ? { leftOver } : {}), ...(state.credentialsRefused ? { credentialsRefused: true } : {}) };
-}
-
-/** One window: loaded, or recorded as failed; sets `state.stopped` when the remaining windows must not be tried. */
-async function extractOne(
-  deps: WindowLoopDeps,
-  w: TimeWindow,
-  failures: string[],
-  progress: Progress,
-  state: { stopped: string | undefined; previousWasOutage: boolean; credentialsRefused: boolean },
-  windowsLeft: number,
-): Promise<void> {
-  try {
-    const r = await loadWindow({ ...deps, onSessions: (n) => progress.addSessions(n) }, w);
-    deps.counts.windowsDone += 1;
-    deps.counts.sessionsSeen += r.sessions;
-    deps.counts.sessionsChanged += r.sessionsChanged;
-    deps.counts.rejects += r.rejects;
-    deps.logger.debug({ window: describeWindow(w), ...r }, 'window done');
-    state.previousWasOutage = false;
-  } catch (err) {
-    if (deps.signal?.aborted) {
-      state.stopped = `stopped: ${describeError(deps.signal.reason)}`;
-      failures.push(`window ${describeWindow(w)}: not finished`, state.stopped);
-      return;
-    }
-    const why = reason(err);
-    deps.counts.windowsFailed += 1;
-    failures.push(`window ${describeWindow(w)}: ${why}`);
-    deps.logger.error({ window: describeWindow(w), error: why }, 'window failed');
-    await markWindowFailed(deps.knex, w, deps.runId, why);
-    const stop = stopReason(err, state.previousWasOutage);
-    state.previousWasOutage = err instanceof MluviiApiError && err.outage !== undefined;
-    if (stop) {
-      state.credentialsRefused = isCredentialsRefused(err);
-      state.stopped = `stopped: ${stop}, so the ${windowsLeft} remaining window(s) were not attempted; the next run resumes at the failed window`;
-      failures.push(state.stopped);
-      deps.logger.error({ window: describeWindow(w), remaining: windowsLeft }, state.stopped);
-    }
-  }
 }

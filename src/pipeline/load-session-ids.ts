@@ -1,0 +1,66 @@
+import { storedRawSessions } from '../load/stored-sessions.js';
+import type { BodyMeta, MluviiClient } from '../mluvii/client.js';
+import { routingUnavailable } from '../transform/index.js';
+import { payloadCampaignId } from '../util/json.js';
+import { inLoadUnit, type LoadUnit } from './load-unit.js';
+import type { BatchResult, ExtractedSession } from './transform-and-load.js';
+import type { UnitContext } from './unit-types.js';
+
+/** A session fetched again by id: its payload (undefined when the API no longer knows it) and routing history. */
+interface FetchedById extends ExtractedSession {
+  sessionId: number;
+}
+
+/** Detail and routing history of each id, concurrently (the client's limiter bounds the rate). */
+async function fetchByIds(client: MluviiClient, ids: number[]): Promise<FetchedById[]> {
+  return Promise.all(
+    ids.map(async (sessionId) => {
+      const payloadMeta: BodyMeta = {};
+      const routingMeta: BodyMeta = {};
+      const [payload, routingHistory] = await Promise.all([client.getSession(sessionId, payloadMeta), client.getRoutingHistory(sessionId, routingMeta)]);
+      return {
+        sessionId,
+        payload,
+        routingHistory: (routingHistory === undefined ? routingUnavailable('HTTP 404') : routingHistory) as unknown,
+        textSanitized: false,
+        textChecked: payloadMeta.textChecked === true && (routingHistory === undefined || routingMeta.textChecked === true),
+      };
+    }),
+  );
+}
+
+export interface LoadIdsOptions {
+  /** Loaded with never_completed (M-DONE: run has stopped waiting for them to complete). */
+  neverCompleted?: ReadonlySet<number>;
+  /** Of the ids the API no longer knows (404), those whose stored copy is loaded instead (kept as they are). */
+  storedIfMissing?: ReadonlySet<number>;
+  /** Runs in the same load unit after the sessions were loaded, with the ids it loaded. */
+  afterLoad?: (unit: LoadUnit, loadedIds: number[]) => Promise<void>;
+}
+
+/**
+ * "Load these session ids": each is fetched by id (detail and routing history), and the ones the
+ * API knows are loaded in ONE load unit (raw, facts, summaries of their days; their hours locked).
+ * The re-fetch of incomplete sessions uses it; so would anything told that a session changed.
+ * Returns the ids loaded and those the API did not know.
+ */
+export async function loadSessionIds(ctx: UnitContext, ids: number[], opts: LoadIdsOptions = {}): Promise<{ loaded: number[]; missing: number[]; totals: BatchResult }> {
+  const client = ctx.client();
+  const fetched = await fetchByIds(client, ids);
+  const found = fetched.filter((f) => f.payload !== undefined);
+  const missing = fetched.filter((f) => f.payload === undefined).map((f) => f.sessionId);
+  const keep = missing.filter((id) => opts.storedIfMissing?.has(id));
+  if (keep.length) {
+    for (const s of await storedRawSessions(ctx.knex, keep)) {
+      found.push({ sessionId: s.session_id, payload: s.payload, routingHistory: s.routing_history, textSanitized: s.text_sanitized, textChecked: true /* from jsonb */ });
+    }
+  }
+  await ctx.campaigns.ensure(found.map((f) => payloadCampaignId(f.payload)).filter((id): id is number => id !== undefined), client, ctx.knex);
+  const loaded = found.map((f) => f.sessionId);
+  const { totals } = await inLoadUnit({ knex: ctx.knex, tenant: ctx.tenant.name }, {}, async (unit) => {
+    const sessions = found.map(({ sessionId, ...s }) => ({ ...s, neverCompleted: opts.neverCompleted?.has(sessionId) ?? false }));
+    await unit.load(sessions, { campaignMode: ctx.campaigns.lookup, writeRaw: true, rejectContext: { runId: ctx.runId } });
+    await opts.afterLoad?.(unit, loaded);
+  });
+  return { loaded, missing, totals };
+}
