@@ -58,6 +58,16 @@ export interface Config {
   maxFileBytes: number;
   /** Downloads stop while this many bytes are still free on the folder's disk (MLUVII_FILES_MIN_FREE). */
   filesMinFreeBytes: number;
+  /** The nightly run's local time in REPORT_TZ, "HH:MM" (ETL_SCHEDULE_AT): the image's scheduler and the workers' schedule. */
+  etlScheduleAt: string;
+  /** Jobs on the workers: a job whose worker stopped beating this long is taken as dead and retried (ETL_JOB_HEARTBEAT). */
+  etlJobHeartbeatMs: number;
+  /** Jobs on the workers: the longest one may run before it is failed and retried (ETL_JOB_TIMEOUT). */
+  etlJobTimeoutMs: number;
+  /** Jobs a `worker` runs at once (ETL_WORKER_CONCURRENCY; `worker --concurrency` wins). */
+  etlWorkerConcurrency: number;
+  /** On SIGTERM a worker finishes its jobs within this, else hands them back to the queue (ETL_WORKER_GRACE). */
+  etlWorkerGraceMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -187,6 +197,20 @@ function tenantName(env: Env): string | undefined {
   return name;
 }
 
+/** ETL_SCHEDULE_AT: a time of day HH:MM (24-hour clock). */
+function scheduleAt(env: Env): string {
+  const raw = value(env, 'ETL_SCHEDULE_AT') ?? '02:15';
+  if (!/^([01]?\d|2[0-3]):[0-5]\d$/.test(raw)) throw new ConfigError('ETL_SCHEDULE_AT', `ETL_SCHEDULE_AT must be a time of day HH:MM (24-hour clock), got "${raw}"`);
+  return raw;
+}
+
+/** A duration setting within [min, max] (pg-boss's own bounds on jobs). */
+function boundedDuration(env: Env, name: string, dflt: string, min: { ms: number; text: string }, max: { ms: number; text: string }): number {
+  const ms = duration(env, name, dflt);
+  if (ms < min.ms || ms > max.ms) throw new ConfigError(name, `${name} must be between ${min.text} and ${max.text}, got "${value(env, name)}"`);
+  return ms;
+}
+
 /** Reads and validates every setting; throws ConfigError naming the first bad one. */
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = value(env, 'DATABASE_URL');
@@ -266,6 +290,11 @@ export function loadConfig(env: Env = process.env): Config {
     fileTimeoutMs: duration(env, 'MLUVII_FILE_TIMEOUT', '10m'),
     maxFileBytes: byteSize(env, 'MLUVII_MAX_FILE_BYTES', 4 * 2 ** 30),
     filesMinFreeBytes: byteSize(env, 'MLUVII_FILES_MIN_FREE', 2 ** 30, true),
+    etlScheduleAt: scheduleAt(env),
+    etlJobHeartbeatMs: boundedDuration(env, 'ETL_JOB_HEARTBEAT', '30s', { ms: 10_000, text: '10s' }, { ms: 3_600_000, text: '1h' }),
+    etlJobTimeoutMs: boundedDuration(env, 'ETL_JOB_TIMEOUT', '6h', { ms: 60_000, text: '1m' }, { ms: 86_400_000, text: '24h' }),
+    etlWorkerConcurrency: positiveNumber(env, 'ETL_WORKER_CONCURRENCY', 2, true),
+    etlWorkerGraceMs: boundedDuration(env, 'ETL_WORKER_GRACE', '25s', { ms: 1_000, text: '1s' }, { ms: 3_600_000, text: '1h' }),
   };
 }
 

@@ -1,8 +1,9 @@
 import { Option } from 'commander';
 import { UsageError } from '../errors.js';
+import { withJobQueue } from '../jobs/with-queue.js';
 import { backfillRange } from '../pipeline/backfill.js';
 import { parseSettingDuration } from '../util/setting-duration.js';
-import type { CliCommand, CommandHandler } from './command.js';
+import { queueOption, type CliCommand, type CommandHandler } from './command.js';
 import { timeRangeOptions } from './time-options.js';
 
 /** `backfill --from --to [--force] [--window]`. */
@@ -15,7 +16,9 @@ const backfill: CommandHandler = async ({ config, logger, opts, print, now }) =>
     if (ms === undefined) throw new UsageError(`--window must be a duration such as 6h or 1d, got "${String(opts.window)}"`);
     windowMs = ms;
   }
-  return backfillRange({ config, logger, print }, { from, to, windowMs, force: Boolean(opts.force), now: now() });
+  const request = { from, to, windowMs, force: Boolean(opts.force), now: now() };
+  if (!opts.queue) return backfillRange({ config, logger, print }, request);
+  return withJobQueue(config, logger, (runnerFor) => backfillRange({ config, logger, print, queued: true }, request, runnerFor));
 };
 
 export const backfillCommand: CliCommand = {
@@ -26,6 +29,7 @@ export const backfillCommand: CliCommand = {
     new Option('--to <when>', 'end (exclusive): a day in REPORT_TZ or an ISO instant').makeOptionMandatory(),
     new Option('--force', 'reload windows that are already done'),
     new Option('--window <length>', 'window length, e.g. 1d or 6h (default: ETL_WINDOW)'),
+    queueOption(),
   ],
   handler: backfill,
 };

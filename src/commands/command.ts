@@ -1,4 +1,4 @@
-import type { Argument, Option } from 'commander';
+import { Option, type Argument } from 'commander';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 
@@ -25,3 +25,6 @@ export interface CliCommand {
   arguments?: Argument[];
   handler: CommandHandler;
 }
+
+/** `--queue` of run, backfill and reprocess: the same units, as jobs for the workers (`mluvii-etl worker`). */
+export const queueOption = (): Option => new Option('--queue', 'send the units of work to the job queue for `mluvii-etl worker`s to run side by side, and wait for them (showing progress)');

@@ -9,6 +9,7 @@ import { reprocessCommand } from './reprocess.js';
 import { runCommand } from './run.js';
 import { simulatorCommand } from './simulator.js';
 import { statusCommand } from './status.js';
+import { workerCommand } from './worker.js';
 
 /** Every command, in the order `--help` lists them. Each module holds its options and its handler. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CliCommand[] = [
   backfillCommand,
   reprocessCommand,
   filesCommand,
+  workerCommand,
   statusCommand,
   checkpointsCommand,
   simulatorCommand,

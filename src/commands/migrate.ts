@@ -3,6 +3,7 @@ import { syncReportingSettings } from '../admin/reporting-settings.js';
 import { requireDatabaseUrl } from '../config.js';
 import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrations.js';
+import { prepareJobQueues } from '../jobs/prepare.js';
 import type { CliCommand, CommandHandler } from './command.js';
 
 const migrate: CommandHandler = async ({ config, logger, print }) => {
@@ -21,6 +22,7 @@ const migrate: CommandHandler = async ({ config, logger, print }) => {
     logger.debug({ applied }, applied.length ? 'migrations applied' : 'database already up to date');
     print(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'database already up to date');
     print(`reporting settings: REPORT_TZ=${config.reportTz}, SERVICE_LEVEL_SECONDS=${config.serviceLevelSeconds}; BI role: ${config.reportingRole}`);
+    print(await prepareJobQueues(config, logger));
     return 0;
   } finally {
     await knex.destroy();

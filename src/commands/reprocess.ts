@@ -1,6 +1,7 @@
 import { Option } from 'commander';
+import { withJobQueue } from '../jobs/with-queue.js';
 import { reprocessRange } from '../pipeline/reprocess.js';
-import type { CliCommand } from './command.js';
+import { queueOption, type CliCommand } from './command.js';
 import { timeRangeOptions } from './time-options.js';
 
 export const reprocessCommand: CliCommand = {
@@ -10,6 +11,11 @@ export const reprocessCommand: CliCommand = {
     new Option('--from <when>', 'only sessions created at or after'),
     new Option('--to <when>', 'only sessions created before'),
     new Option('--force', 'rebuild every stored session of the range, also those whose payload, campaign mode and transform did not change since they were built'),
+    queueOption(),
   ],
-  handler: ({ config, logger, opts, print }) => reprocessRange({ config, logger, print }, { ...timeRangeOptions(opts, config.reportTz), force: opts.force === true }),
+  handler: ({ config, logger, opts, print }) => {
+    const request = { ...timeRangeOptions(opts, config.reportTz), force: opts.force === true };
+    if (!opts.queue) return reprocessRange({ config, logger, print }, request);
+    return withJobQueue(config, logger, (runnerFor) => reprocessRange({ config, logger, print, queued: true }, request, runnerFor));
+  },
 };

@@ -20,7 +20,7 @@ export interface BackfillRequest extends TimeWindow {
 
 /** The half-open range, window by window, resumable: what done windows already cover is skipped unless `force`. */
 export async function backfillRange(
-  { config, logger, print }: Omit<WriterRunHost, 'client'>,
+  { config, logger, print, queued }: Omit<WriterRunHost, 'client'>,
   { from, to, windowMs, force, now }: BackfillRequest,
   runnerFor: RunnerFactory = inProcessRunner,
 ): Promise<number> {
@@ -29,7 +29,7 @@ export async function backfillRange(
   const args = { from: from.toISOString(), to: to.toISOString(), force, windowMs };
   const settled = settledLine(config, now);
   const tenant = envTenant(config);
-  return runAsWriter({ config, logger, print, client }, 'backfill', args, async ({ knex, runId, counts, logger: log, signal }) => {
+  return runAsWriter({ config, logger, print, client, queued }, 'backfill', args, async ({ knex, runId, counts, logger: log, signal }) => {
     counts.operatorNames = await refreshOperatorNames(knex, client, log);
     const runner = runnerFor({ tenant, knex, client: () => client, campaigns: CampaignModeCache.fresh(log), runId, logger: log, signal });
     const { failures, stopped, credentialsRefused, leftOver } = await loadWindows({ knex, runner, counts, logger: log, label: 'backfill', signal, settledLine: settled }, windows, force);

@@ -33,11 +33,11 @@ export function nightlyBounds(config: Tenant['config'], request: NightlyRequest)
  * ran at until + ETL_SETTLE (where it starts on a first run, which incomplete sessions are still
  * worth fetching), so a night can be re-run as of a past time. It never moves past the settled line.
  */
-export async function nightlyRun({ config, logger, print }: Omit<WriterRunHost, 'client'>, request: NightlyRequest, runnerFor: RunnerFactory = inProcessRunner): Promise<number> {
+export async function nightlyRun({ config, logger, print, queued }: Omit<WriterRunHost, 'client'>, request: NightlyRequest, runnerFor: RunnerFactory = inProcessRunner): Promise<number> {
   const client = clientFromConfig(config, logger);
   const bounds = nightlyBounds(config, request);
   if (bounds.note) print(bounds.note);
-  return runAsWriter({ config, logger, print, client }, 'run', bounds.args, (ctx) => runNight(ctx, { tenant: envTenant(config), client, runnerFor, ...bounds }));
+  return runAsWriter({ config, logger, print, client, queued }, 'run', bounds.args, (ctx) => runNight(ctx, { tenant: envTenant(config), client, runnerFor, ...bounds }));
 }
 
 /** The work of one night inside its run frame (the CLI's, or a worker's scheduled run). */

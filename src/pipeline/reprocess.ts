@@ -20,13 +20,13 @@ export const REPROCESS_JOB_SESSIONS = 5_000;
  * slices of REPROCESS_JOB_SESSIONS, one job each, that run side by side.
  */
 export async function reprocessRange(
-  { config, logger, print }: Omit<WriterRunHost, 'client'>,
+  { config, logger, print, queued }: Omit<WriterRunHost, 'client'>,
   { from, to, force = false }: { from?: Date; to?: Date; force?: boolean },
   runnerFor: RunnerFactory = inProcessRunner,
 ): Promise<number> {
   const args = { from: from?.toISOString(), to: to?.toISOString(), ...(force ? { force } : {}) };
   const tenant = envTenant(config);
-  return runAsWriter({ config, logger, print }, 'reprocess', args, async ({ knex, runId, counts, logger: log, signal }) => {
+  return runAsWriter({ config, logger, print, queued }, 'reprocess', args, async ({ knex, runId, counts, logger: log, signal }) => {
     const selection = { transformVersion: transformVersion(), from: args.from, to: args.to, force };
     const total = await countSessionsToReprocess(knex, selection);
     log.info({ sessions: total }, `${total} session(s) may change; the others' stored inputs and transform are unchanged`);

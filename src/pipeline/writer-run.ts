@@ -17,6 +17,8 @@ export interface WriterRunHost {
   print: (line: string) => void;
   /** The API client of the job, whose request, 429 and retry counters go to etl.runs. */
   client?: MluviiClient;
+  /** The units run as jobs on the workers (`--queue`): what an interruption leaves is said differently. */
+  queued?: boolean;
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -46,7 +48,6 @@ export async function runAsWriter(
   args: Record<string, unknown>,
   work: (ctx: WriterRunContext) => Promise<JobOutcome>,
   runLock: RunLock = 'writer',
-  opts: { interruptedMessage?: (signal: 'SIGINT' | 'SIGTERM', counts: RunCounts) => string } = {},
 ): Promise<number> {
   const { config, logger, print, client } = host;
   const started = Date.now();
@@ -74,7 +75,7 @@ export async function runAsWriter(
       throw r.thrown;
     }
     const signal = r.stop?.signal;
-    if (signal) process.stderr.write(`mluvii-etl: ${(opts.interruptedMessage ?? interruptedMessage(kind))(signal, r.counts)}\n`);
+    if (signal) process.stderr.write(`mluvii-etl: ${interruptedMessage(kind, host.queued === true)(signal, r.counts)}\n`);
     else if (r.error) process.stderr.write(`mluvii-etl: ${kind} failed: ${scrubSecrets(r.error, secrets)}\n`);
     print(summaryLine(kind, r.status === 'succeeded' ? 'succeeded' : 'failed', r.counts, seconds, r.runId));
     if (signal) return signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
@@ -89,9 +90,10 @@ export async function runAsWriter(
 
 /** What a person who pressed Ctrl-C needs to know: what is kept, what was undone, what happens next. */
 const interruptedMessage =
-  (kind: RunKind) =>
+  (kind: RunKind, queued: boolean) =>
   (signal: 'SIGINT' | 'SIGTERM', counts: RunCounts): string => {
     const how = signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : 'stopped by SIGTERM';
+    if (queued) return `${kind} ${how}: its jobs not yet started were cancelled; those a worker had started finish there; the next ${kind} continues from what is committed`;
     if (kind === 'reprocess') return `${kind} ${how}: the batch in progress was rolled back, the ${counts.sessionsSeen} sessions before it are kept; run reprocess again to finish`;
     if (kind === 'files') return `${kind} ${how}: files stored so far are kept, a download in progress was discarded; the next pass continues`;
     return `${kind} ${how}: the window in progress was rolled back, the ${counts.windowsDone} window(s) committed before it are kept; the next ${kind} continues from there`;

@@ -1,0 +1,81 @@
+import type { Job } from 'pg-boss';
+import { databasePassword, requireDatabaseUrl, type Config } from '../config.js';
+import { createKnex } from '../db/knex.js';
+import { migrateLatest } from '../db/migrations.js';
+import { EXIT } from '../exit-codes.js';
+import { registerSecrets, type Logger } from '../log.js';
+import { startBoss } from './boss.js';
+import { runUnitJob, type WorkerServices } from './job-frame.js';
+import { QUEUES } from './queues.js';
+import { runScheduledNight } from './scheduled-run.js';
+import { registerSchedules } from './schedules.js';
+import { scheduledTenants } from './tenant-for-job.js';
+import { TenantConnections } from './tenant-connections.js';
+
+/** How long a stopping worker waits, after the grace, for released jobs to roll back before it exits anyway. */
+const ROLLBACK_WAIT_MS = 5_000;
+
+/**
+ * `mluvii-etl worker`: takes jobs from the queues (queues.ts) until SIGTERM or Ctrl-C, up to
+ * `concurrency` units at once, plus the scheduled runs it coordinates. Any number of workers, on
+ * any number of machines, may work one warehouse. On SIGTERM it takes no new job and gives the
+ * ones it runs ETL_WORKER_GRACE to finish; then it hands the rest back to the queue (pg-boss
+ * fails them into a retry, and their transactions roll back), so another worker takes them at
+ * once instead of after ETL_JOB_HEARTBEAT. Exit code 143 (130 for Ctrl-C), as for any command.
+ */
+export async function runWorker(config: Config, logger: Logger, opts: { concurrency: number; print: (line: string) => void }): Promise<number> {
+  const databaseUrl = requireDatabaseUrl(config);
+  registerSecrets(config.mluviiClientSecret, databasePassword(databaseUrl));
+  // The warehouse's own tables first: a worker that starts before `migrate` still works.
+  const knex = createKnex(databaseUrl, { max: 1 });
+  try {
+    await migrateLatest(knex);
+  } finally {
+    await knex.destroy();
+  }
+  const boss = await startBoss(config, logger, 'worker', { connections: opts.concurrency + 4 });
+  const connections = new TenantConnections(logger, opts.concurrency);
+  const services: WorkerServices = { config, logger, connections, boss };
+  let stopSignal: 'SIGINT' | 'SIGTERM' | undefined;
+  let wake: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (wake = resolve));
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
+    stopSignal ??= signal;
+    wake();
+  };
+  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
+  process.once('SIGINT', handlers.SIGINT);
+  process.once('SIGTERM', handlers.SIGTERM);
+  const running = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    running.add(p);
+    void p.then(
+      () => running.delete(p),
+      () => running.delete(p),
+    );
+    return p;
+  };
+  try {
+    await registerSchedules(boss, scheduledTenants(config), logger);
+    const work = { localConcurrency: opts.concurrency, pollingIntervalSeconds: 1 };
+    for (const q of [QUEUES.window, QUEUES.campaigns, QUEUES.refetch, QUEUES.files, QUEUES.reprocess]) {
+      await boss.work(q.name, work, ([job]: Job<unknown>[]) => track(runUnitJob(services, job)));
+    }
+    await boss.work(QUEUES.run.name, work, ([job]: Job<unknown>[]) => track(runScheduledNight(services, job)));
+    logger.info({ concurrency: opts.concurrency, queues: Object.values(QUEUES).map((q) => q.name) }, 'worker started: waiting for jobs');
+    opts.print(`mluvii-etl worker: working the job queues (${opts.concurrency} at once); SIGTERM or Ctrl-C stops it`);
+    await stopped;
+    logger.info({ signal: stopSignal, graceSeconds: config.etlWorkerGraceMs / 1000, running: running.size }, 'worker stopping: no new jobs; running ones get the grace period');
+    // pg-boss stops fetching, waits up to the grace for running jobs, then fails the rest into a
+    // retry and aborts their signals: the units roll back and another worker takes them.
+    await boss.stop({ graceful: true, timeout: config.etlWorkerGraceMs, close: true });
+    await Promise.race([Promise.allSettled([...running]), new Promise((resolve) => setTimeout(resolve, ROLLBACK_WAIT_MS).unref())]);
+    logger.info({ signal: stopSignal }, 'worker stopped');
+    return stopSignal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
+  } finally {
+    process.removeListener('SIGINT', handlers.SIGINT);
+    process.removeListener('SIGTERM', handlers.SIGTERM);
+    await boss.stop({ graceful: false }).catch(() => undefined);
+    await connections.close();
+  }
+}
