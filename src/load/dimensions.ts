@@ -16,7 +16,8 @@ const nameOrNull = (value: unknown): string | null => (typeof value === 'string'
 export async function upsertOperators(db: Db, users: UserModel[]): Promise<number> {
   const rows = users
     .filter((u) => typeof u.id === 'number' && Number.isSafeInteger(u.id) && u.id >= 1)
-    .map((u) => ({ user_id: u.id, user_name: nameOrNull(u.username), first_name: nameOrNull(u.firstName), last_name: nameOrNull(u.lastName) }));
+    .map((u) => ({ user_id: u.id, user_name: nameOrNull(u.username), first_name: nameOrNull(u.firstName), last_name: nameOrNull(u.lastName) }))
+    .sort((a, b) => Number(a.user_id) - Number(b.user_id));
   if (rows.length === 0) return 0;
   const r = await db.raw(
     `INSERT INTO core.operators AS o (user_id, user_name, first_name, last_name)
@@ -57,7 +58,8 @@ export async function upsertDimensionsFromFacts(db: Db, facts: SessionFacts[]): 
           SET user_name = coalesce(o.user_name, EXCLUDED.user_name), first_name = coalesce(o.first_name, EXCLUDED.first_name),
               last_name = coalesce(o.last_name, EXCLUDED.last_name), updated_at = now()
         WHERE (o.user_name IS NULL AND EXCLUDED.user_name IS NOT NULL) OR (o.first_name IS NULL AND EXCLUDED.first_name IS NOT NULL)`,
-      [JSON.stringify([...operators.values()])],
+      // In id order: two loads writing the same operators lock them in the same order.
+      [JSON.stringify([...operators.values()].sort((a, b) => a.user_id - b.user_id))],
     );
   }
   if (groups.size) {
@@ -65,7 +67,7 @@ export async function upsertDimensionsFromFacts(db: Db, facts: SessionFacts[]): 
       `INSERT INTO core.groups AS g (group_id, name) SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(group_id bigint, name text)
        ON CONFLICT (group_id) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
         WHERE g.name IS NULL AND EXCLUDED.name IS NOT NULL`,
-      [JSON.stringify([...groups.values()])],
+      [JSON.stringify([...groups.values()].sort((a, b) => a.group_id - b.group_id))],
     );
   }
 }

@@ -82,6 +82,13 @@ export async function upsertSessionFacts(
   batch: SessionFacts[],
   /** facts_hash already stored per session, when the caller read it anyway: unchanged sessions are then not even sent. */
   storedHashes?: ReadonlyMap<number, string>,
+  /**
+   * Where operator and group names are written (dimensions.ts). Rows every window shares: written
+   * in a long transaction, two windows loading side by side would hold them in different orders
+   * and deadlock. So a load unit passes its pool: short statements of their own (names only fill
+   * gaps, and no fact refers to them by a foreign key, so committing them apart is harmless).
+   */
+  dimensionsDb: Knex | Knex.Transaction = db,
 ): Promise<FactsWriteResult> {
   const hashed = batch.map((f) => ({ facts: f, row: { ...f.session, facts_hash: contentHash(f) } }));
   const sent = hashed.filter((h) => storedHashes?.get(h.row.session_id) !== h.row.facts_hash);
@@ -132,7 +139,7 @@ export async function upsertSessionFacts(
   await dropStages();
   const changed = new Set(changedIds);
   if (!all || sent.length < batch.length) await recordInputsKeys(db, batch.map((f) => f.session.session_id).filter((id) => !changed.has(id)));
-  await upsertDimensionsFromFacts(db, all ? batch : batch.filter((f) => changed.has(f.session.session_id)));
+  await upsertDimensionsFromFacts(dimensionsDb, all ? batch : batch.filter((f) => changed.has(f.session.session_id)));
 
   let from = rows[0].created_at;
   let to = rows[0].created_at;

@@ -11,7 +11,9 @@ import { mergeRange, transformAndLoad, type BatchResult, type ExtractedSession, 
  * re-read, a reprocess batch, a session re-fetched for its files): one transaction that
  *   1. locks the hours its sessions belong to (load/session-hour-locks.ts), so units of one tenant
  *      on several workers never overlap nor deadlock,
- *   2. transforms and loads its batches (transform-and-load.ts),
+ *   2. transforms and loads its batches (transform-and-load.ts); the names of operators, groups
+ *      and campaigns, rows every unit shares, are written apart in short statements of their own,
+ *      so that no unit holds them while it runs,
  *   3. refreshes the reporting summaries of the days that changed,
  * and commits facts and KPIs together, or nothing.
  */
@@ -78,7 +80,7 @@ async function runUnit<T>(scope: LoadUnitScope, options: LoadUnitOptions, trx: K
     totals,
     async load(batch, opts) {
       batches += 1;
-      const r = await transformAndLoad(trx, batch, { ...opts, beforeWrite: lockOwnHours });
+      const r = await transformAndLoad(trx, batch, { ...opts, beforeWrite: lockOwnHours, dimensionsDb: scope.knex });
       totals.sessions += r.sessions;
       totals.sessionsChanged += r.sessionsChanged;
       totals.rejects += r.rejects;

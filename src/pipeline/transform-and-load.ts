@@ -49,6 +49,14 @@ export interface TransformAndLoadOptions {
   listedFor?: { from: Date; to: Date };
 }
 
+/** What only the load unit sets: where shared dimension rows go, and the hook that locks the sessions' hours. */
+interface UnitHooks {
+  /** Operator and group names are written here, outside the transaction (load/session-facts.ts says why). */
+  dimensionsDb?: Knex;
+  /** Called once the batch is transformed, before anything is written, with the created_at of the sessions it will write (load-unit.ts locks their hours). */
+  beforeWrite?: (createdAts: string[]) => Promise<void>;
+}
+
 /**
  * transform → load for one batch, inside the caller's transaction: raw payloads (unless they
  * came from raw), facts, and rejects. The one place where a payload turns into rows.
@@ -56,10 +64,7 @@ export interface TransformAndLoadOptions {
 export async function transformAndLoad(
   trx: Knex.Transaction,
   batch: ExtractedSession[],
-  opts: TransformAndLoadOptions & {
-    /** Called once the batch is transformed, before anything is written, with the created_at of the sessions it will write (load-unit.ts locks their hours). */
-    beforeWrite?: (createdAts: string[]) => Promise<void>;
-  },
+  opts: TransformAndLoadOptions & UnitHooks,
 ): Promise<BatchResult> {
   const facts: SessionFacts[] = [];
   const raws: RawSession[] = [];
@@ -92,7 +97,7 @@ export async function transformAndLoad(
   }
   await opts.beforeWrite?.(facts.map((f) => f.session.created_at));
   if (opts.writeRaw) await upsertRawSessions(trx, raws);
-  const written = await upsertSessionFacts(trx, facts, opts.storedHashes);
+  const written = await upsertSessionFacts(trx, facts, opts.storedHashes, opts.dimensionsDb);
   await insertRejects(trx, rejects, opts.rejectContext);
   return { sessions: facts.length, sessionsChanged: written.changedIds.length, rejects: rejects.length, changedRange: written.createdRange };
 }

@@ -96,7 +96,8 @@ async function loadPart(ctx: UnitContext, unit: LoadUnit, part: TimeWindow): Pro
   const write = async (items: ListedSession[], extracted: Promise<ExtractedSession[]>) => {
     const sessions = await extracted;
     ctx.signal?.throwIfAborted();
-    await ctx.campaigns.ensure(sessions.map((s) => payloadCampaignId(s.payload)).filter((id): id is number => id !== undefined), client, unit.trx);
+    // Outside the unit's transaction (the pool): campaign rows are shared by every window (load-unit.ts).
+    await ctx.campaigns.ensure(sessions.map((s) => payloadCampaignId(s.payload)).filter((id): id is number => id !== undefined), client, ctx.knex);
     const r = await unit.load(sessions, { campaignMode: ctx.campaigns.lookup, writeRaw: true, rejectContext: { runId: ctx.runId, window: part }, listedFor: part });
     total.sessions += r.sessions;
     total.sessionsChanged += r.sessionsChanged;
