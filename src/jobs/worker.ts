@@ -46,15 +46,19 @@ export async function runWorker(config: Config, logger: Logger, opts: { concurre
   const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
   process.once('SIGINT', handlers.SIGINT);
   process.once('SIGTERM', handlers.SIGTERM);
-  const running = new Set<Promise<unknown>>();
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    running.add(p);
-    void p.then(
-      () => running.delete(p),
-      () => running.delete(p),
-    );
-    return p;
+  // The jobs running now, so that a stopping worker can wait for the ones it hands back to roll back.
+  let running = 0;
+  let whenIdle: (() => void) | undefined;
+  const track = async <T>(job: Promise<T>): Promise<T> => {
+    running += 1;
+    try {
+      return await job;
+    } finally {
+      running -= 1;
+      if (running === 0) whenIdle?.();
+    }
   };
+  const idle = () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => (whenIdle = resolve)));
   try {
     await registerSchedules(boss, scheduledTenants(config), logger);
     const work = { localConcurrency: opts.concurrency, pollingIntervalSeconds: 1 };
@@ -65,11 +69,11 @@ export async function runWorker(config: Config, logger: Logger, opts: { concurre
     logger.info({ concurrency: opts.concurrency, queues: Object.values(QUEUES).map((q) => q.name) }, 'worker started: waiting for jobs');
     opts.print(`mluvii-etl worker: working the job queues (${opts.concurrency} at once); SIGTERM or Ctrl-C stops it`);
     await stopped;
-    logger.info({ signal: stopSignal, graceSeconds: config.etlWorkerGraceMs / 1000, running: running.size }, 'worker stopping: no new jobs; running ones get the grace period');
+    logger.info({ signal: stopSignal, graceSeconds: config.etlWorkerGraceMs / 1000, running }, 'worker stopping: no new jobs; running ones get the grace period');
     // pg-boss stops fetching, waits up to the grace for running jobs, then fails the rest into a
     // retry and aborts their signals: the units roll back and another worker takes them.
     await boss.stop({ graceful: true, timeout: config.etlWorkerGraceMs, close: true });
-    await Promise.race([Promise.allSettled([...running]), new Promise((resolve) => setTimeout(resolve, ROLLBACK_WAIT_MS).unref())]);
+    await Promise.race([idle(), new Promise((resolve) => setTimeout(resolve, ROLLBACK_WAIT_MS).unref())]);
     logger.info({ signal: stopSignal }, 'worker stopped');
     return stopSignal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
   } finally {
