@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
+import pg from 'pg';
 import { assertCanWrite } from '../admin/write-access.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
@@ -65,8 +66,29 @@ export const migrationConfig = (): Knex.MigratorConfig => ({
  */
 export async function migrateLatest(knex: Knex): Promise<string[]> {
   await assertCanWrite(knex);
-  const [, applied] = (await knex.migrate.latest(migrationConfig())) as [number, string[]];
-  return applied;
+  return inTurn(knex, async () => ((await knex.migrate.latest(migrationConfig())) as [number, string[]])[1]);
+}
+
+/** Every migrating process of one database contends for this advisory lock. */
+const MIGRATE_LOCK_KEY = 7_400_123_003;
+
+/**
+ * Processes migrating one database at once (workers starting together, a worker beside `migrate`)
+ * take turns, the second then finding nothing to do: knex alone fails it ("Migration table is
+ * already locked"). The lock is held on a connection of its own (the pool may have only one),
+ * and Postgres drops it if the process dies.
+ */
+async function inTurn<T>(knex: Knex, work: () => Promise<T>): Promise<T> {
+  const { connectionString } = knex.client.config.connection as { connectionString: string };
+  const client = new pg.Client({ connectionString, application_name: 'mluvii-etl migrate' });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK_KEY]);
+    return await work();
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 export async function migrateRollbackAll(knex: Knex): Promise<void> {

@@ -31,6 +31,8 @@ export async function startBoss(config: Config, logger: Logger, role: BossRole, 
     schedule: role === 'worker',
     superviseIntervalSeconds: superviseSeconds(config),
     monitorIntervalSeconds: superviseSeconds(config),
+    // A worker is woken by a NOTIFY when a job is sent (queues.ts: notify), not by its next poll.
+    useListenNotify: role === 'worker',
     // Our own run records live in etl.runs; pg-boss's instance registry is not needed.
     registerInstance: false,
     openTelemetry: { enabled: false },

@@ -9,7 +9,7 @@ import { readOutcome } from './job-data.js';
 import { QUEUES, unitKey, type UnitJobData } from './queues.js';
 
 /** How often the jobs of a command are looked at while it waits for them. */
-const POLL_MS = 500;
+const POLL_MS = 250;
 /** Said once when no worker has taken any of the command's jobs after this long. */
 const IDLE_WARNING_MS = 30_000;
 

@@ -49,7 +49,8 @@ export class QueuePolicyError extends UsageError {
  */
 export async function declareQueues(boss: PgBoss): Promise<void> {
   for (const q of Object.values(QUEUES)) {
-    const options: Omit<Queue, 'name'> = { policy: q.policy, retryLimit: q.retryLimit, retryDelay: q.retryDelay };
+    // notify: a send wakes the workers at once (they poll besides, for retries).
+    const options: Omit<Queue, 'name'> = { policy: q.policy, retryLimit: q.retryLimit, retryDelay: q.retryDelay, notify: true };
     await boss.createQueue(q.name, options);
   }
   const found = new Map((await boss.getQueues(Object.values(QUEUES).map((q) => q.name))).map((q) => [q.name, q.policy]));

@@ -1,9 +1,13 @@
+import { hostname } from 'node:os';
 import { requireDatabaseUrl } from '../config.js';
 import { createKnex, type Knex } from '../db/knex.js';
 import type { Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
 import { clientFromConfig } from '../pipeline/client-from-config.js';
 import type { Tenant } from '../tenants/tenant.js';
+
+/** How this worker's connections show in pg_stat_activity: which machine and process holds a transaction. */
+export const workerApplicationName = (): string => `mluvii-etl worker ${hostname().slice(0, 30)}:${process.pid}`;
 
 /**
  * A worker's connections, one set per tenant it works for, made in ONE place: the warehouse pool
@@ -23,7 +27,7 @@ export class TenantConnections {
   knexFor(tenant: Tenant): Knex {
     let knex = this.pools.get(tenant.name);
     if (!knex) {
-      knex = createKnex(requireDatabaseUrl(tenant.config), { max: 2 * this.jobsAtOnce + 2 });
+      knex = createKnex(requireDatabaseUrl(tenant.config), { max: 2 * this.jobsAtOnce + 2 }, workerApplicationName());
       this.pools.set(tenant.name, knex);
     }
     return knex;

@@ -61,11 +61,27 @@ export async function runWorker(config: Config, logger: Logger, opts: { concurre
   const idle = () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => (whenIdle = resolve)));
   try {
     await registerSchedules(boss, scheduledTenants(config), logger);
-    const work = { localConcurrency: opts.concurrency, pollingIntervalSeconds: 1 };
-    for (const q of [QUEUES.window, QUEUES.campaigns, QUEUES.refetch, QUEUES.files, QUEUES.reprocess]) {
-      await boss.work(q.name, work, ([job]: Job<unknown>[]) => track(runUnitJob(services, job)));
+    // One poller per job at once and queue. A send wakes them (NOTIFY); a poller that finished a
+    // job looks for the next one at once rather than after its polling interval, so a queue of
+    // short jobs (reprocess slices) is drained back to back; idle pollers look every 2 s (a
+    // retried job is sent no NOTIFY).
+    const poll = { pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 };
+    const handlers: Array<[string, (job: Job<unknown>) => Promise<unknown>]> = [
+      ...[QUEUES.window, QUEUES.campaigns, QUEUES.refetch, QUEUES.files, QUEUES.reprocess].map((q) => [q.name, (job: Job<unknown>) => runUnitJob(services, job)] as [string, (job: Job<unknown>) => Promise<unknown>]),
+      [QUEUES.run.name, (job: Job<unknown>) => runScheduledNight(services, job)],
+    ];
+    for (const [queue, handle] of handlers) {
+      for (let i = 0; i < opts.concurrency; i++) {
+        let poller: string | undefined;
+        poller = await boss.work(queue, poll, async ([job]: Job<unknown>[]) => {
+          try {
+            return await track(handle(job));
+          } finally {
+            if (poller) boss.notifyWorker(poller);
+          }
+        });
+      }
     }
-    await boss.work(QUEUES.run.name, work, ([job]: Job<unknown>[]) => track(runScheduledNight(services, job)));
     logger.info({ concurrency: opts.concurrency, queues: Object.values(QUEUES).map((q) => q.name) }, 'worker started: waiting for jobs');
     opts.print(`mluvii-etl worker: working the job queues (${opts.concurrency} at once); SIGTERM or Ctrl-C stops it`);
     await stopped;

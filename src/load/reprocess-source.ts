@@ -84,26 +84,32 @@ export async function sessionsToReprocess(db: Db, sel: ReprocessSelection, after
 }
 
 /**
- * Where to cut the sessions that may change into slices of about `size` (a reprocess split into
- * jobs): the keyset of every size-th session, in order. Slice k runs after bound k−1 up to and
+ * Where to cut the sessions that may change into slices (a reprocess split into jobs), in one
+ * pass that also counts them: the keyset of every size-th session, in order. Slice k runs after bound k−1 up to and
  * including bound k; the last slice has no upper bound (a session stored meanwhile is not lost).
  */
-export async function reprocessSliceBounds(db: Db, sel: ReprocessSelection, size: number): Promise<Array<{ upTo: ReprocessKeyset; span: { from: string; to: string } }>> {
+export async function reprocessSliceBounds(
+  db: Db,
+  sel: ReprocessSelection,
+  /** Sessions per slice: total / `slices`, within [min, max]. */
+  size: { slices: number; min: number; max: number },
+): Promise<{ bounds: Array<{ upTo: ReprocessKeyset; span: { from: string; to: string } }>; total: number }> {
   const r = await db.raw(
-    `SELECT created_key, session_id, at, first_at FROM (
+    `SELECT created_key, session_id, at, first_at, total FROM (
        SELECT x.created_at::text AS created_key, x.session_id, x.created_at AS at, min(x.created_at) OVER () AS first_at,
               count(*) OVER () AS total, row_number() OVER (ORDER BY x.created_at, x.session_id) AS n
          FROM (SELECT r.created_at, r.session_id FROM ${NEEDS_WORK} ${IN_RANGE}) x) s
-      WHERE n % ? = 0 OR n = total ORDER BY n`,
-    [...bindings(sel), size],
+      WHERE n % greatest(?::bigint, least(?::bigint, ceil(total / ?::numeric)::bigint)) = 0 OR n = total ORDER BY n`,
+    [...bindings(sel), size.min, size.max, size.slices],
   );
-  const rows = r.rows as Array<{ created_key: string; session_id: string | number; at: Date; first_at: Date }>;
+  const rows = r.rows as Array<{ created_key: string; session_id: string | number; at: Date; first_at: Date; total: string | number }>;
   // The created_at range a slice covers (a Date keeps milliseconds: the end is one past), for a
-  // retried slice that refreshes the summaries of its days.
-  return rows.map((x, i) => ({
+  // retried slice whose days must be refreshed.
+  const bounds = rows.map((x, i) => ({
     upTo: { created: x.created_key, id: Number(x.session_id) },
     span: { from: (i === 0 ? x.first_at : rows[i - 1].at).toISOString(), to: new Date(x.at.getTime() + 1).toISOString() },
   }));
+  return { bounds, total: rows.length ? Number(rows[rows.length - 1].total) : 0 };
 }
 
 /** Midnight (as an ISO instant) of the REPORT_TZ day that contains `instant` (its day bucket, core.report_day). */

@@ -4,6 +4,8 @@ import { transformVersion } from '../util/transform-version.js';
 import { CampaignModeCache } from './campaign-mode-cache.js';
 import { createProgress } from './progress.js';
 import { REPROCESS_BATCH } from './reprocess-slice.js';
+import { inLoadUnit } from './load-unit.js';
+import { mergeRange } from './transform-and-load.js';
 import { addUnitCounts, type UnitRequest } from './unit-types.js';
 import { inProcessRunner, type RunnerFactory } from './unit-runner.js';
 import { runAsWriter, type WriterRunHost } from './writer-run.js';
@@ -16,8 +18,9 @@ export const REPROCESS_JOB_SESSIONS = 5_000;
  * inputs or transform changed (all of them with `force`). In one process it is one slice
  * (reprocess-slice.ts), read in keyset-paged batches of their own transactions, so memory stays
  * flat and a killed reprocess can simply be run again (the next writer then rebuilds the
- * reporting summaries the killed one may have left behind). With the workers it is cut into
- * slices of REPROCESS_JOB_SESSIONS, one job each, that run side by side.
+ * reporting summaries the killed one left behind). With the workers it is cut into slices, one
+ * job each, that run side by side. Then the summaries of every day that changed are refreshed,
+ * once.
  */
 export async function reprocessRange(
   { config, logger, print, queued }: Omit<WriterRunHost, 'client'>,
@@ -28,8 +31,19 @@ export async function reprocessRange(
   const tenant = envTenant(config);
   return runAsWriter({ config, logger, print, queued }, 'reprocess', args, async ({ knex, runId, counts, logger: log, signal }) => {
     const selection = { transformVersion: transformVersion(), from: args.from, to: args.to, force };
-    const total = await countSessionsToReprocess(knex, selection);
-    log.info({ sessions: total }, `${total} session(s) may change; the others' stored inputs and transform are unchanged`);
+    const runner = runnerFor({ tenant, knex, client: noApi, campaigns: CampaignModeCache.fresh(log), runId, logger: log, signal });
+    const whole = { kind: 'reprocess' as const, from: args.from, to: args.to, force };
+    let requests: UnitRequest[] = [whole];
+    let total: number;
+    if (runner.inProcess) total = await countSessionsToReprocess(knex, selection);
+    else {
+      // On the workers: slices of about REPROCESS_JOB_SESSIONS (at least 16 of them, for an even
+      // spread), the last one open-ended so that a session stored meanwhile is not left out.
+      const { bounds, total: n } = await reprocessSliceBounds(knex, selection, { slices: 16, min: REPROCESS_BATCH, max: REPROCESS_JOB_SESSIONS });
+      total = n;
+      requests = bounds.map((b, i) => ({ ...whole, after: i === 0 ? undefined : bounds[i - 1].upTo, upTo: i === bounds.length - 1 ? undefined : b.upTo, span: b.span }));
+    }
+    log.info({ sessions: total, jobs: runner.inProcess ? undefined : requests.length }, `${total} session(s) may change; the others' stored inputs and transform are unchanged`);
     if (total === 0) {
       const stored = await countStoredSessions(knex, selection);
       print(
@@ -37,43 +51,46 @@ export async function reprocessRange(
           ? 'reprocess: no stored session in the range: nothing to rebuild'
           : `reprocess: nothing to do: the ${stored.toLocaleString('en-US')} stored session(s) in the range were built from their stored payloads by this version of the transform, with the campaign modes known now (no change since they were last built); --force rebuilds them anyway`,
       );
-    }
-    const runner = runnerFor({ tenant, knex, client: () => { throw new Error('reprocess makes no API calls'); }, campaigns: CampaignModeCache.fresh(log), runId, logger: log, signal });
-    const whole = { kind: 'reprocess' as const, from: args.from, to: args.to, force };
-    let requests: UnitRequest[] = [whole];
-    if (!runner.inProcess && total > 0) {
-      const bounds = await reprocessSliceBounds(knex, selection, REPROCESS_JOB_SESSIONS);
-      // The last slice has no upper bound: a session stored meanwhile is not left out.
-      requests = bounds.map((b, i) => ({ ...whole, after: i === 0 ? undefined : bounds[i - 1].upTo, upTo: i === bounds.length - 1 ? undefined : b.upTo, span: b.span }));
+      return { failures: [] };
     }
     const progress = createProgress({ totalWindows: Math.ceil(total / REPROCESS_BATCH), logger: log, label: 'reprocess' });
     const failures: string[] = [];
+    let changed: { from: string; to: string } | undefined;
     try {
-      if (total > 0) {
-        await runner.run(
-          requests,
-          (outcome) => {
-            addUnitCounts(counts, outcome.counts);
-            failures.push(...outcome.failures);
-            if (runner.inProcess) return;
-            const seen = outcome.counts.sessionsSeen ?? 0;
-            progress.addSessions(seen);
-            for (let i = 0; i < Math.ceil(seen / REPROCESS_BATCH); i++) progress.windowFinished();
+      await runner.run(
+        requests,
+        (outcome) => {
+          addUnitCounts(counts, outcome.counts);
+          failures.push(...outcome.failures);
+          changed = mergeRange(changed, outcome.changedRange);
+          if (runner.inProcess) return;
+          const seen = outcome.counts.sessionsSeen ?? 0;
+          progress.addSessions(seen);
+          for (let i = 0; i < Math.ceil(seen / REPROCESS_BATCH); i++) progress.windowFinished();
+        },
+        {
+          onBatch: (n) => {
+            progress.addSessions(n);
+            progress.windowFinished();
           },
-          {
-            onBatch: (n) => {
-              progress.addSessions(n);
-              progress.windowFinished();
-            },
-          },
-        );
-      }
+        },
+      );
     } finally {
       progress.stop();
+      // Every day the slices changed, once (also after an interruption: what was written is kept).
+      const range = changed;
+      if (range) {
+        log.info(range, 'refreshing the reporting summaries of the days that changed');
+        await inLoadUnit({ knex, tenant: tenant.name }, { summaries: 'by-caller' }, (unit) => unit.refreshSummaries(range));
+      }
     }
-    if (total > 0 && counts.sessionsChanged === 0 && failures.length === 0 && !signal.aborted) {
+    if (counts.sessionsChanged === 0 && failures.length === 0 && !signal.aborted) {
       print(`reprocess: ${counts.sessionsSeen.toLocaleString('en-US')} session(s) rebuilt, none changed: their facts came out exactly as stored, so nothing was written`);
     }
     return { failures };
   });
 }
+
+const noApi = (): never => {
+  throw new Error('reprocess makes no API calls');
+};

@@ -46,6 +46,8 @@ export interface UnitOutcome {
   interrupted?: boolean;
   /** Lines for the person who started the command (e.g. what a files pass did). */
   notes?: string[];
+  /** A reprocess slice: the created_at range whose reporting summaries the command must refresh. */
+  changedRange?: { from: string; to: string };
 }
 
 /** What a unit runs with: its tenant, the warehouse, the API, the run it belongs to. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { hostname } from 'node:os';
 import { QUEUES } from '../../src/jobs/queues.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { AFTER_TEST_RANGES, clockAt } from '../helpers/clock.js';
@@ -7,6 +8,7 @@ import { differences, expectedFacts } from '../helpers/expected-facts.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
 import { jobsOf, startCli, startWorker, waitFor, type RunningProcess } from '../helpers/workers.js';
 
+const hostnameOf = () => hostname().slice(0, 30);
 const FROM = '2026-05-04T00:00:00Z';
 const TO = '2026-05-05T00:00:00Z';
 const SETTINGS = { MLUVII_RPS: '1000', MLUVII_CONCURRENCY: '2', MLUVII_PAGE_SIZE: '10', REPORT_TZ: 'UTC' };
@@ -31,8 +33,9 @@ async function windowInProgress(env: Record<string, string>, db: TestDatabase): 
   processes.push(worker, backfill);
   const job = await waitFor('the window in progress', async () => {
     const active = (await jobsOf(db.knex, QUEUES.window.name)).find((j) => j.state === 'active');
-    const listed = Number((await db.knex.raw(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'mluvii-etl' AND state = 'idle in transaction'`)).rows[0].n);
-    return active && listed > 0 ? active : undefined;
+    // The worker's connection (named after its process) is inside the window's transaction.
+    const inTransaction = (await db.knex.raw(`SELECT 1 FROM pg_stat_activity WHERE application_name = ? AND xact_start IS NOT NULL`, [`mluvii-etl worker ${hostnameOf()}:${worker.child.pid}`])).rows.length;
+    return active && inTransaction > 0 ? active : undefined;
   });
   return { worker, backfill, jobId: job.id };
 }
