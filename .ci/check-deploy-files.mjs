@@ -52,6 +52,22 @@ if (compose?.services?.etl && interpolate(String(compose.services.etl.image)) !=
   problems.push(`docker-compose.yml: service etl's image should default to mluvii-etl:${version} (package.json)`);
 }
 
+// Workers: a SIGTERM gives a worker ETL_WORKER_GRACE (25 s by default) to finish or hand back its
+// jobs; whatever stops it must wait longer than that before SIGKILL.
+const WORKER_GRACE_SECONDS = 25;
+const runsWorker = (command) => JSON.stringify(command ?? '').includes('"worker"');
+const composeSeconds = (text) => {
+  const m = /^(\d+)(s|m)$/.exec(String(text ?? ''));
+  return m ? Number(m[1]) * (m[2] === 'm' ? 60 : 1) : 10; // docker compose's default is 10 s
+};
+const composeWorkers = Object.entries(compose?.services ?? {}).filter(([, service]) => runsWorker(service.command));
+if (composeWorkers.length === 0) problems.push('docker-compose.yml: no service runs `mluvii-etl worker`');
+for (const [name, service] of composeWorkers) {
+  if (composeSeconds(service.stop_grace_period) <= WORKER_GRACE_SECONDS) problems.push(`docker-compose.yml service ${name}: stop_grace_period must exceed the workers' ${WORKER_GRACE_SECONDS} s grace`);
+  const replicas = Number(interpolate(String(service.deploy?.replicas ?? 1)));
+  if (!(replicas >= 2)) problems.push(`docker-compose.yml service ${name}: runs ${replicas} worker(s); the example runs at least 2`);
+}
+
 function* containers(node) {
   if (Array.isArray(node)) for (const x of node) yield* containers(x);
   else if (node && typeof node === 'object') {
@@ -63,6 +79,10 @@ for (const [file, docs] of docsOf) {
   for (const doc of docs) {
     if (!doc || typeof doc !== 'object' || !doc.kind) continue;
     for (const c of containers(doc)) checkImage(`${file} ${doc.kind} ${doc.metadata?.name} container ${c.name}`, c.image);
+    if (doc.kind === 'Deployment' && [...containers(doc)].some((c) => runsWorker(c.command ?? c.args))) {
+      const grace = doc.spec?.template?.spec?.terminationGracePeriodSeconds ?? 30;
+      if (grace <= WORKER_GRACE_SECONDS) problems.push(`${file} Deployment ${doc.metadata?.name}: terminationGracePeriodSeconds must exceed the workers' ${WORKER_GRACE_SECONDS} s grace`);
+    }
     if (doc.kind === 'CronJob') {
       if (doc.spec?.concurrencyPolicy !== 'Forbid') problems.push(`${file} CronJob ${doc.metadata?.name}: concurrencyPolicy is not Forbid`);
       if (doc.spec?.jobTemplate?.spec?.backoffLimit === undefined) problems.push(`${file} CronJob ${doc.metadata?.name}: no backoffLimit`);
