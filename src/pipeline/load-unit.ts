@@ -80,7 +80,10 @@ async function runUnit<T>(scope: LoadUnitScope, options: LoadUnitOptions, trx: K
     totals,
     async load(batch, opts) {
       batches += 1;
-      const r = await transformAndLoad(trx, batch, { ...opts, beforeWrite: lockOwnHours, dimensionsDb: scope.knex });
+      // A unit that yields to writers (one session, re-fetched by a download pass that runs many at
+      // once) keeps its names in its own transaction: it holds them for a moment, and apart they
+      // would need a second connection per unit from a pool its siblings already fill.
+      const r = await transformAndLoad(trx, batch, { ...opts, beforeWrite: lockOwnHours, dimensionsDb: options.yieldToWriters ? undefined : scope.knex });
       totals.sessions += r.sessions;
       totals.sessionsChanged += r.sessionsChanged;
       totals.rejects += r.rejects;
