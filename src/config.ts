@@ -64,7 +64,7 @@ export interface Config {
   etlJobHeartbeatMs: number;
   /** Jobs on the workers: the longest one may run before it is failed and retried (ETL_JOB_TIMEOUT). */
   etlJobTimeoutMs: number;
-  /** Jobs a `worker` runs at once (ETL_WORKER_CONCURRENCY; `worker --concurrency` wins). */
+  /** Jobs of each kind a `worker` runs at once (ETL_WORKER_CONCURRENCY; `worker --concurrency` wins). */
   etlWorkerConcurrency: number;
   /** On SIGTERM a worker finishes its jobs within this, else hands them back to the queue (ETL_WORKER_GRACE). */
   etlWorkerGraceMs: number;

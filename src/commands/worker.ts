@@ -6,7 +6,7 @@ import type { CliCommand } from './command.js';
 export const workerCommand: CliCommand = {
   name: 'worker',
   summary: 'take jobs (window loads, re-fetches, campaign re-reads, downloads, reprocess batches, the nightly schedule) from the job queues in the warehouse database until SIGTERM',
-  options: [new Option('--concurrency <n>', 'jobs at once (default: ETL_WORKER_CONCURRENCY, 2)')],
+  options: [new Option('--concurrency <n>', 'jobs of each kind at once (default: ETL_WORKER_CONCURRENCY, 2)')],
   handler: ({ config, logger, opts, print }) => {
     let concurrency = config.etlWorkerConcurrency;
     if (opts.concurrency !== undefined) {

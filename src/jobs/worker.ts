@@ -17,7 +17,8 @@ const ROLLBACK_WAIT_MS = 5_000;
 
 /**
  * `mluvii-etl worker`: takes jobs from the queues (queues.ts) until SIGTERM or Ctrl-C, up to
- * `concurrency` units at once, plus the scheduled runs it coordinates. Any number of workers, on
+ * `concurrency` of each kind at once (windows, reprocess slices, scheduled runs it coordinates…:
+ * a command's units are of one kind at a time, and pg-boss polls each queue on its own). Any number of workers, on
  * any number of machines, may work one warehouse. On SIGTERM it takes no new job and gives the
  * ones it runs ETL_WORKER_GRACE to finish; then it hands the rest back to the queue (pg-boss
  * fails them into a retry, and their transactions roll back), so another worker takes them at
@@ -66,11 +67,11 @@ export async function runWorker(config: Config, logger: Logger, opts: { concurre
     // short jobs (reprocess slices) is drained back to back; idle pollers look every 2 s (a
     // retried job is sent no NOTIFY).
     const poll = { pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 };
-    const handlers: Array<[string, (job: Job<unknown>) => Promise<unknown>]> = [
+    const queues: Array<[string, (job: Job<unknown>) => Promise<unknown>]> = [
       ...[QUEUES.window, QUEUES.campaigns, QUEUES.refetch, QUEUES.files, QUEUES.reprocess].map((q) => [q.name, (job: Job<unknown>) => runUnitJob(services, job)] as [string, (job: Job<unknown>) => Promise<unknown>]),
       [QUEUES.run.name, (job: Job<unknown>) => runScheduledNight(services, job)],
     ];
-    for (const [queue, handle] of handlers) {
+    for (const [queue, handle] of queues) {
       for (let i = 0; i < opts.concurrency; i++) {
         let poller: string | undefined;
         poller = await boss.work(queue, poll, async ([job]: Job<unknown>[]) => {
