@@ -24,9 +24,18 @@ async function connectionOf(trx: Knex.Transaction): Promise<pg.PoolClient> {
 export async function stageRows<Row>(trx: Knex.Transaction, stage: string, like: string, columns: ReadonlyArray<StagedColumn<Row>>, rows: readonly Row[]): Promise<void> {
   const names = columns.map(([n]) => n).join(', ');
   await trx.raw(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${names} FROM ${like} WITH NO DATA`);
+  await copyInto(trx, stage, columns, rows);
+}
+
+/**
+ * Appends `rows` to `table` with `COPY … FROM STDIN` in the caller's transaction: the fastest way
+ * in, with no conflict handling, for rows the caller knows are new (the child rows of sessions
+ * whose old rows it has just deleted).
+ */
+export async function copyInto<Row>(trx: Knex.Transaction, table: string, columns: ReadonlyArray<StagedColumn<Row>>, rows: readonly Row[]): Promise<void> {
   if (rows.length === 0) return;
   const conn = await connectionOf(trx);
-  await pipeline(Readable.from(copyText(columns, rows)), conn.query(copyFrom(`COPY ${stage} (${names}) FROM STDIN`)));
+  await pipeline(Readable.from(copyText(columns, rows)), conn.query(copyFrom(`COPY ${table} (${columns.map(([n]) => n).join(', ')}) FROM STDIN`)));
 }
 
 /** The rows in COPY's text format, a few hundred rows per chunk. */

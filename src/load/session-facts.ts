@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { RoutingEventRow, SessionFacts, SessionFileRow, SessionOperatorRow, SessionStateRow } from '../transform/types.js';
 import { transformVersion } from '../util/transform-version.js';
 import { contentHash } from './content-hash.js';
-import { stageRows, type StagedColumn } from './copy-rows.js';
+import { copyInto, stageRows, type StagedColumn } from './copy-rows.js';
 import { upsertDimensionsFromFacts } from './dimensions.js';
 
 /**
@@ -69,12 +69,11 @@ export const inputsKeySql = (r: string, c: string) =>
      CASE WHEN ${c}.campaign_id IS NULL THEN '' WHEN ${c}.http_status = 200 AND coalesce(${c}.payload->>'mode', '') <> '' THEN ${c}.payload->>'mode' ELSE 'unknown' END,
      ?::text))`;
 
-const stageName = (table: string) => `stage_${table.replace(/\W/g, '_')}`;
 
 /**
- * Stages the batch with COPY into temporary tables (this transaction only), then merges with one
- * statement per table: sessions are upserted where facts_hash changed; the child rows of the
- * changed sessions are inserted, after deleting the old ones of sessions that existed before
+ * Stages the sessions with COPY into a temporary table (this transaction only) and upserts them
+ * in one statement where facts_hash changed; the child rows of the changed sessions are then
+ * copied straight into their tables, after deleting the old ones of sessions that existed before
  * (xmax ≠ 0: a first load deletes nothing, which on a large warehouse was most of the cost).
  */
 export async function upsertSessionFacts(
@@ -102,11 +101,8 @@ export async function upsertSessionFacts(
     .map(([n]) => `${n} = EXCLUDED.${n}`)
     .join(', ');
   await stageRows(db, 'stage_sessions', 'core.sessions', SESSION_COLUMNS, sent.map((h) => h.row));
-  for (const c of CHILD_TABLES) await stageRows(db, stageName(c.table), c.table, c.columns, sent.flatMap((h) => c.rows(h.facts)));
-
-  const stages = ['stage_sessions', ...CHILD_TABLES.map((c) => stageName(c.table))];
   // Dropped at commit anyway; dropped now so that one transaction can load several batches.
-  const dropStages = () => db.raw(`DROP TABLE ${stages.join(', ')}`);
+  const dropStages = () => db.raw(`DROP TABLE stage_sessions`);
   const version = transformVersion();
   const written = await db.raw(
     `INSERT INTO core.sessions AS s (${names}, inputs_key)
@@ -128,16 +124,16 @@ export async function upsertSessionFacts(
   const changedIds = rows.map((r) => Number(r.session_id));
   const replacedIds = rows.filter((r) => r.replaced).map((r) => Number(r.session_id));
   const all = changedIds.length === sent.length;
+  const changed = new Set(changedIds);
+  const changedFacts = all ? sent : sent.filter((h) => changed.has(h.row.session_id));
+  // The child rows of the changed sessions go straight into their tables (COPY): the old ones of
+  // a replaced session are deleted first, and a new session has none, so nothing can conflict
+  // (and no other unit writes these sessions meanwhile: load units hold their hours).
   for (const c of CHILD_TABLES) {
-    const cols = c.columns.map(([n]) => n).join(', ');
     if (replacedIds.length) await db.raw(`DELETE FROM ${c.table} WHERE session_id = ANY(?::bigint[])`, [replacedIds]);
-    await db.raw(
-      `INSERT INTO ${c.table} (${cols}) SELECT ${cols} FROM ${stageName(c.table)}${all ? '' : ' WHERE session_id = ANY(?::bigint[])'}`,
-      all ? [] : [changedIds],
-    );
+    await copyInto(db, c.table, c.columns, changedFacts.flatMap((h) => c.rows(h.facts)));
   }
   await dropStages();
-  const changed = new Set(changedIds);
   if (!all || sent.length < batch.length) await recordInputsKeys(db, batch.map((f) => f.session.session_id).filter((id) => !changed.has(id)));
   await upsertDimensionsFromFacts(dimensionsDb, all ? batch : batch.filter((f) => changed.has(f.session.session_id)));
 
