@@ -16,7 +16,7 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/serve
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
 import { AFTER_TEST_RANGES, clockAt, TEST_NOW } from '../helpers/clock.js';
-import { NO_ENV_FILE } from '../helpers/cli.js';
+import { inProcessCli } from '../helpers/in-process-cli.js';
 
 const FROM = '2026-05-04';
 const TO = '2026-05-06';
@@ -53,28 +53,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI in-process; stdout/stderr are captured. */
-async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  // Captured, and passed on when a test fails to finish (jest prints through the same streams).
-  process.stdout.write = ((c: string | Uint8Array) => ((out += String(c)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => ((err += String(c)), true)) as typeof process.stderr.write;
-  const restore = setTimeout(() => {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }, 50_000);
-  try {
-    const code = await main(args, { ...NO_ENV_FILE, LOG_LEVEL: 'silent', MLUVII_RPS: '2000', MLUVII_CONCURRENCY: '8', ...env });
-    return { code, out, err };
-  } finally {
-    clearTimeout(restore);
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
-}
+const cli = inProcessCli;
 
 interface FileRow {
   session_id: number;
