@@ -19,7 +19,7 @@ function intFlag(opts: Record<string, unknown>, name: string, min: number, max: 
 const MISBEHAVIOUR_SWITCHES: Record<Exclude<keyof Misbehaviour, 'brokenRange'>, true> = {
   rateLimitRps: true, errorRate: true, slowRate: true, slowMs: true, pageSizeCap: true, malformedRate: true, usersAnswer: true, usersNulName: true,
   campaignAnswers: true, routingNotFoundRate: true, routingServerErrorRate: true, badTextRate: true, thinListRate: true, implausibleRate: true,
-  duplicateRate: true, oversizedRate: true, oversizedBytes: true, endlessPages: true, unstableOrder: true, throttle: true, tokenHangs: true,
+  duplicateRate: true, oversizedRate: true, oversizedBytes: true, oversizedRoutingRate: true, endlessPages: true, unstableOrder: true, throttle: true, tokenHangs: true,
   echoTokenOn400: true, htmlPage: true, deepNesting: true, strayCreated: true,
 };
 /** Every switch of the simulated files (files.ts). */

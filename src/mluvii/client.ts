@@ -16,6 +16,7 @@ import { FileDownloader, type DownloadBody, type DownloadOptions, type DownloadO
 import { RateLimiter, type LimiterClock } from './rate-limiter.js';
 import { AdaptiveRate, DEFAULT_MAX_RPS } from './adaptive-rate.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, wrappedArray } from '../util/json.js';
+import { OversizedBodyError, readBoundedJson } from './bounded-body.js';
 import { readListPage } from './list-page-reader.js';
 import { pageThrough, type ListedSession, type SessionBound } from './session-pages.js';
 import { NOT_FOUND, Transport, type GetJsonOptions } from './transport.js';
@@ -215,19 +216,30 @@ export class MluviiClient {
     };
   }
 
-  /** One session as received; undefined on 404. `meta.textChecked` says whether its text is free of NUL and lone surrogates. */
+  /**
+   * One session as received; undefined on 404. `meta.textChecked` says whether its text is free
+   * of NUL and lone surrogates. Throws OversizedBodyError for a body over MLUVII_MAX_ITEM_BYTES.
+   */
   async getSession(id: number, meta?: BodyMeta): Promise<unknown | undefined> {
-    const body = await this.transport.getJson(`${API}/Sessions/${encodeId(id)}`, undefined, undefined, checkText(meta));
-    return body === NOT_FOUND ? undefined : body;
+    return this.getBounded(`${API}/Sessions/${encodeId(id)}`, `the detail of session ${id}`, meta);
   }
 
   /**
    * A session's routing history as received (a bare array, or an object wrapping one); undefined
    * on 404 — the API user may not read it, or it is gone: never the same as "no routing".
+   * Throws OversizedBodyError for a body over MLUVII_MAX_ITEM_BYTES.
    */
   async getRoutingHistory(id: number, meta?: BodyMeta): Promise<unknown> {
-    const body = await this.transport.getJson(`${API}/Sessions/${encodeId(id)}/routingHistory`, undefined, undefined, checkText(meta));
-    return body === NOT_FOUND ? undefined : body;
+    return this.getBounded(`${API}/Sessions/${encodeId(id)}/routingHistory`, `the routing history of session ${id}`, meta);
+  }
+
+  /** A JSON body read from its stream, never more than MLUVII_MAX_ITEM_BYTES of it held. */
+  private async getBounded(path: string, what: string, meta?: BodyMeta): Promise<unknown | undefined> {
+    const body = await this.transport.getStreamed(path, undefined, undefined, (stream) => readBoundedJson(stream, this.maxItemBytes));
+    if (body === NOT_FOUND) return undefined;
+    if ('oversizedBytes' in body) throw new OversizedBodyError(what, body.oversizedBytes, this.maxItemBytes);
+    if (meta) meta.textChecked = body.textChecked;
+    return body.value;
   }
 
   /**

@@ -2,6 +2,7 @@ import { markCompletionGivenUp } from '../load/raw-sessions.js';
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
 import { completionOf, doneWindowsHolding, payloadsChangedSinceStored, pendingIncompleteSessions, storedRawSessions } from '../load/stored-sessions.js';
 import { inTransaction } from '../load/transaction.js';
+import { OversizedBodyError } from '../mluvii/bounded-body.js';
 import type { BodyMeta, ListedSession } from '../mluvii/client.js';
 import { routingUnavailable } from '../transform/index.js';
 import { sanitizeJson } from '../transform/sanitize-text.js';
@@ -34,7 +35,12 @@ export async function refetchIncompleteSessions(
       slice.map(async ({ session_id, created_at }) => {
         const payloadMeta: BodyMeta = {};
         const routingMeta: BodyMeta = {};
-        const [payload, routingHistory] = await Promise.all([client.getSession(session_id, payloadMeta), client.getRoutingHistory(session_id, routingMeta)]);
+        const [payload, routingHistory] = await Promise.all([client.getSession(session_id, payloadMeta), client.getRoutingHistory(session_id, routingMeta)]).catch((err: unknown) => {
+          // Too large to hold now: the session keeps its stored version, like one the API no longer knows.
+          if (!(err instanceof OversizedBodyError)) throw err;
+          deps.logger.warn({ sessionId: session_id, bytes: err.bytes }, 'an incomplete session is too large to fetch again; its stored version stays');
+          return [undefined, undefined] as const;
+        });
         return {
           session_id,
           created_at,

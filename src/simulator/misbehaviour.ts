@@ -50,6 +50,8 @@ export interface Misbehaviour {
   oversizedRate?: number;
   /** Size (bytes of JSON) of an oversized item; default 2 MB. */
   oversizedBytes?: number;
+  /** Share of sessions (fixed draw per id) whose routing history (not the list item) is padded to `oversizedBytes`. */
+  oversizedRoutingRate?: number;
   /**
    * The list endpoint never ends: past the last item it keeps answering full pages, cycling through
    * the window with fresh ids (`true`), or with items that have no id at all (`'without-ids'`).
@@ -93,7 +95,7 @@ export const NUL_NAME_USER_ID = 7;
 export const IMPLAUSIBLE_KINDS = ['department-fraction', 'department-negative', 'department-huge', 'operator-id-string', 'ended-before-created'] as const;
 export type ImplausibleKind = (typeof IMPLAUSIBLE_KINDS)[number];
 
-const SALTS = { routing404: 0x404, routing503: 0x503, badText: 0x7e47, thin: 0x7417, implausible: 0x1b1, duplicate: 0xd0b, oversized: 0xb16, deep: 0xdee9, stray: 0x57a7 } as const;
+const SALTS = { routing404: 0x404, routing503: 0x503, badText: 0x7e47, thin: 0x7417, implausible: 0x1b1, duplicate: 0xd0b, oversized: 0xb16, deep: 0xdee9, stray: 0x57a7, oversizedRouting: 0xb17 } as const;
 export type PerSessionSwitch = keyof typeof SALTS;
 
 /** Whether a per-session switch with this rate picks session `id` (deterministic: a fixed draw per seed and id). */
