@@ -21,6 +21,7 @@ const MISBEHAVIOUR_SWITCHES: Record<Exclude<keyof Misbehaviour, 'brokenRange'>, 
   campaignAnswers: true, routingNotFoundRate: true, routingServerErrorRate: true, badTextRate: true, thinListRate: true, implausibleRate: true,
   duplicateRate: true, oversizedRate: true, oversizedBytes: true, oversizedRoutingRate: true, endlessPages: true, unstableOrder: true, throttle: true, tokenHangs: true,
   echoTokenOn400: true, htmlPage: true, deepNesting: true, strayCreated: true,
+  webhookDropRate: true, webhookDuplicateRate: true, webhookReorderRate: true,
 };
 /** Every switch of the simulated files (files.ts). */
 const FILE_SWITCHES: Record<keyof SimulatedFiles, true> = {
@@ -77,6 +78,8 @@ const serve: CommandHandler = async ({ opts, logger, print }) => {
     if (code === 'EACCES') throw new UsageError(`--port ${port}: this user may not listen on it (ports below 1024 need privileges); pick one above 1024`);
     throw err;
   });
+  // Webhooks follow the real clock here: registered callbacks get each event as it happens.
+  sim.startWebhookDelivery();
   print(`Simulated mluvii API listening on ${sim.url} (seed ${seed}${misbehave ? ', misbehaving' : ''})`);
   if (misbehave) print(`Misbehaviour: ${JSON.stringify(misbehaviour)}`);
   print('Point the ETL at it with:');

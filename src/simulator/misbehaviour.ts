@@ -82,6 +82,14 @@ export interface Misbehaviour {
   echoTokenOn400?: boolean;
   /** Every API call answers 200 with an HTML page (a proxy's maintenance page), not JSON. */
   htmlPage?: boolean;
+
+  // --- webhooks as mluvii delivers them (webhooks/delivery.ts): hints, not a record ---
+  /** Share of webhook events (a fixed draw per event) never sent: mluvii drops an event after its retries, or loses it. */
+  webhookDropRate?: number;
+  /** Share of webhook events (a fixed draw per event) sent twice, the copy up to a minute later. */
+  webhookDuplicateRate?: number;
+  /** Share of webhook events (a fixed draw per event) sent late, up to two minutes after events that happened after them. */
+  webhookReorderRate?: number;
 }
 
 export type UsersFailure = 403 | 404 | 500 | 503 | 'garbage';

@@ -23,10 +23,13 @@ import { SessionStore } from './http/session-store.js';
 import { routingFailure, showSession } from './http/session-views.js';
 import type { Misbehaviour } from './misbehaviour.js';
 import type { RoutingTimeLine, SessionModel } from './payloads.js';
+import { WebhookDelivery, type DeliveryReport } from './webhooks/delivery.js';
+import { WebhookRegistry } from './webhooks/registry.js';
 
 export type { Misbehaviour } from './misbehaviour.js';
 export type { SimulatedFiles } from './files.js';
 export type { SimulatorStats } from './http/request-stats.js';
+export type { DeliveryReport } from './webhooks/delivery.js';
 
 export interface SimulatorOptions {
   seed?: number;
@@ -85,6 +88,16 @@ export interface RunningSimulator {
   issuedTokens(): string[];
   /** Recordings and shared files (undefined unless started with `files`): switches, counters, expected content. */
   files: FileWorld | undefined;
+  /**
+   * Sends the webhook events due up to `instant` (the simulator's time) to the registered
+   * callbacks and resolves when each was answered or given up (webhooks/delivery.ts). Events are
+   * sent from the clock at start on; nothing before a callback's registration.
+   */
+  deliverWebhooksUpTo(instant: Date): Promise<DeliveryReport>;
+  /** Delivers webhooks on a timer, following the simulator's clock (the `simulator` command does). */
+  startWebhookDelivery(intervalMs?: number): void;
+  /** Every webhook delivery so far, added up. */
+  webhookReport(): DeliveryReport;
 }
 
 const DEFAULTS = { seed: 1, host: '127.0.0.1', clientId: 'sim', clientSecret: 'sim-secret', tokenLifetimeSec: 3600 };
@@ -116,6 +129,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     faults: new HttpFaults(seed, send, stats),
     stats,
     files: opts.files ? new FileWorld(seed, opts.files) : undefined,
+    webhooks: new WebhookRegistry(),
     selfUrl: '',
     listCalls: 0,
     send,
@@ -129,6 +143,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       });
     },
   };
+
+  const delivery = new WebhookDelivery({ seed, sessions: ctx.sessions, registry: ctx.webhooks, misbehaviour: () => ctx.misbehaviour, nowMs: () => nowFn().getTime() });
 
   const server = createServer((req, res) => {
     dispatch(ctx, req, res).catch((err: unknown) => {
@@ -156,6 +172,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     async stop() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      await delivery.stop();
       await close(server);
       if (storage) await close(storage);
     },
@@ -177,6 +194,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       return entries.filter((e) => e.malformed).length;
     },
     expireTokens: () => ctx.auth.expireAll(),
+    deliverWebhooksUpTo: (instant) => delivery.deliverUpTo(instant),
+    startWebhookDelivery: (intervalMs) => delivery.startLive(intervalMs),
+    webhookReport: () => delivery.report(),
     issuedTokens: () => ctx.auth.issued(),
     sessionDetail(id) {
       const now = ctx.nowUs();

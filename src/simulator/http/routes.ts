@@ -8,11 +8,12 @@ import { campaign, user, users } from './catalog-endpoints.js';
 import { listSessions } from './list-sessions.js';
 import type { Handler } from './server-context.js';
 import { fileContent, routingHistory, sessionDetail } from './session-endpoints.js';
+import { addWebhook, editWebhook, getWebhook, listWebhooks, removeWebhook } from './webhook-endpoints.js';
 
 export type Door = 'open' | 'token' | 'api';
 
 interface RouteSpec {
-  method: 'GET' | 'ANY';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'ANY';
   /** `{name}` is a path parameter, matched by PARAMS[name]. */
   path: string;
   /** The name requests are counted under. */
@@ -42,6 +43,11 @@ const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/api/v1/Campaigns/{id}', endpoint: 'campaign', door: 'api', handle: campaign },
   { method: 'GET', path: '/api/v1/Users', endpoint: 'users', door: 'api', handle: users },
   { method: 'GET', path: '/api/v1/Users/{id}', endpoint: 'user', door: 'api', handle: user },
+  { method: 'GET', path: '/api/v1/Webhooks', endpoint: 'webhooks', door: 'api', handle: listWebhooks },
+  { method: 'POST', path: '/api/v1/Webhooks', endpoint: 'webhooks', door: 'api', handle: addWebhook },
+  { method: 'GET', path: '/api/v1/Webhooks/{id}', endpoint: 'webhook', door: 'api', handle: getWebhook },
+  { method: 'PUT', path: '/api/v1/Webhooks/{id}', endpoint: 'webhook', door: 'api', handle: editWebhook },
+  { method: 'DELETE', path: '/api/v1/Webhooks/{id}', endpoint: 'webhook', door: 'api', handle: removeWebhook },
 ];
 
 interface CompiledRoute extends RouteSpec {

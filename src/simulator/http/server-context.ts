@@ -10,6 +10,7 @@ import type { HttpFaults } from './faults.js';
 import type { RequestStats } from './request-stats.js';
 import type { Send } from './response.js';
 import type { SessionStore } from './session-store.js';
+import type { WebhookRegistry } from '../webhooks/registry.js';
 
 export interface ServerContext {
   readonly seed: number;
@@ -22,6 +23,8 @@ export interface ServerContext {
   readonly faults: HttpFaults;
   readonly stats: RequestStats;
   readonly files: FileWorld | undefined;
+  /** Callbacks registered at `/api/v1/Webhooks`. */
+  readonly webhooks: WebhookRegistry;
   /** This server's own address (file download addresses point at it). */
   selfUrl: string;
   /** List calls so far: each `unstableOrder` shuffle is seeded by its call number. */
