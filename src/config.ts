@@ -58,6 +58,12 @@ export interface Config {
   maxFileBytes: number;
   /** Downloads stop while this many bytes are still free on the folder's disk (MLUVII_FILES_MIN_FREE). */
   filesMinFreeBytes: number;
+  /** The secret path segment of serve's webhook URL (MLUVII_WEBHOOK_SECRET); undefined: serve and `webhooks register` refuse to start. */
+  webhookSecret: string | undefined;
+  /** How long an accepted webhook waits in the queue for more events of its session before it is loaded (MLUVII_WEBHOOK_DEBOUNCE). */
+  webhookDebounceMs: number;
+  /** The port `serve` listens on when --port is not given (PORT); undefined: 8080. */
+  port: number | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -187,6 +193,31 @@ function tenantName(env: Env): string | undefined {
   return name;
 }
 
+/** MLUVII_WEBHOOK_SECRET: a path segment mluvii calls, the only thing that guards it (mluvii does not sign its calls). */
+function webhookSecret(env: Env): string | undefined {
+  const secret = value(env, 'MLUVII_WEBHOOK_SECRET');
+  if (secret !== undefined && !/^[A-Za-z0-9_-]{24,200}$/.test(secret)) {
+    throw new ConfigError('MLUVII_WEBHOOK_SECRET', `MLUVII_WEBHOOK_SECRET must be 24 to 200 letters, digits, _ or - (it is a part of the URL mluvii calls; e.g. openssl rand -hex 24), got one of ${secret.length} characters that is not`);
+  }
+  return secret;
+}
+
+/** MLUVII_WEBHOOK_DEBOUNCE: from 1 s to 10 min (a hint waits at most this long before its session is loaded). */
+function webhookDebounce(env: Env): number {
+  const ms = duration(env, 'MLUVII_WEBHOOK_DEBOUNCE', '30s');
+  if (ms < 1000 || ms > 600_000) throw new ConfigError('MLUVII_WEBHOOK_DEBOUNCE', `MLUVII_WEBHOOK_DEBOUNCE must be from 1s to 10m, got "${value(env, 'MLUVII_WEBHOOK_DEBOUNCE')}"`);
+  return ms;
+}
+
+/** PORT: where `serve` listens unless --port says otherwise. */
+function port(env: Env): number | undefined {
+  const raw = value(env, 'PORT');
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new ConfigError('PORT', `PORT must be a whole number from 1 to 65535, got "${raw}"`);
+  return n;
+}
+
 /** Reads and validates every setting; throws ConfigError naming the first bad one. */
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = value(env, 'DATABASE_URL');
@@ -266,6 +297,9 @@ export function loadConfig(env: Env = process.env): Config {
     fileTimeoutMs: duration(env, 'MLUVII_FILE_TIMEOUT', '10m'),
     maxFileBytes: byteSize(env, 'MLUVII_MAX_FILE_BYTES', 4 * 2 ** 30),
     filesMinFreeBytes: byteSize(env, 'MLUVII_FILES_MIN_FREE', 2 ** 30, true),
+    webhookSecret: webhookSecret(env),
+    webhookDebounceMs: webhookDebounce(env),
+    port: port(env),
   };
 }
 
@@ -274,6 +308,12 @@ export function requireApiCredentials(config: Config): { clientId: string; clien
   if (!config.mluviiClientId) throw new ConfigError('MLUVII_CLIENT_ID', 'MLUVII_CLIENT_ID is required (the API user name from mluvii administration)');
   if (!config.mluviiClientSecret) throw new ConfigError('MLUVII_CLIENT_SECRET', 'MLUVII_CLIENT_SECRET is required (the API password from mluvii administration)');
   return { clientId: config.mluviiClientId, clientSecret: config.mluviiClientSecret };
+}
+
+/** `serve` and `webhooks register` need the webhook secret; the others do not ask for it. */
+export function requireWebhookSecret(config: Config): string {
+  if (!config.webhookSecret) throw new ConfigError('MLUVII_WEBHOOK_SECRET', 'MLUVII_WEBHOOK_SECRET is required: the secret part of the webhook URL mluvii calls (24 or more letters, digits, _ or -; e.g. openssl rand -hex 24)');
+  return config.webhookSecret;
 }
 
 export function requireDatabaseUrl(config: Config): string {

@@ -8,7 +8,9 @@ import { migrateCommand } from './migrate.js';
 import { reprocessCommand } from './reprocess.js';
 import { runCommand } from './run.js';
 import { simulatorCommand } from './simulator.js';
+import { serveCommand } from './serve.js';
 import { statusCommand } from './status.js';
+import { webhooksCommand } from './webhooks.js';
 
 /** Every command, in the order `--help` lists them. Each module holds its options and its handler. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -20,6 +22,8 @@ export const COMMANDS: readonly CliCommand[] = [
   filesCommand,
   statusCommand,
   checkpointsCommand,
+  serveCommand,
+  webhooksCommand,
   simulatorCommand,
   demoCommand,
 ];

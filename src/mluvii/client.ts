@@ -23,10 +23,12 @@ import { NOT_FOUND, Transport, type GetJsonOptions } from './transport.js';
 import type { RetrySettings } from './retry-policy.js';
 import { jsonTextMayNeedSanitizing } from '../transform/sanitize-text.js';
 import type { CampaignModel, UserModel } from './types.js';
+import { listWebhooks, registerWebhook, type RegisteredWebhook, type Registration } from './webhooks.js';
 
 export { MluviiApiError } from './errors.js';
 export type { MluviiApiErrorKind } from './errors.js';
 export type { ListedSession } from './session-pages.js';
+export type { RegisteredWebhook, Registration } from './webhooks.js';
 export { DownloadConsumerError, describeUrl, fileDeadlineMs, type DownloadBody, type DownloadOptions, type DownloadOutcome } from './file-download.js';
 
 export interface MluviiClientOptions {
@@ -259,6 +261,16 @@ export class MluviiClient {
       throw new MluviiApiError(`GET ${path} answered JSON nesting more than ${MAX_JSON_DEPTH} levels deep, not a campaign`, { endpoint: `GET ${path}`, status: 200, attempts: 1, kind: 'payload' });
     }
     return body as CampaignModel;
+  }
+
+  /** The callbacks mluvii has registered (`GET /api/v1/Webhooks`). */
+  listWebhooks(): Promise<RegisteredWebhook[]> {
+    return listWebhooks(this.transport);
+  }
+
+  /** Registers the callback for these event types, or edits the existing registration of its URL (409 → PUT). */
+  registerWebhook(eventTypes: readonly string[], callbackUrl: string): Promise<Registration> {
+    return registerWebhook(this.transport, eventTypes, callbackUrl);
   }
 
   /** The tenant's users (operator names for the users dimension). Non-object items are skipped. */
