@@ -66,17 +66,50 @@ export async function declareSessionHintQueue(boss: PgBoss): Promise<void> {
   }
 }
 
+/** Events written in one statement at most. */
+const MAX_BATCH = 500;
+
+/**
+ * Writes accepted events to the queue, grouped: while one insert is in flight, the events that
+ * arrive wait and go together in the next one (one statement, one round trip), so a burst of
+ * calls costs a few inserts, not one each; a quiet server writes each event at once. Each
+ * `accept` resolves when the insert holding its event committed.
+ */
 export class WebhookQueueSink implements WebhookSink {
+  private pending: Array<{ hint: SessionHint; done: (err?: unknown) => void }> = [];
+  private writing = false;
+
   constructor(
     private readonly boss: PgBoss,
     private readonly debounceSeconds: number,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async accept(tenant: string, event: WebhookEvent): Promise<void> {
+  accept(tenant: string, event: WebhookEvent): Promise<void> {
     const hint: SessionHint = { tenant, sessionId: event.sessionId, eventType: event.eventType, receivedAt: this.now().toISOString() };
-    // null: a job for this session is waiting already and covers this event too.
-    await this.boss.send(SESSION_HINT_QUEUE.name, hint, { singletonKey: sessionHintKey(tenant, event.sessionId), startAfter: this.debounceSeconds });
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ hint, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!this.writing) void this.write();
+    });
+  }
+
+  private async write(): Promise<void> {
+    this.writing = true;
+    while (this.pending.length) {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      try {
+        // A job of the same session waiting already (or one earlier in this batch) makes a row a
+        // conflict that is skipped: the event is kept by that job.
+        await this.boss.insert(
+          SESSION_HINT_QUEUE.name,
+          batch.map(({ hint }) => ({ data: hint, singletonKey: sessionHintKey(hint.tenant, hint.sessionId), startAfter: this.debounceSeconds })),
+        );
+        for (const b of batch) b.done();
+      } catch (err) {
+        for (const b of batch) b.done(err ?? new Error('the insert failed'));
+      }
+    }
+    this.writing = false;
   }
 }
 
