@@ -136,7 +136,8 @@ try {
     p99_ratio_vs_bare: ratio(ours.figures.p99_ms, Math.max(floor.figures.p99_ms, 1)),
     // Other work on the machine shows in both p99s: the 1-minute load average at the end.
     load_average: Number(loadavg()[0].toFixed(2)),
-    goal: `≥ ${RATE} calls/s, p99 ≤ 50 ms, lost 0: ${ours.figures.calls_per_s >= RATE * 0.98 && ours.figures.p99_ms <= 50 && lost === 0 ? 'met' : 'missed'}`,
+    // autocannon's duration includes draining the calls in flight at the end, hence the 2 % margin on the rate.
+    goal: `${RATE} calls/s ${ours.figures.calls_per_s >= RATE * 0.98 ? '✔' : '✘'}, p99 ≤ 50 ms ${ours.figures.p99_ms <= 50 ? '✔' : '✘'}, lost 0 ${lost === 0 ? '✔' : '✘'}`,
   });
 } finally {
   await db.drop();
