@@ -140,6 +140,21 @@ describe('simulator webhook delivery', () => {
     expect(times).not.toEqual([...times].sort((x, y) => x - y));
   });
 
+  it('live: delivers on a timer as the clock moves (here ten simulated minutes a second), the same events as when driven', async () => {
+    const s = await sim();
+    const receiver = await startReceiver();
+    await api(s, 'POST', '/api/v1/Webhooks', { EventTypes: ALL, CallbackUrl: receiver.url });
+    const realStart = Date.now();
+    s.setNow(() => new Date(T0.getTime() + (Date.now() - realStart) * 600));
+    s.startWebhookDelivery(20);
+    for (let i = 0; i < 400 && events(receiver.received).length < 5; i++) await new Promise((r) => setTimeout(r, 50));
+    await s.stop();
+    await receiver.stop();
+    const got = events(receiver.received).map(keyOf);
+    expect(got.length).toBeGreaterThanOrEqual(5);
+    expect(got).toEqual(events(clean.received).map(keyOf).slice(0, got.length));
+  });
+
   it('sends nothing that happened before a callback was registered, and only the types it asked for', async () => {
     const s = await sim();
     const receiver = await startReceiver();
