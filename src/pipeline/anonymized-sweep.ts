@@ -1,0 +1,138 @@
+/**
+ * What mluvii anonymizes, the warehouse anonymizes (docs/privacy.md): the sessions mluvii
+ * anonymized since the last sweep (GET /api/v1/Sessions?Anonymized.Min&Anonymized.Max) get the
+ * payload mluvii returns now, without the fields docs/privacy.md lists, their copies removed from
+ * disk and their file rows `deleted (anonymized)`.
+ *
+ * - The facts stay: they are rebuilt from the new payload and must give the same durations. Should
+ *   mluvii's anonymized payload no longer carry what they were computed from, our own copy is kept
+ *   instead, without its personal data (counted as `kept`): analysts' history never changes.
+ * - A listed session that still carries messages or session parameters is not taken for
+ *   anonymized (source-anonymized.ts); when none of a sweep's does, the API ignores the filter.
+ * - An API that refuses the filter (400) or the list (403) leaves the checkpoint where it was and
+ *   says why in etl.privacy_sweep: `status` and `doctor` say so loudly; the load is not affected.
+ */
+import { MluviiApiError, type ListedSession, type MluviiClient } from '../mluvii/client.js';
+import { closeAbandonedErasures, finishErasure, sessionsWithoutPersonalData, startErasure, storedForErasure } from '../load/privacy-erasure.js';
+import { earliestStoredSession } from '../load/privacy-match.js';
+import { readSweepState, sweepProblem, sweptUntil } from '../load/privacy-sweep-state.js';
+import { routingWithoutPersonalData, withoutPersonalData } from '../privacy/personal-fields.js';
+import { looksAnonymized } from '../privacy/source-anonymized.js';
+import { transformSession, type TransformResult } from '../transform/index.js';
+import { payloadId } from '../util/json.js';
+import { describeError } from './describe-error.js';
+import { ERASE_BATCH, eraseSessions, type EraseDeps } from './erase-sessions.js';
+import { isThinListItem } from './session-details.js';
+
+/** Each sweep looks this far back before its checkpoint: an anonymization stamped a little late is not missed (re-listing costs nothing). */
+const OVERLAP_MS = 3_600_000;
+
+export interface SweepOutcome {
+  /** Sessions of this warehouse whose personal data was removed now. */
+  sessions: number;
+  files: number;
+  /** Of those, how many kept our own copy (mluvii's anonymized payload would have changed the durations). */
+  keptOwnCopy: number;
+  /** Listed as anonymized but still carrying messages or session parameters (stored here or not): left as they are. */
+  notAnonymized: number;
+  /** Why the sweep could not run; undefined when it did. */
+  problem?: { kind: 'refused' | 'failed'; message: string };
+}
+
+/** The numbers a payload gives (file names and operator names aside): what must not change. */
+function durations(r: TransformResult): string | undefined {
+  if (r.kind === 'reject') return undefined;
+  const { session, states, operators, routingEvents } = r.facts;
+  return JSON.stringify([session, states, operators.map((o) => ({ ...o, user_name: null, first_name: null, last_name: null })), routingEvents]);
+}
+
+export async function sweepAnonymized(deps: EraseDeps & { client: MluviiClient; now: Date }): Promise<SweepOutcome> {
+  const { knex, client, now, logger } = deps;
+  const outcome: SweepOutcome = { sessions: 0, files: 0, keptOwnCopy: 0, notAnonymized: 0 };
+  await closeAbandonedErasures(knex);
+  const state = await readSweepState(knex);
+  const earliest = await earliestStoredSession(knex);
+  const from = state.sweptUntil ? new Date(state.sweptUntil.getTime() - OVERLAP_MS) : earliest;
+  if (!from || !earliest || from >= now) {
+    // Nothing stored yet: nothing of ours can have been anonymized.
+    await sweptUntil(knex, now, now);
+    return outcome;
+  }
+  const erasureId = await startErasure(knex, 'anonymized', 'sessions', deps.runId);
+  let listed = 0;
+  try {
+    let batch: ListedSession[] = [];
+    for await (const item of client.listAnonymizedSessions({ from, to: now, createdFrom: earliest })) {
+      listed += 1;
+      batch.push(item);
+      if (batch.length >= ERASE_BATCH) {
+        await sweepBatch(deps, batch, erasureId, outcome);
+        batch = [];
+      }
+    }
+    await sweepBatch(deps, batch, erasureId, outcome);
+  } catch (err) {
+    await finishErasure(knex, erasureId, 'failed');
+    if (!(err instanceof MluviiApiError)) throw err;
+    const refused = err.status === 400 || err.status === 403;
+    outcome.problem = {
+      kind: refused ? 'refused' : 'failed',
+      message: refused
+        ? `mluvii refuses to list anonymized sessions (${describeError(err)}): sessions mluvii anonymizes keep their personal data here until RAW_RETENTION or \`forget\` removes it; let the API user list sessions by the Anonymized filter`
+        : `the sweep of anonymized sessions failed: ${describeError(err)}; the next run tries again from the same point`,
+    };
+  }
+  if (!outcome.problem && listed > 0 && outcome.notAnonymized === listed) {
+    outcome.problem = {
+      kind: 'refused',
+      message: `the API listed ${listed} session(s) for the Anonymized filter that still carry messages or session parameters: it seems to ignore the filter, so nothing was removed; sessions mluvii anonymizes keep their personal data here until RAW_RETENTION or \`forget\` removes it`,
+    };
+  }
+  if (outcome.problem) {
+    await sweepProblem(knex, outcome.problem.kind, outcome.problem.message, now);
+    logger.warn({ kind: outcome.problem.kind }, outcome.problem.message);
+    return outcome;
+  }
+  await finishErasure(knex, erasureId, 'done');
+  await sweptUntil(knex, now, now);
+  logger.info({ ...outcome }, 'sessions anonymized at mluvii swept');
+  return outcome;
+}
+
+/** One batch of listed sessions: the ones this warehouse holds lose their personal data. */
+async function sweepBatch(deps: EraseDeps & { client: MluviiClient }, items: ListedSession[], erasureId: number, outcome: SweepOutcome): Promise<void> {
+  const byId = new Map<number, unknown>();
+  for (const item of items) {
+    const id = item.id ?? payloadId(item.payload);
+    if (id === undefined || item.oversized) continue;
+    // Stored here or not: a listed session that is not anonymized says what the API does with the filter.
+    if (isThinListItem(item.payload) || looksAnonymized(item.payload)) byId.set(id, item.payload);
+    else outcome.notAnonymized += 1;
+  }
+  if (byId.size === 0) return;
+  // Done by an earlier sweep (a sweep looks back a little): mluvii anonymizes once.
+  const done = await sessionsWithoutPersonalData(deps.knex, [...byId.keys()], 'anonymized');
+  const todo = [...byId.keys()].filter((id) => !done.has(id));
+  const stored = await storedForErasure(deps.knex, todo);
+  const replacements = new Map<number, unknown>();
+  // A session this warehouse only set aside (no raw row) still has rejects quoting it.
+  const storedIds = new Set(stored.map((r) => r.session_id));
+  const erase: number[] = todo.filter((id) => !storedIds.has(id));
+  for (const row of stored) {
+    let payload = byId.get(row.session_id);
+    if (isThinListItem(payload)) payload = (await deps.client.getSession(row.session_id)) ?? payload;
+    if (!looksAnonymized(payload)) {
+      outcome.notAnonymized += 1;
+      continue;
+    }
+    erase.push(row.session_id);
+    const input = (p: unknown) => ({ payload: withoutPersonalData(p), routingHistory: routingWithoutPersonalData(row.routing_history), campaignMode: deps.campaignMode });
+    const opts = { neverCompleted: row.completion_given_up_at !== null, textSanitized: row.text_sanitized };
+    const now = durations(transformSession(input(payload), opts));
+    if (now !== undefined && now === durations(transformSession(input(row.payload), { ...opts, textChecked: true }))) replacements.set(row.session_id, payload);
+    else outcome.keptOwnCopy += 1;
+  }
+  const counts = await eraseSessions(deps, erase, { erasureId, why: 'anonymized', replacements, removeCopies: true });
+  outcome.sessions += counts.sessions;
+  outcome.files += counts.files;
+}
