@@ -4,12 +4,13 @@
 -- older failure of ours; otherwise our gone/failed; otherwise what the payload says.
 -- No guest personal data (docs/privacy.md): a file's name is the made-safe one of the copy, and
 -- only while the copy is on disk; mluvii's own name (chosen by the guest) stays in core.
+-- (No question mark in this file: knex reads one as a placeholder.)
 CREATE VIEW reporting.session_files AS
 SELECT
   f.session_id,
   f.file_key,
   f.kind,
-  CASE WHEN d.state = 'stored' THEN regexp_replace(d.stored_path, '^(.*/)?(recording|file)[-:][^-/]*-', '') END AS name,
+  CASE WHEN d.state = 'stored' THEN regexp_replace(d.stored_path, '^(.*/){0,1}(recording|file)[-:][^-/]*-', '') END AS name,
   f.user_id,
   f.started_at,
   f.duration_s,
