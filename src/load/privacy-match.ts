@@ -50,15 +50,15 @@ export async function storedSessionIds(db: Db, wanted: number[]): Promise<number
 
 /**
  * Sessions an operator appears in: as a stint or in the routing history (core), or only as a
- * reviewer or the target of a forward in the payload.
+ * reviewer or the target of a forward in the payload. (`\\?` is a jsonpath filter, not a binding.)
  */
 export async function sessionsOfOperator(db: Db, userId: number): Promise<number[]> {
   const r = await db.raw(
     `SELECT session_id FROM core.session_operators WHERE user_id = ?
      UNION SELECT session_id FROM core.routing_events WHERE ? IN (operator_user_id, forwarded_by_user_id, invited_by_user_id)
      UNION SELECT session_id FROM raw.sessions
-            WHERE jsonb_path_exists(payload, '$.reviewers[*] ? (@.userId == $u)', jsonb_build_object('u', ?::bigint))
-               OR jsonb_path_exists(payload, '$.activities[*] ? (@.toOperatorUserId == $u)', jsonb_build_object('u', ?::bigint))
+            WHERE jsonb_path_exists(payload, '$.reviewers[*] \\? (@.userId == $u)', jsonb_build_object('u', ?::bigint))
+               OR jsonb_path_exists(payload, '$.activities[*] \\? (@.toOperatorUserId == $u)', jsonb_build_object('u', ?::bigint))
      ORDER BY 1`,
     [userId, userId, userId, userId],
   );
