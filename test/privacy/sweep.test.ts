@@ -155,3 +155,27 @@ describe('an API that will not list anonymized sessions', () => {
     });
   }
 });
+
+describe("mluvii's anonymized payload that has lost what the durations were computed from", () => {
+  it('is not taken: the warehouse keeps its own copy without the personal data, and every fact stays', async () => {
+    const own = await freshDatabase();
+    const dropping = await startSimulator({ now: clockAt(AFTER_TEST_RANGES), seed: 33, sessionsPerDay: 40, misbehaviour: { personalMarkers: 1, anonymizationDropsTimes: true } });
+    try {
+      const cfg = testConfig(pipelineEnv(own, dropping));
+      expect((await runCommand(backfillCommand, cfg, { from: FROM, to: '2026-05-05' })).code).toBe(0);
+      const ids = dropping.expectedSessionIds(new Date('2026-05-03T22:00:00Z'), new Date('2026-05-04T22:00:00Z'));
+      const before = await factsChecksums(own.knex);
+      dropping.setAnonymizeAfterDays(30);
+      const r = await runCommand(privacyCommand, cfg, { args: ['sweep'] });
+      expect(r.code).toBe(0);
+      const kept = Number(/(\d+) kept our own copy/.exec(r.output)?.[1]);
+      expect(kept).toBeGreaterThan(10);
+      expect(r.output).toMatch(new RegExp(`privacy: ${ids.length} session\\(s\\) anonymized at mluvii swept`));
+      expect(markersIn((await warehouseDump(own)).text, ids)).toEqual([]);
+      expect(await factsChecksums(own.knex)).toEqual(before);
+    } finally {
+      await dropping.stop();
+      await own.drop();
+    }
+  });
+});
