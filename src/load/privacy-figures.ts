@@ -26,7 +26,9 @@ export interface PrivacyFigures {
   recentErasures: ErasureRecord[];
 }
 
-export async function privacyFigures(knex: Knex): Promise<PrivacyFigures> {
+/** Undefined for a warehouse not migrated this far yet (`status` reads, it never migrates). */
+export async function privacyFigures(knex: Knex): Promise<PrivacyFigures | undefined> {
+  if (!(await knex.raw(`SELECT to_regclass('etl.erasures') IS NOT NULL AS ok`)).rows[0].ok) return undefined;
   const removed = await knex.raw(
     `SELECT personal_data_removed_why AS why, count(*)::int AS n FROM raw.sessions WHERE personal_data_removed_at IS NOT NULL GROUP BY 1 ORDER BY 1`,
   );

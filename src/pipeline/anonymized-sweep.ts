@@ -58,7 +58,9 @@ export async function sweepAnonymized(deps: EraseDeps & { client: MluviiClient; 
     await sweptUntil(knex, now, now);
     return outcome;
   }
-  const erasureId = await startErasure(knex, 'anonymized', 'sessions', deps.runId);
+  // Recorded in etl.erasures once there is something to erase (a night with none leaves no row).
+  let erasureId: number | undefined;
+  const erasure = async () => (erasureId ??= await startErasure(knex, 'anonymized', 'sessions', deps.runId));
   let listed = 0;
   try {
     let batch: ListedSession[] = [];
@@ -66,13 +68,13 @@ export async function sweepAnonymized(deps: EraseDeps & { client: MluviiClient; 
       listed += 1;
       batch.push(item);
       if (batch.length >= ERASE_BATCH) {
-        await sweepBatch(deps, batch, erasureId, outcome);
+        await sweepBatch(deps, batch, erasure, outcome);
         batch = [];
       }
     }
-    await sweepBatch(deps, batch, erasureId, outcome);
+    await sweepBatch(deps, batch, erasure, outcome);
   } catch (err) {
-    await finishErasure(knex, erasureId, 'failed');
+    if (erasureId !== undefined) await finishErasure(knex, erasureId, 'failed');
     if (!(err instanceof MluviiApiError)) throw err;
     const refused = err.status === 400 || err.status === 403;
     outcome.problem = {
@@ -93,14 +95,14 @@ export async function sweepAnonymized(deps: EraseDeps & { client: MluviiClient; 
     logger.warn({ kind: outcome.problem.kind }, outcome.problem.message);
     return outcome;
   }
-  await finishErasure(knex, erasureId, 'done');
+  if (erasureId !== undefined) await finishErasure(knex, erasureId, 'done');
   await sweptUntil(knex, now, now);
   logger.info({ ...outcome }, 'sessions anonymized at mluvii swept');
   return outcome;
 }
 
 /** One batch of listed sessions: the ones this warehouse holds lose their personal data. */
-async function sweepBatch(deps: EraseDeps & { client: MluviiClient }, items: ListedSession[], erasureId: number, outcome: SweepOutcome): Promise<void> {
+async function sweepBatch(deps: EraseDeps & { client: MluviiClient }, items: ListedSession[], erasure: () => Promise<number>, outcome: SweepOutcome): Promise<void> {
   const byId = new Map<number, unknown>();
   for (const item of items) {
     const id = item.id ?? payloadId(item.payload);
@@ -132,7 +134,8 @@ async function sweepBatch(deps: EraseDeps & { client: MluviiClient }, items: Lis
     if (now !== undefined && now === durations(transformSession(input(row.payload), { ...opts, textChecked: true }))) replacements.set(row.session_id, payload);
     else outcome.keptOwnCopy += 1;
   }
-  const counts = await eraseSessions(deps, erase, { erasureId, why: 'anonymized', replacements, removeCopies: true });
+  if (erase.length === 0) return;
+  const counts = await eraseSessions(deps, erase, { erasureId: await erasure(), why: 'anonymized', replacements, removeCopies: true });
   outcome.sessions += counts.sessions;
   outcome.files += counts.files;
 }

@@ -22,8 +22,9 @@ export interface PrivacyStatus {
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const days = (ms: number | undefined) => (ms === undefined ? null : `${Math.round((ms / 86_400_000) * 10) / 10}d`);
 
-export async function collectPrivacyStatus(knex: Knex, config: Config): Promise<PrivacyStatus> {
+export async function collectPrivacyStatus(knex: Knex, config: Config): Promise<PrivacyStatus | undefined> {
   const f = await privacyFigures(knex);
+  if (!f) return undefined;
   const problems: string[] = [];
   if (f.sweep.problem) problems.push(`PRIVACY SWEEP CANNOT RUN (${f.sweep.problemKind}, last tried ${iso(f.sweep.lastAttemptAt)}): ${f.sweep.problem}`);
   if (f.pendingRemovals > 0) problems.push(`${f.pendingRemovals} copies of erased sessions are still on disk (an erasure was stopped before it deleted them): \`npx mluvii-etl privacy sweep\` removes them`);

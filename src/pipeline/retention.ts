@@ -4,14 +4,14 @@
  * - RAW_RETENTION: the stored payloads of sessions created longer ago lose their personal data,
  *   oldest first, a batch per transaction (erase-sessions.ts); the facts stay, rebuilt to the same
  *   numbers. The downloaded copies are FILES_RETENTION's.
- * - REJECTS_RETENTION: older rejects are deleted; and a reject older than a day keeps only its
- *   reason and ids, never the payload's text.
+ * - REJECTS_RETENTION: older rejects are deleted. And a reject keeps the text of its payload only
+ *   until the next nightly run (on-call reads it the morning after), never past a day: every pass
+ *   leaves every reject but those of its own run with its reason and ids.
  */
 import { closeAbandonedErasures, countErased, finishErasure, startErasure } from '../load/privacy-erasure.js';
 import { sessionsPastRetention } from '../load/privacy-match.js';
 import { deleteRejectsBefore, trimRejectsBefore } from '../load/reject-retention.js';
 import { inTransaction } from '../load/transaction.js';
-import { DAY_MS } from '../util/dates.js';
 import { ERASE_BATCH, eraseSessions, type EraseDeps } from './erase-sessions.js';
 
 export interface RetentionSettings {
@@ -26,9 +26,6 @@ export interface RetentionOutcome {
   rejectsDeleted: number;
   rejectsTrimmed: number;
 }
-
-/** A reject keeps the text of the payload for this long, for whoever looks into it the next morning. */
-const REJECT_TEXT_MS = DAY_MS;
 
 export async function applyRawRetention(deps: EraseDeps & { now: Date }, settings: RetentionSettings): Promise<RetentionOutcome> {
   const { knex, now, logger } = deps;
@@ -48,7 +45,7 @@ export async function applyRawRetention(deps: EraseDeps & { now: Date }, setting
   }
   const rejects = await inTransaction(knex, async (trx) => {
     const deleted = await deleteRejectsBefore(trx, new Date(now.getTime() - settings.rejectsRetentionMs));
-    const trimmed = await trimRejectsBefore(trx, new Date(now.getTime() - REJECT_TEXT_MS));
+    const trimmed = await trimRejectsBefore(trx, now, deps.runId);
     if (deleted + trimmed > 0) {
       const id = await startErasure(trx, 'retention', 'rejects', deps.runId);
       await countErased(trx, id, { sessions: 0, files: 0, rejects: deleted + trimmed });

@@ -180,7 +180,7 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
     );
   }
   const privacy = await collectPrivacyStatus(knex, config);
-  problems.push(...privacy.problems);
+  problems.push(...(privacy?.problems ?? []));
   const success = await lastSuccessfulLoad(knex);
   if (!success || now.getTime() - success.getTime() > STALE_AFTER_HOURS * 3_600_000) {
     problems.push(success ? `no run or backfill has succeeded for ${Math.floor((now.getTime() - success.getTime()) / 3_600_000)} h (last ${success.toISOString()}; limit ${STALE_AFTER_HOURS} h)` : 'no run or backfill has ever succeeded');
