@@ -8,7 +8,9 @@
  *   mluvii's anonymized payload no longer carry what they were computed from, our own copy is kept
  *   instead, without its personal data (counted as `kept`): analysts' history never changes.
  * - A listed session that still carries messages or session parameters is not taken for
- *   anonymized (source-anonymized.ts); when none of a sweep's does, the API ignores the filter.
+ *   anonymized (source-anonymized.ts); a page mostly of those says the API ignores the filter:
+ *   the sweep stops before it erases anything of it. A session listed too large to hold loses
+ *   its personal data from our own copy.
  * - An API that refuses the filter (400) or the list (403) leaves the checkpoint where it was and
  *   says why in etl.privacy_sweep: `status` and `doctor` say so loudly; the load is not affected.
  */
@@ -46,6 +48,9 @@ function durations(r: TransformResult): string | undefined {
   return JSON.stringify([session, states, operators.map((o) => ({ ...o, user_name: null, first_name: null, last_name: null })), routingEvents]);
 }
 
+const ignoredMessage = (listed: number) =>
+  `the API lists, for the Anonymized filter, sessions that still carry messages or session parameters (${listed} listed): it seems to ignore the filter, so nothing more was removed; sessions mluvii anonymizes keep their personal data here until RAW_RETENTION or \`forget\` removes it`;
+
 export async function sweepAnonymized(deps: EraseDeps & { client: MluviiClient; now: Date }): Promise<SweepOutcome> {
   const { knex, client, now, logger } = deps;
   const outcome: SweepOutcome = { sessions: 0, files: 0, keptOwnCopy: 0, notAnonymized: 0 };
@@ -75,6 +80,12 @@ export async function sweepAnonymized(deps: EraseDeps & { client: MluviiClient; 
     await sweepBatch(deps, batch, erasure, outcome);
   } catch (err) {
     if (erasureId !== undefined) await finishErasure(knex, erasureId, 'failed');
+    if (err instanceof FilterIgnored) {
+      outcome.problem = { kind: 'refused', message: ignoredMessage(listed) };
+      await sweepProblem(knex, 'refused', outcome.problem.message, now);
+      logger.warn({ kind: 'refused' }, outcome.problem.message);
+      return outcome;
+    }
     if (!(err instanceof MluviiApiError)) throw err;
     const refused = err.status === 400 || err.status === 403;
     outcome.problem = {
@@ -82,12 +93,6 @@ export async function sweepAnonymized(deps: EraseDeps & { client: MluviiClient; 
       message: refused
         ? `mluvii refuses to list anonymized sessions (${describeError(err)}): sessions mluvii anonymizes keep their personal data here until RAW_RETENTION or \`forget\` removes it; let the API user list sessions by the Anonymized filter`
         : `the sweep of anonymized sessions failed: ${describeError(err)}; the next run tries again from the same point`,
-    };
-  }
-  if (!outcome.problem && listed > 0 && outcome.notAnonymized === listed) {
-    outcome.problem = {
-      kind: 'refused',
-      message: `the API listed ${listed} session(s) for the Anonymized filter that still carry messages or session parameters: it seems to ignore the filter, so nothing was removed; sessions mluvii anonymizes keep their personal data here until RAW_RETENTION or \`forget\` removes it`,
     };
   }
   if (outcome.problem) {
@@ -101,16 +106,25 @@ export async function sweepAnonymized(deps: EraseDeps & { client: MluviiClient; 
   return outcome;
 }
 
+/** A list that is mostly sessions mluvii has not anonymized: the API ignores the filter. */
+class FilterIgnored extends Error {}
+
 /** One batch of listed sessions: the ones this warehouse holds lose their personal data. */
 async function sweepBatch(deps: EraseDeps & { client: MluviiClient }, items: ListedSession[], erasure: () => Promise<number>, outcome: SweepOutcome): Promise<void> {
   const byId = new Map<number, unknown>();
+  let notWiped = 0;
   for (const item of items) {
     const id = item.id ?? payloadId(item.payload);
-    if (id === undefined || item.oversized) continue;
+    if (id === undefined) continue;
+    // Too large to hold as listed: our own copy loses its personal data (no replacement).
+    if (item.oversized) byId.set(id, undefined);
     // Stored here or not: a listed session that is not anonymized says what the API does with the filter.
-    if (isThinListItem(item.payload) || looksAnonymized(item.payload)) byId.set(id, item.payload);
-    else outcome.notAnonymized += 1;
+    else if (isThinListItem(item.payload) || looksAnonymized(item.payload)) byId.set(id, item.payload);
+    else notWiped += 1;
   }
+  outcome.notAnonymized += notWiped;
+  // Before anything is erased: a batch mostly of sessions that still carry messages is no anonymized list.
+  if (notWiped > 0 && notWiped * 2 >= notWiped + byId.size) throw new FilterIgnored();
   if (byId.size === 0) return;
   // Done by an earlier sweep (a sweep looks back a little): mluvii anonymizes once.
   const done = await sessionsWithoutPersonalData(deps.knex, [...byId.keys()], 'anonymized');
@@ -122,6 +136,11 @@ async function sweepBatch(deps: EraseDeps & { client: MluviiClient }, items: Lis
   const erase: number[] = todo.filter((id) => !storedIds.has(id));
   for (const row of stored) {
     let payload = byId.get(row.session_id);
+    if (payload === undefined) {
+      erase.push(row.session_id);
+      outcome.keptOwnCopy += 1;
+      continue;
+    }
     if (isThinListItem(payload)) payload = (await deps.client.getSession(row.session_id)) ?? payload;
     if (!looksAnonymized(payload)) {
       outcome.notAnonymized += 1;
