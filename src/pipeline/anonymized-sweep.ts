@@ -48,8 +48,22 @@ function durations(r: TransformResult): string | undefined {
   return JSON.stringify([session, states, operators.map((o) => ({ ...o, user_name: null, first_name: null, last_name: null })), routingEvents]);
 }
 
-const ignoredMessage = (listed: number) =>
-  `the API lists, for the Anonymized filter, sessions that still carry messages or session parameters (${listed} listed): it seems to ignore the filter, so nothing more was removed; sessions mluvii anonymizes keep their personal data here until RAW_RETENTION or \`forget\` removes it`;
+/** A list that is mostly sessions mluvii has not anonymized: the API ignores the filter. */
+class FilterIgnored extends Error {}
+
+const KEPT = 'sessions mluvii anonymizes keep their personal data here until RAW_RETENTION or `forget` removes it';
+
+/** Why the sweep stopped, for etl.privacy_sweep: the API refused or ignored the filter, or failed; anything else is thrown on. */
+function whyItCannotRun(err: unknown, listed: number): NonNullable<SweepOutcome['problem']> {
+  if (err instanceof FilterIgnored) {
+    return { kind: 'refused', message: `the API lists, for the Anonymized filter, sessions that still carry messages or session parameters (${listed} listed): it seems to ignore the filter, so nothing more was removed; ${KEPT}` };
+  }
+  if (!(err instanceof MluviiApiError)) throw err;
+  if (err.status === 400 || err.status === 403) {
+    return { kind: 'refused', message: `mluvii refuses to list anonymized sessions (${describeError(err)}): ${KEPT}; let the API user list sessions by the Anonymized filter` };
+  }
+  return { kind: 'failed', message: `the sweep of anonymized sessions failed: ${describeError(err)}; the next run tries again from the same point` };
+}
 
 export async function sweepAnonymized(deps: EraseDeps & { client: MluviiClient; now: Date }): Promise<SweepOutcome> {
   const { knex, client, now, logger } = deps;
@@ -80,22 +94,7 @@ export async function sweepAnonymized(deps: EraseDeps & { client: MluviiClient; 
     await sweepBatch(deps, batch, erasure, outcome);
   } catch (err) {
     if (erasureId !== undefined) await finishErasure(knex, erasureId, 'failed');
-    if (err instanceof FilterIgnored) {
-      outcome.problem = { kind: 'refused', message: ignoredMessage(listed) };
-      await sweepProblem(knex, 'refused', outcome.problem.message, now);
-      logger.warn({ kind: 'refused' }, outcome.problem.message);
-      return outcome;
-    }
-    if (!(err instanceof MluviiApiError)) throw err;
-    const refused = err.status === 400 || err.status === 403;
-    outcome.problem = {
-      kind: refused ? 'refused' : 'failed',
-      message: refused
-        ? `mluvii refuses to list anonymized sessions (${describeError(err)}): sessions mluvii anonymizes keep their personal data here until RAW_RETENTION or \`forget\` removes it; let the API user list sessions by the Anonymized filter`
-        : `the sweep of anonymized sessions failed: ${describeError(err)}; the next run tries again from the same point`,
-    };
-  }
-  if (outcome.problem) {
+    outcome.problem = whyItCannotRun(err, listed);
     await sweepProblem(knex, outcome.problem.kind, outcome.problem.message, now);
     logger.warn({ kind: outcome.problem.kind }, outcome.problem.message);
     return outcome;
@@ -105,9 +104,6 @@ export async function sweepAnonymized(deps: EraseDeps & { client: MluviiClient; 
   logger.info({ ...outcome }, 'sessions anonymized at mluvii swept');
   return outcome;
 }
-
-/** A list that is mostly sessions mluvii has not anonymized: the API ignores the filter. */
-class FilterIgnored extends Error {}
 
 /** One batch of listed sessions: the ones this warehouse holds lose their personal data. */
 async function sweepBatch(deps: EraseDeps & { client: MluviiClient }, items: ListedSession[], erasure: () => Promise<number>, outcome: SweepOutcome): Promise<void> {
