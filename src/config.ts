@@ -52,6 +52,10 @@ export interface Config {
   filesDir: string | undefined;
   /** Stored files of sessions older than this are deleted (state `deleted`); undefined = kept. */
   filesRetentionMs: number | undefined;
+  /** RAW_RETENTION: stored payloads of sessions older than this lose their personal data (docs/privacy.md); undefined = kept. */
+  rawRetentionMs: number | undefined;
+  /** REJECTS_RETENTION: rejects older than this are deleted. */
+  rejectsRetentionMs: number;
   /** The total deadline of a download of up to 100 MiB, longer for larger files (MLUVII_FILE_TIMEOUT). */
   fileTimeoutMs: number;
   /** A file larger than this is not downloaded (state `too_large`), MLUVII_MAX_FILE_BYTES. */
@@ -218,6 +222,23 @@ function port(env: Env): number | undefined {
   return n;
 }
 
+/** A retention of at least a day: `400d`, `12w`; undefined when unset and there is no default. */
+function retention(env: Env, name: string, dflt: string | undefined, unset: string): number | undefined {
+  const raw = value(env, name) ?? dflt;
+  if (raw === undefined) return undefined;
+  const ms = parseSettingDuration(raw);
+  if (ms === undefined || ms < DAY_MS) throw new ConfigError(name, `${name} must be a duration of at least a day such as 90d or 400d (${unset}), got "${raw}"`);
+  return ms;
+}
+
+/** RAW_RETENTION and REJECTS_RETENTION (docs/privacy.md). */
+function privacyRetention(env: Env): Pick<Config, 'rawRetentionMs' | 'rejectsRetentionMs'> {
+  return {
+    rawRetentionMs: retention(env, 'RAW_RETENTION', undefined, 'unset keeps the payloads as received'),
+    rejectsRetentionMs: retention(env, 'REJECTS_RETENTION', '90d', 'default 90d') as number,
+  };
+}
+
 /** Reads and validates every setting; throws ConfigError naming the first bad one. */
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = value(env, 'DATABASE_URL');
@@ -266,6 +287,7 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   return {
+    ...privacyRetention(env),
     databaseUrl,
     mluviiBaseUrl,
     mluviiTokenUrl,

@@ -4,7 +4,9 @@ import type { CliCommand } from './command.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { filesCommand } from './files.js';
+import { forgetCommand } from './forget.js';
 import { migrateCommand } from './migrate.js';
+import { privacyCommand } from './privacy.js';
 import { reprocessCommand } from './reprocess.js';
 import { runCommand } from './run.js';
 import { simulatorCommand } from './simulator.js';
@@ -20,6 +22,8 @@ export const COMMANDS: readonly CliCommand[] = [
   backfillCommand,
   reprocessCommand,
   filesCommand,
+  privacyCommand,
+  forgetCommand,
   statusCommand,
   checkpointsCommand,
   serveCommand,

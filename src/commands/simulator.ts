@@ -22,6 +22,7 @@ const MISBEHAVIOUR_SWITCHES: Record<Exclude<keyof Misbehaviour, 'brokenRange'>, 
   duplicateRate: true, oversizedRate: true, oversizedBytes: true, oversizedRoutingRate: true, endlessPages: true, unstableOrder: true, throttle: true, tokenHangs: true,
   echoTokenOn400: true, htmlPage: true, deepNesting: true, strayCreated: true,
   webhookDropRate: true, webhookDuplicateRate: true, webhookReorderRate: true,
+  personalMarkers: true, anonymizedFilter: true, anonymizationDropsTimes: true,
 };
 /** Every switch of the simulated files (files.ts). */
 const FILE_SWITCHES: Record<keyof SimulatedFiles, true> = {
@@ -72,7 +73,8 @@ const serve: CommandHandler = async ({ opts, logger, print }) => {
   const files = filesFlag(opts.files);
   // Loaded when used: the simulator is dozens of modules that no other command needs in memory.
   const { startSimulator } = await import('../simulator/server.js');
-  const sim = await startSimulator({ port, seed, misbehaviour, files, now: () => new Date() }).catch((err: unknown) => {
+  const anonymizeAfterDays = opts.anonymizeAfter === undefined ? undefined : intFlag({ 'anonymize-after': opts.anonymizeAfter }, 'anonymize-after', 1, 36_500);
+  const sim = await startSimulator({ port, seed, misbehaviour, files, anonymizeAfterDays, now: () => new Date() }).catch((err: unknown) => {
     const code = (err as NodeJS.ErrnoException)?.code;
     if (code === 'EADDRINUSE') throw new UsageError(`--port ${port}: the port is in use by another program; pick another (--port 0 picks a free one)`);
     if (code === 'EACCES') throw new UsageError(`--port ${port}: this user may not listen on it (ports below 1024 need privileges); pick one above 1024`);
@@ -107,6 +109,7 @@ export const simulatorCommand: CliCommand = {
     new Option('--seed <n>', 'seed of the simulated contact center').default('1'),
     new Option('--misbehave', 'switch on 429s, 5xx, slow answers, a page-size cap and malformed items'),
     new Option('--misbehaviour <json>', 'misbehaviour switches as JSON, e.g. \'{"usersAnswer":403,"unstableOrder":true}\' (docs/simulator.md)'),
+    new Option('--anonymize-after <days>', 'anonymize sessions this many days after they were created, as a tenant\'s automatic anonymization does (POST /api/v1/Sessions/{id}/anonymize works either way)'),
     new Option('--files <json>', 'recordings and shared files switches as JSON, e.g. \'{"expiredUrlRate":0.2,"foreignUnsignedRate":0.05}\' (docs/simulator.md)'),
   ],
   handler: serve,

@@ -9,7 +9,8 @@ type Db = Knex | Knex.Transaction;
 const nameOrNull = (value: unknown): string | null => (typeof value === 'string' ? sanitizeText(value) : null);
 
 /**
- * Operators from GET /api/v1/Users: the authoritative names. Unchanged rows are not written.
+ * Operators from GET /api/v1/Users: the authoritative names. Unchanged rows are not written, and
+ * nor are pseudonymized ones (`forget --operator`: the names never come back).
  * One bad record never costs the others: a record without a usable id is skipped, and a name with
  * characters Postgres refuses is stored with them replaced.
  */
@@ -23,7 +24,8 @@ export async function upsertOperators(db: Db, users: UserModel[]): Promise<numbe
      SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(user_id bigint, user_name text, first_name text, last_name text)
      ON CONFLICT (user_id) DO UPDATE
         SET user_name = EXCLUDED.user_name, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, updated_at = now()
-      WHERE (o.user_name, o.first_name, o.last_name) IS DISTINCT FROM (EXCLUDED.user_name, EXCLUDED.first_name, EXCLUDED.last_name)`,
+      WHERE (o.user_name, o.first_name, o.last_name) IS DISTINCT FROM (EXCLUDED.user_name, EXCLUDED.first_name, EXCLUDED.last_name)
+        AND o.pseudonymized_at IS NULL`,
     [JSON.stringify(rows)],
   );
   return r.rowCount ?? 0;
@@ -56,7 +58,8 @@ export async function upsertDimensionsFromFacts(db: Db, facts: SessionFacts[]): 
        ON CONFLICT (user_id) DO UPDATE
           SET user_name = coalesce(o.user_name, EXCLUDED.user_name), first_name = coalesce(o.first_name, EXCLUDED.first_name),
               last_name = coalesce(o.last_name, EXCLUDED.last_name), updated_at = now()
-        WHERE (o.user_name IS NULL AND EXCLUDED.user_name IS NOT NULL) OR (o.first_name IS NULL AND EXCLUDED.first_name IS NOT NULL)`,
+        WHERE ((o.user_name IS NULL AND EXCLUDED.user_name IS NOT NULL) OR (o.first_name IS NULL AND EXCLUDED.first_name IS NOT NULL))
+          AND o.pseudonymized_at IS NULL`,
       [JSON.stringify([...operators.values()])],
     );
   }

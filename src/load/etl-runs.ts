@@ -3,9 +3,9 @@ import { hostname } from 'node:os';
 import { scrubSecrets } from '../log.js';
 import { sanitizeText } from '../transform/sanitize-text.js';
 
-/** etl.runs: one row per writing command (run, backfill, reprocess, files, checkpoints), with its counters and error. */
+/** etl.runs: one row per writing command (run, backfill, reprocess, files, checkpoints, privacy, forget), with its counters and error. */
 
-export type RunKind = 'run' | 'backfill' | 'reprocess' | 'files' | 'checkpoints';
+export type RunKind = 'run' | 'backfill' | 'reprocess' | 'files' | 'checkpoints' | 'privacy' | 'forget';
 
 /** Counters a run accumulates; written to etl.runs when it ends. */
 export interface RunCounts {

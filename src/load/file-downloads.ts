@@ -37,8 +37,10 @@ export interface FileSelection {
  */
 export type DownloadState = 'stored' | 'failed' | 'gone' | 'deleted' | 'unavailable' | 'too_large';
 
+/** Not stored yet (or retried), and not of a session whose personal data was removed (docs/privacy.md): that one's files are never fetched. */
 const STILL_TO_FETCH = `f.source_state IN ('available', 'processing')
-        AND (d.state IS NULL OR (?::boolean AND (d.state = 'failed' OR (d.state = 'too_large' AND coalesce(d.size_bytes, 0) <= ?::bigint))))`;
+        AND (d.state IS NULL OR (?::boolean AND (d.state = 'failed' OR (d.state = 'too_large' AND coalesce(d.size_bytes, 0) <= ?::bigint))))
+        AND NOT EXISTS (SELECT 1 FROM raw.sessions pr WHERE pr.session_id = f.session_id AND pr.personal_data_removed_at IS NOT NULL)`;
 
 function lowerBound(sel: FileSelection): Date | undefined {
   return [sel.from, sel.notBefore].filter((d): d is Date => d !== undefined).sort((a, b) => b.getTime() - a.getTime())[0];

@@ -89,3 +89,16 @@ export async function openFilesPass(connectionString: string): Promise<FilesPass
     },
   };
 }
+
+/**
+ * An erasure waits, in its transaction, until no download pass works on these sessions, and
+ * keeps passes off them until it commits (the claim keys, transaction-scoped): a pass can then
+ * neither store a file of a session being erased nor find one still pending after the erasure.
+ */
+export async function holdSessionsFromDownloads(trx: Knex.Transaction, sessionIds: number[]): Promise<void> {
+  if (sessionIds.length === 0) return;
+  await trx.raw(
+    `SELECT count(pg_advisory_xact_lock(?::int, ((s.id & 4294967295) - 2147483648)::int)) FROM (SELECT DISTINCT unnest(?::bigint[]) AS id) s`,
+    [CLAIM_CLASS, sessionIds],
+  );
+}

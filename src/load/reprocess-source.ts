@@ -45,6 +45,11 @@ export async function countStoredSessions(db: Db, sel: Pick<ReprocessSelection, 
   return Number(r.rows[0].n);
 }
 
+/** How many of the sessions that may change had their personal data removed (docs/privacy.md). */
+export async function countWithoutPersonalData(db: Db, sel: ReprocessSelection): Promise<number> {
+  return Number((await db.raw(`SELECT count(*) AS n FROM ${NEEDS_WORK} ${IN_RANGE} AND r.personal_data_removed_at IS NOT NULL`, bindings(sel))).rows[0].n);
+}
+
 /** How many stored sessions may change. */
 export async function countSessionsToReprocess(db: Db, sel: ReprocessSelection): Promise<number> {
   return Number((await db.raw(`SELECT count(*) AS n FROM ${NEEDS_WORK} ${IN_RANGE}`, bindings(sel))).rows[0].n);

@@ -209,6 +209,30 @@ export class MluviiClient {
     );
   }
 
+  /**
+   * The sessions created since `createdFrom` that mluvii anonymized in [from, to) (`Anonymized.Min`
+   * / `Anonymized.Max`, the privacy sweep), paged like listSessions and bounded the same way. A tenant whose API refuses the
+   * filter answers 400 or 403: that MluviiApiError (kind 'http') is the caller's to report.
+   */
+  listAnonymizedSessions(range: { from: Date; to: Date; createdFrom: Date }): AsyncIterable<ListedSession> {
+    const from = range.from.toISOString();
+    const to = range.to.toISOString();
+    // Only sessions created since the warehouse began: older ones mluvii anonymized are none of its business.
+    const created = range.createdFrom.toISOString();
+    const path = `${API}/Sessions`;
+    const context = (offset: number) => `Anonymized ${from} – ${to}, Created from ${created}, offset ${offset}`;
+    return pageThrough(
+      async (offset, limit = this.pageSize) => {
+        const query = new URLSearchParams({ 'Anonymized.Min': from, 'Anonymized.Max': to, 'Created.Min': created, 'Created.Max': to, limit: String(limit), offset: String(offset) });
+        const items = await this.transport.getStreamed(path, query, context(offset), (body) => readListPage(body, this.maxItemBytes));
+        if (items === NOT_FOUND) throw notFound(path, context(offset));
+        return items;
+      },
+      (offset) => ({ endpoint: `GET ${path}`, context: context(offset) }),
+      { maxPages: this.maxPages, maxSessions: this.sessionBound(range) },
+    );
+  }
+
   /** How many sessions a window of this length can hold: MLUVII_MAX_SESSIONS_PER_HOUR × its hours. */
   sessionBound(window: { from: Date; to: Date }): SessionBound {
     const hours = Math.max(0, window.to.getTime() - window.from.getTime()) / HOUR_MS;

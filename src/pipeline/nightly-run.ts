@@ -3,6 +3,7 @@ import { reresolveUnknownCampaigns } from './campaign-reresolve.js';
 import { clientFromConfig } from './client-from-config.js';
 import { downloadFilesAfterLoad } from './files-job.js';
 import { planNextRun, settledLine } from './next-run.js';
+import { privacyLines, privacyPass } from './privacy-pass.js';
 import { refreshOperatorNames } from './operator-names.js';
 import { refetchIncompleteSessions } from './refetch-incomplete.js';
 import { loadWindows } from './window-loop.js';
@@ -21,6 +22,8 @@ export interface NightlyRequest {
  * `until` moves the end earlier, like a scheduler's logical date: the run then behaves as if it
  * ran at until + ETL_SETTLE (where it starts on a first run, which incomplete sessions are still
  * worth fetching), so a night can be re-run as of a past time. It never moves past the settled line.
+ * Last, the privacy work (privacy-pass.ts): a sweep that cannot run is said and recorded, and
+ * never fails the load.
  */
 export async function nightlyRun({ config, logger, print }: Omit<WriterRunHost, 'client'>, request: NightlyRequest): Promise<number> {
   const client = clientFromConfig(config, logger);
@@ -49,6 +52,11 @@ export async function nightlyRun({ config, logger, print }: Omit<WriterRunHost, 
     // ETL_INCOMPLETE_MAX_AGE (recordings that were still processing last night).
     const filesFrom = new Date(Math.min(plan.from.getTime(), asOf.getTime() - config.etlIncompleteMaxAgeMs));
     await downloadFilesAfterLoad({ config, knex, client, runId, logger: log }, { from: filesFrom, to: plan.to });
+    signal.throwIfAborted();
+    // What mluvii forgot, and what is past retention: after the load, which it never holds up.
+    const privacy = await privacyPass({ knex, client, runId, logger: log, config, now: request.now, signal });
+    // Said when it matters to a person: sessions lost their personal data, or the sweep could not run.
+    if (privacy.sweep.problem || privacy.sweep.sessions || privacy.retention.sessions) for (const line of privacyLines(privacy)) print(line);
     return { failures };
   });
 }

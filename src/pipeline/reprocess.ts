@@ -1,5 +1,5 @@
 import { refreshReportingSummaries } from '../load/reporting-summaries.js';
-import { countSessionsToReprocess, countStoredSessions, sessionsToReprocess, startOfReportDay } from '../load/reprocess-source.js';
+import { countSessionsToReprocess, countStoredSessions, countWithoutPersonalData, sessionsToReprocess, startOfReportDay } from '../load/reprocess-source.js';
 import { inTransaction } from '../load/transaction.js';
 import { transformVersion } from '../util/transform-version.js';
 import { CampaignModeCache } from './campaign-mode-cache.js';
@@ -29,6 +29,13 @@ export async function reprocessRange({ config, logger, print }: Omit<WriterRunHo
         stored === 0
           ? 'reprocess: no stored session in the range: nothing to rebuild'
           : `reprocess: nothing to do: the ${stored.toLocaleString('en-US')} stored session(s) in the range were built from their stored payloads by this version of the transform, with the campaign modes known now (no change since they were last built); --force rebuilds them anyway`,
+      );
+    }
+    const withoutPersonalData = total > 0 ? await countWithoutPersonalData(knex, selection) : 0;
+    if (withoutPersonalData > 0) {
+      print(
+        `reprocess: ${withoutPersonalData.toLocaleString('en-US')} of these session(s) had their personal data removed (anonymized at mluvii, RAW_RETENTION or forget): ` +
+          'their payloads keep every field the durations are computed from, so they are rebuilt to the same numbers; names of files are gone (docs/privacy.md)',
       );
     }
     const progress = createProgress({ totalWindows: Math.ceil(total / BATCH), logger: log, label: 'reprocess' });

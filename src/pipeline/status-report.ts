@@ -9,6 +9,7 @@ import { isWriterLockHeld } from '../load/writer-lock.js';
 import { DAY_MS, dayjs } from '../util/dates.js';
 import { mergeRanges, subtractRanges, type TimeWindow } from '../util/time-range.js';
 import { planNextRun } from './next-run.js';
+import { collectPrivacyStatus, type PrivacyStatus } from './privacy-status.js';
 import { localDayStart } from './windows.js';
 
 /**
@@ -62,6 +63,8 @@ export interface StatusReport {
   files?: FileCounts & { failedBecause: Array<{ reason: string; files: number }>; notDownloadedBecause: FileReason[] };
   /** With MLUVII_RPS=auto: the rate the latest such run settled on. */
   settledRate?: { rps: number; runId: number; kind: string };
+  /** Data protection: the sweep of sessions anonymized at mluvii, retention, erasures (docs/privacy.md). */
+  privacy?: PrivacyStatus;
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
@@ -176,6 +179,8 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
         `what was created after the mark is missing and \`run\` skips it; clear the marks with \`npx mluvii-etl checkpoints clear --from ${first.fromInstant} --to ${last.toInstant}\``,
     );
   }
+  const privacy = await collectPrivacyStatus(knex, config);
+  problems.push(...(privacy?.problems ?? []));
   const success = await lastSuccessfulLoad(knex);
   if (!success || now.getTime() - success.getTime() > STALE_AFTER_HOURS * 3_600_000) {
     problems.push(success ? `no run or backfill has succeeded for ${Math.floor((now.getTime() - success.getTime()) / 3_600_000)} h (last ${success.toISOString()}; limit ${STALE_AFTER_HOURS} h)` : 'no run or backfill has ever succeeded');
@@ -199,6 +204,7 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
     check: { ok: problems.length === 0, problems, lastSuccess: iso(success) },
     files: await fileFigures(knex),
     settledRate: await settledRate(knex),
+    privacy,
   };
 }
 

@@ -2,6 +2,7 @@ import type { RunKind } from '../load/etl-runs.js';
 import { DATE_ONLY } from '../util/dates.js';
 import { table } from '../util/text-table.js';
 import { formatBytes } from './progress.js';
+import { privacyAlarm, renderPrivacyStatus } from './privacy-status.js';
 import type { RunSummary, StatusReport } from './status-report.js';
 
 /** `status` as a person reads it on a terminal at 3 a.m. */
@@ -15,6 +16,8 @@ export function renderStatus(s: StatusReport): string[] {
   const out: string[] = [];
   const tz = s.reportTz;
   out.push(`Database ${s.database}; days in ${tz}`);
+  const alarm = s.privacy && privacyAlarm(s.privacy);
+  if (alarm) out.push(alarm);
   out.push('');
   if (s.coverage.length === 0) out.push('Loaded: nothing yet');
   else {
@@ -87,6 +90,7 @@ export function renderStatus(s: StatusReport): string[] {
     if (other.length) out.push(table(['state', 'because', 'files'], other.map((r) => [r.state, r.reason, r.files])));
   }
 
+  if (s.privacy) out.push(...renderPrivacyStatus(s.privacy));
   if (s.settledRate) out.push(`MLUVII_RPS=auto settled on ${s.settledRate.rps} requests/s (run ${s.settledRate.runId}, ${s.settledRate.kind})`);
 
   out.push('');

@@ -6,6 +6,7 @@ import type { StoredRawRow } from '../load/stored-sessions.js';
 import type { CampaignModeLookup } from '../mluvii/types.js';
 import { transformSession } from '../transform/index.js';
 import type { Reject, SessionFacts } from '../transform/types.js';
+import { keepForgottenDataOut } from './personal-data-guard.js';
 
 /** One session as extracted (or as read back from raw). */
 export interface ExtractedSession {
@@ -59,7 +60,9 @@ export async function transformAndLoad(
   const facts: SessionFacts[] = [];
   const raws: RawSession[] = [];
   const rejects: Reject[] = [];
-  for (const item of batch) {
+  // What comes from the API: never again the personal data of a session that lost it (docs/privacy.md).
+  const items = opts.writeRaw ? await keepForgottenDataOut(trx, batch) : batch;
+  for (const item of items) {
     if (item.setAside) {
       rejects.push({ kind: 'reject', session_id: item.setAside.sessionId, reason: item.setAside.reason, raw_text: item.setAside.rawText });
       continue;
@@ -81,7 +84,7 @@ export async function transformAndLoad(
         createdAt: result.facts.session.created_at,
         payload: stored.payload,
         routingHistory: stored.routingHistory ?? null,
-        textSanitized: result.sanitized !== undefined,
+        textSanitized: item.textSanitized === true || result.sanitized !== undefined,
       });
     }
   }

@@ -30,7 +30,7 @@ export interface WriterRunContext {
  * `files`, a download pass's own lock, which never makes a writer wait (load/files-pass.ts).
  */
 export type RunLock = 'writer' | 'files';
-const WRITER_KINDS: RunKind[] = ['run', 'backfill', 'reprocess'];
+const WRITER_KINDS: RunKind[] = ['run', 'backfill', 'reprocess', 'privacy', 'forget'];
 
 /** How long a stopped job may take to reach its next check of `signal` before the process goes on without it. */
 const SETTLE_MS = 30_000;
@@ -70,7 +70,7 @@ export function summaryLine(kind: RunKind, status: 'succeeded' | 'failed', count
     parts.push(`windows ${n(counts.windowsDone)} loaded, ${n(counts.windowsSkipped)} already done, ${n(counts.windowsFailed)} failed`);
   }
   if (kind !== 'checkpoints') parts.push(`sessions ${n(counts.sessionsSeen)} (${n(counts.sessionsChanged)} changed), ${n(counts.rejects)} rejected`);
-  if (kind !== 'reprocess' && kind !== 'checkpoints') parts.push(`API requests ${n(counts.apiRequests)} (${n(counts.apiRateLimited)} answered 429, ${n(counts.apiRetries)} retried)`);
+  if (kind !== 'reprocess' && kind !== 'checkpoints' && kind !== 'forget') parts.push(`API requests ${n(counts.apiRequests)} (${n(counts.apiRateLimited)} answered 429, ${n(counts.apiRetries)} retried)`);
   const tail = status === 'failed' ? ' — see `npx mluvii-etl status`' : '';
   return `${kind} ${status} in ${seconds.toFixed(1)} s (run ${runId})${parts.length ? `: ${parts.join('; ')}` : ''}${tail}`;
 }
@@ -192,6 +192,7 @@ export async function runAsWriter(
 function interruptedMessage(kind: RunKind, signal: 'SIGINT' | 'SIGTERM', counts: RunCounts): string {
   const how = signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : 'stopped by SIGTERM';
   if (kind === 'reprocess') return `${kind} ${how}: the batch in progress was rolled back, the ${counts.sessionsSeen} sessions before it are kept; run reprocess again to finish`;
+  if (kind === 'forget' || kind === 'privacy') return `${kind} ${how}: the batch in progress was rolled back, the batches before it are kept; run it again to finish`;
   if (kind === 'files') return `${kind} ${how}: files stored so far are kept, a download in progress was discarded; the next pass continues`;
   return `${kind} ${how}: the window in progress was rolled back, the ${counts.windowsDone} window(s) committed before it are kept; the next ${kind} continues from there`;
 }

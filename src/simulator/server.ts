@@ -12,6 +12,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_SESSIONS_PER_DAY } from './contact-center/traffic-profile.js';
+import { Anonymizer } from './anonymization.js';
 import { FileWorld, type SimulatedFiles } from './files.js';
 import { TokenAuth } from './http/auth.js';
 import { dispatch } from './http/dispatch.js';
@@ -59,6 +60,11 @@ export interface SimulatorOptions {
    * default: recordings then keep the generator's placeholder addresses.
    */
   files?: SimulatedFiles;
+  /**
+   * The tenant's automatic anonymization: sessions are anonymized this many days after they were
+   * created, on the simulator's clock (anonymization.ts); undefined (default): only on request.
+   */
+  anonymizeAfterDays?: number;
 }
 
 export interface RunningSimulator {
@@ -98,6 +104,10 @@ export interface RunningSimulator {
   startWebhookDelivery(intervalMs?: number): void;
   /** Every webhook delivery so far, added up. */
   webhookReport(): DeliveryReport;
+  /** Anonymizes a session now (as `POST /api/v1/Sessions/{id}/anonymize` does); false when it does not exist yet. */
+  anonymize(id: number): boolean;
+  /** Switches the automatic anonymization (days after creation) on, to another delay, or off (undefined). */
+  setAnonymizeAfterDays(days: number | undefined): void;
 }
 
 const DEFAULTS = { seed: 1, host: '127.0.0.1', clientId: 'sim', clientSecret: 'sim-secret', tokenLifetimeSec: 3600 };
@@ -130,6 +140,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     stats,
     files: opts.files ? new FileWorld(seed, opts.files) : undefined,
     webhooks: new WebhookRegistry(),
+    anonymizer: new Anonymizer(opts.anonymizeAfterDays),
     selfUrl: '',
     listCalls: 0,
     send,
@@ -192,6 +203,15 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     expectedMalformedCount(from, to) {
       const entries = ctx.sessions.listing(from.getTime(), to.getTime(), ctx.nowUs(), ctx.misbehaviour.malformedRate ?? 0, ctx.misbehaviour.duplicateRate);
       return entries.filter((e) => e.malformed).length;
+    },
+    anonymize(id) {
+      const now = ctx.nowUs();
+      if (!ctx.sessions.find(id, now)) return false;
+      ctx.anonymizer.request(id, now);
+      return true;
+    },
+    setAnonymizeAfterDays(days) {
+      ctx.anonymizer.afterDays = days;
     },
     expireTokens: () => ctx.auth.expireAll(),
     deliverWebhooksUpTo: (instant) => delivery.deliverUpTo(instant),

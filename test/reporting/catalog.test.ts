@@ -45,6 +45,8 @@ const CONTRACT: Record<string, string[]> = {
 /** Issue #12: exactly these columns, in this order. */
 const SESSION_FILES = [
   'session_id', 'file_key', 'kind', 'name', 'user_id', 'started_at', 'duration_s', 'recording_type', 'size_bytes', 'sha256', 'stored_path', 'state', 'downloaded_at',
+  // issue "Data protection" (CHANGELOG.md)
+  'deleted_reason',
 ];
 
 let db: TestDatabase;

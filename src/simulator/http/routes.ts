@@ -7,7 +7,7 @@ import { LOGIN_PAGE, LOGIN_PATH } from './auth.js';
 import { campaign, user, users } from './catalog-endpoints.js';
 import { listSessions } from './list-sessions.js';
 import type { Handler } from './server-context.js';
-import { fileContent, routingHistory, sessionDetail } from './session-endpoints.js';
+import { anonymizeSession, fileContent, routingHistory, sessionDetail } from './session-endpoints.js';
 import { addWebhook, editWebhook, getWebhook, listWebhooks, removeWebhook } from './webhook-endpoints.js';
 
 export type Door = 'open' | 'token' | 'api';
@@ -39,6 +39,7 @@ const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/api/v1/Sessions', endpoint: 'sessions', door: 'api', handle: listSessions },
   { method: 'GET', path: '/api/v1/Sessions/{id}', endpoint: 'session', door: 'api', handle: sessionDetail },
   { method: 'GET', path: '/api/v1/Sessions/{id}/routingHistory', endpoint: 'routingHistory', door: 'api', handle: routingHistory },
+  { method: 'POST', path: '/api/v1/Sessions/{id}/anonymize', endpoint: 'anonymize', door: 'api', handle: anonymizeSession },
   { method: 'GET', path: '/api/v1/Sessions/{sessionId}/files/{fileKey}/content', endpoint: 'fileContent', door: 'api', handle: fileContent },
   { method: 'GET', path: '/api/v1/Campaigns/{id}', endpoint: 'campaign', door: 'api', handle: campaign },
   { method: 'GET', path: '/api/v1/Users', endpoint: 'users', door: 'api', handle: users },

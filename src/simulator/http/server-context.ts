@@ -3,6 +3,7 @@
  * server, its sessions, tokens, files and counters, and one way to answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Anonymizer } from '../anonymization.js';
 import type { FileWorld } from '../files.js';
 import type { Misbehaviour } from '../misbehaviour.js';
 import type { TokenAuth } from './auth.js';
@@ -25,6 +26,8 @@ export interface ServerContext {
   readonly files: FileWorld | undefined;
   /** Callbacks registered at `/api/v1/Webhooks`. */
   readonly webhooks: WebhookRegistry;
+  /** Which sessions mluvii anonymized, and when (automatically after some days, or on request). */
+  readonly anonymizer: Anonymizer;
   /** This server's own address (file download addresses point at it). */
   selfUrl: string;
   /** List calls so far: each `unstableOrder` shuffle is seeded by its call number. */
