@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { historySql, migrationSql } from '../src/db/migration-sql.js';
+import { historySql } from '../src/db/migration-sql.js';
 
 /**
  * Downloads on hostile ground (files that can never be downloaded, too large, folders that move).
@@ -28,7 +28,8 @@ export async function up(knex: Knex): Promise<void> {
       'The folder (MLUVII_FILES_DIR, its real path) the copy was stored under; NULL for copies stored before it was recorded.';
     DROP VIEW reporting.session_files;
   `);
-  await knex.raw(migrationSql('reporting.session_files.sql'));
+  // As this migration applied it; 20261208100100_tenant_reporting replaced it since.
+  await knex.raw(historySql('20261203120000', 'reporting.session_files.sql'));
 }
 
 export async function down(knex: Knex): Promise<void> {
