@@ -9,6 +9,7 @@ import { reprocessCommand } from './reprocess.js';
 import { runCommand } from './run.js';
 import { simulatorCommand } from './simulator.js';
 import { statusCommand } from './status.js';
+import { tenantsCommand } from './tenants.js';
 
 /** Every command, in the order `--help` lists them. Each module holds its options and its handler. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -20,6 +21,7 @@ export const COMMANDS: readonly CliCommand[] = [
   filesCommand,
   statusCommand,
   checkpointsCommand,
+  tenantsCommand,
   simulatorCommand,
   demoCommand,
 ];
