@@ -61,7 +61,7 @@ export interface DoneWindowHolding extends TimeWindow {
 export async function doneWindowsHolding(db: Db, sessions: Array<{ session_id: number; created_at: Date }>): Promise<DoneWindowHolding[]> {
   const r = await db.raw(
     `SELECT w.window_start, w.window_end, array_agg(p.id) AS ids,
-            (SELECT count(*) FROM raw.sessions r WHERE r.tenant = w.tenant AND r.created_at >= w.window_start AND r.created_at < w.window_end) AS total
+            (SELECT count(*) FROM raw.sessions r WHERE r.tenant = etl.tenant() AND r.created_at >= w.window_start AND r.created_at < w.window_end) AS total
        FROM etl.windows w JOIN unnest(?::bigint[], ?::timestamptz[]) AS p(id, created) ON p.created >= w.window_start AND p.created < w.window_end
       WHERE w.tenant = etl.tenant() AND w.status = 'done' GROUP BY w.window_start, w.window_end ORDER BY w.window_start`,
     [sessions.map((p) => p.session_id), sessions.map((p) => p.created_at)],

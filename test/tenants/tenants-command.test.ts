@@ -44,8 +44,10 @@ describe('tenants add', () => {
       base_url: sim.url, client_id: 'acme-api', secret_from: 'env:ACME_API_SECRET', rps: '500', report_tz: 'Asia/Tokyo', schedule: '03:30',
     });
 
-    const b = await cli(['backfill', '--tenant', 'acme', '--from', '2026-05-04', '--to', '2026-05-05'], { ...base, ACME_API_SECRET: SECRET });
-    expect({ code: b.code, err: b.err }).toEqual({ code: 0, err: '' });
+    const b = await cli(['backfill', '--tenant', 'acme', '--from', '2026-05-04', '--to', '2026-05-05'], { ...base, ACME_API_SECRET: SECRET, LOG_LEVEL: 'debug' });
+    expect(b.code).toBe(0);
+    expect(b.err).toContain('"kind":"backfill"'); // it logged, and
+    expect(b.out + b.err).not.toContain(SECRET); // never the tenant's secret
     expect(Number((await db.knex('core.sessions').where({ tenant: 'acme' }).count({ n: '*' }))[0].n)).toBeGreaterThan(10);
     // A date is a day in the tenant's REPORT_TZ: Tokyo's 4 May.
     expect((await db.knex('etl.windows').where({ tenant: 'acme' }).first()).window_start.toISOString()).toBe('2026-05-03T15:00:00.000Z');
