@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { UsageError } from '../src/errors.js';
 
 /**
  * Several mluvii tenants in one warehouse (issue "Several tenants, many workers"), part 1: the
@@ -73,6 +74,11 @@ async function migratingTenant(knex: Knex): Promise<string> {
 }
 
 export async function up(knex: Knex): Promise<void> {
+  // Row-level security reaches a view's reader only through security_invoker views (PostgreSQL 15).
+  const version = Number((await knex.raw(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
+  if (version < 150000) {
+    throw new UsageError(`mluvii-etl needs PostgreSQL 15 or later (the reporting views run as their reader); the server of DATABASE_URL is ${Math.floor(version / 10000)}`);
+  }
   const tenant = await migratingTenant(knex);
   await knex.raw(`
     CREATE TABLE etl.tenants (
