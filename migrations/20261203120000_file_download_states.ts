@@ -29,6 +29,7 @@ export async function up(knex: Knex): Promise<void> {
       'The folder (MLUVII_FILES_DIR, its real path) the copy was stored under; NULL for copies stored before it was recorded.';
     DROP VIEW reporting.session_files;
   `);
+  // As this migration applied it; 20261208100100_tenant_reporting replaced it since.
   await knex.raw(historySql('20261203120000', 'reporting.session_files.sql'));
 }
 

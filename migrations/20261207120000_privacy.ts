@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { historySql, migrationSql } from '../src/db/migration-sql.js';
+import { historySql } from '../src/db/migration-sql.js';
 
 /**
  * Data protection (issue "Data protection", docs/privacy.md): what mluvii forgets, the warehouse
@@ -67,7 +67,8 @@ export async function up(knex: Knex): Promise<void> {
 
     DROP VIEW reporting.session_files;
   `);
-  await knex.raw(migrationSql('reporting.session_files.sql'));
+  // As this migration applied it; 20261208100100_tenant_reporting replaced it since.
+  await knex.raw(historySql('20261207120000', 'reporting.session_files.sql'));
 }
 
 export async function down(knex: Knex): Promise<void> {

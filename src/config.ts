@@ -6,14 +6,17 @@ import { DAY_MS } from './util/dates.js';
 import { parseSettingDuration } from './util/setting-duration.js';
 import { DEFAULT_MAX_RPS } from './mluvii/adaptive-rate.js';
 import { connectionDatabase, connectionPassword, connectionStringProblem, redactConnectionString } from './db/connection-string.js';
+import { isTenantName, TENANT_NAME_RULE } from './tenants/tenant-name.js';
 
 /** Every setting of README "Configuration", validated. */
 export interface Config {
   databaseUrl: string | undefined;
   mluviiBaseUrl: string;
   mluviiTokenUrl: string;
-  /** MLUVII_TENANT: the name of the environment's tenant (src/tenants/tenant.ts); undefined: `default`. */
+  /** MLUVII_TENANT: the name of the environment's tenant (src/tenants/tenant.ts); undefined: `default`. A registered tenant's settings carry its name here. */
   mluviiTenant: string | undefined;
+  /** Set on the settings of a tenant registered with `tenants add` (src/tenants/registered-tenants.ts); unset: the environment's tenant. */
+  tenantRegistered?: true;
   mluviiClientId: string | undefined;
   mluviiClientSecret: string | undefined;
   /** Request starts per second (MLUVII_RPS), or 'auto': found from the server's answers. */
@@ -191,8 +194,8 @@ export function readerRoleFor(config: Config, databaseUrl: string): string {
 /** MLUVII_TENANT: a name that can key rows and name roles (lower case letters, digits, _ and -, up to 40). */
 function tenantName(env: Env): string | undefined {
   const name = value(env, 'MLUVII_TENANT');
-  if (name !== undefined && !/^[a-z][a-z0-9_-]{0,39}$/.test(name)) {
-    throw new ConfigError('MLUVII_TENANT', `MLUVII_TENANT must be a lower-case name (letters, digits, _ and -, starting with a letter, at most 40), got "${name}"`);
+  if (name !== undefined && !isTenantName(name)) {
+    throw new ConfigError('MLUVII_TENANT', `MLUVII_TENANT must be ${TENANT_NAME_RULE}, got "${name}"`);
   }
   return name;
 }

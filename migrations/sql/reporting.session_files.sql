@@ -5,8 +5,11 @@
 -- No guest personal data (docs/privacy.md): a file's name is the made-safe one of the copy, and
 -- only while the copy is on disk; mluvii's own name (chosen by the guest) stays in core.
 -- (No question mark in this file: knex reads one as a placeholder.)
-CREATE VIEW reporting.session_files AS
+-- security_invoker: the view reads with the rights of whoever queries it, so row-level security
+-- shows a tenant's reader role only its own tenant's rows (README "Tenants").
+CREATE VIEW reporting.session_files WITH (security_invoker = true) AS
 SELECT
+  f.tenant,
   f.session_id,
   f.file_key,
   f.kind,
@@ -27,10 +30,11 @@ SELECT
   d.downloaded_at,
   CASE WHEN d.state = 'deleted' THEN coalesce(d.reason, 'files_retention') END AS deleted_reason
 FROM core.session_files f
-LEFT JOIN core.file_downloads d USING (session_id, file_key);
+LEFT JOIN core.file_downloads d ON d.tenant = f.tenant AND d.session_id = f.session_id AND d.file_key = f.file_key;
 
 COMMENT ON VIEW reporting.session_files IS
   'One row per recording or file shared in a session (from the session''s recordings and its shared-file activities), with its download state: quality reviews, disputes and retention start here. Files are downloaded only when MLUVII_FILES_DIR is set. duration_s is exact like every duration (M-0.1 in docs/metrics.md).';
+COMMENT ON COLUMN reporting.session_files.tenant IS 'The mluvii tenant the row belongs to (`default`, MLUVII_TENANT, or a name registered with `tenants add`). A tenant''s reader role sees only its own tenant''s rows.';
 COMMENT ON COLUMN reporting.session_files.session_id IS 'mluvii session id (see session_durations).';
 COMMENT ON COLUMN reporting.session_files.file_key IS 'Stable id of the file within the session: recording:<recording id> or file:<activity id of the shared file>.';
 COMMENT ON COLUMN reporting.session_files.kind IS 'recording (an audio/video/screen recording) or file (a file shared in the chat).';

@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import { forget, type ForgetRequest } from '../pipeline/forget.js';
 import { guestKey } from '../privacy/guest-key.js';
 import type { CliCommand, CommandHandler } from './command.js';
+import { tenantConfig, tenantOption } from './tenant-option.js';
 
 const wholeNumber = (raw: string, flag: string): number => {
   const id = Number(raw);
@@ -32,7 +33,11 @@ function request(opts: Record<string, unknown>): ForgetRequest {
   return { what: 'operator', userId: wholeNumber(String(opts.operator), '--operator') };
 }
 
-const forgetHandler: CommandHandler = ({ config, logger, opts, print }) => forget({ config, logger, print }, request(opts), { dryRun: opts.dryRun === true });
+const forgetHandler: CommandHandler = async ({ config: env, logger, opts, print }) => {
+  const asked = request(opts);
+  const config = await tenantConfig(env, opts, false);
+  return forget({ config, logger, print }, asked, { dryRun: opts.dryRun === true });
+};
 
 export const forgetCommand: CliCommand = {
   name: 'forget',
@@ -42,6 +47,7 @@ export const forgetCommand: CliCommand = {
     new Option('--guest <e-mail or phone>', "every stored session holding this e-mail address or phone number (its last 9 digits, any prefix and separators)"),
     new Option('--operator <user id>', "a former operator: their names become a pseudonym in every table; their KPIs stay"),
     new Option('--dry-run', 'only say how many sessions match; erase nothing'),
+    tenantOption(),
   ],
   handler: forgetHandler,
 };

@@ -13,6 +13,7 @@ import { simulatorCommand } from './simulator.js';
 import { serveCommand } from './serve.js';
 import { statusCommand } from './status.js';
 import { webhooksCommand } from './webhooks.js';
+import { tenantsCommand } from './tenants.js';
 
 /** Every command, in the order `--help` lists them. Each module holds its options and its handler. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -28,6 +29,7 @@ export const COMMANDS: readonly CliCommand[] = [
   checkpointsCommand,
   serveCommand,
   webhooksCommand,
+  tenantsCommand,
   simulatorCommand,
   demoCommand,
 ];

@@ -8,10 +8,12 @@ import { Argument } from 'commander';
 import { UsageError } from '../errors.js';
 import { privacySweep } from '../pipeline/privacy-pass.js';
 import type { CliCommand, CommandHandler } from './command.js';
+import { tenantConfig, tenantOption } from './tenant-option.js';
 
-const privacy: CommandHandler = async ({ config, logger, opts, print, now }) => {
+const privacy: CommandHandler = async ({ config: env, logger, opts, print, now }) => {
   const [action] = (opts.args as string[] | undefined) ?? [];
   if (action !== 'sweep') throw new UsageError(`privacy: unknown action "${String(action)}" (the one action is sweep)`);
+  const config = await tenantConfig(env, opts, true);
   return privacySweep({ config, logger, print }, { now: now() });
 };
 
@@ -19,5 +21,6 @@ export const privacyCommand: CliCommand = {
   name: 'privacy',
   summary: 'what the nightly run does for data protection, now (`privacy sweep`): sessions anonymized at mluvii lose their personal data here too, then RAW_RETENTION and REJECTS_RETENTION',
   arguments: [new Argument('<action>', 'what to do').choices(['sweep'])],
+  options: [tenantOption()],
   handler: privacy,
 };

@@ -9,7 +9,7 @@ type Db = Knex | Knex.Transaction;
 
 /** Operators whose names were replaced by a pseudonym: no load or /Users refresh puts them back. */
 export async function pseudonymizedOperatorIds(db: Db): Promise<Set<number>> {
-  const r = await db.raw(`SELECT user_id FROM core.operators WHERE pseudonymized_at IS NOT NULL`);
+  const r = await db.raw(`SELECT user_id FROM core.operators WHERE tenant = etl.tenant() AND pseudonymized_at IS NOT NULL`);
   return new Set((r.rows as Array<{ user_id: string | number }>).map((x) => Number(x.user_id)));
 }
 
@@ -17,9 +17,9 @@ export async function pseudonymizedOperatorIds(db: Db): Promise<Set<number>> {
 export async function namesOfOperator(db: Db, userId: number): Promise<string[]> {
   const r = await db.raw(
     `SELECT DISTINCT n FROM (
-       SELECT unnest(ARRAY[user_name, first_name, last_name, concat_ws(' ', first_name, last_name)]) AS n FROM core.operators WHERE user_id = ?
+       SELECT unnest(ARRAY[user_name, first_name, last_name, concat_ws(' ', first_name, last_name)]) AS n FROM core.operators WHERE tenant = etl.tenant() AND user_id = ?
        UNION ALL
-       SELECT unnest(ARRAY[user_name, first_name, last_name, concat_ws(' ', first_name, last_name)]) FROM core.session_operators WHERE user_id = ?
+       SELECT unnest(ARRAY[user_name, first_name, last_name, concat_ws(' ', first_name, last_name)]) FROM core.session_operators WHERE tenant = etl.tenant() AND user_id = ?
      ) x WHERE n IS NOT NULL AND btrim(n) <> ''`,
     [userId, userId],
   );
@@ -33,15 +33,15 @@ export async function namesOfOperator(db: Db, userId: number): Promise<string[]>
 export async function pseudonymizeOperatorRows(trx: Knex.Transaction, userId: number, pseudonym: string): Promise<number> {
   const dimension = await trx.raw(
     `INSERT INTO core.operators AS o (user_id, user_name, first_name, last_name, pseudonymized_at) VALUES (?, ?, NULL, NULL, now())
-     ON CONFLICT (user_id) DO UPDATE SET user_name = EXCLUDED.user_name, first_name = NULL, last_name = NULL,
+     ON CONFLICT (tenant, user_id) DO UPDATE SET user_name = EXCLUDED.user_name, first_name = NULL, last_name = NULL,
             pseudonymized_at = coalesce(o.pseudonymized_at, now()), updated_at = now()`,
     [userId, pseudonym],
   );
   const sessions = await trx.raw(
     `UPDATE core.session_operators SET user_name = CASE WHEN user_name IS NULL THEN NULL ELSE ? END, first_name = NULL, last_name = NULL
-      WHERE user_id = ? AND (user_name IS DISTINCT FROM ? AND user_name IS NOT NULL OR first_name IS NOT NULL OR last_name IS NOT NULL)`,
+      WHERE tenant = etl.tenant() AND user_id = ? AND (user_name IS DISTINCT FROM ? AND user_name IS NOT NULL OR first_name IS NOT NULL OR last_name IS NOT NULL)`,
     [pseudonym, userId, pseudonym],
   );
-  const daily = await trx.raw(`UPDATE core.operator_daily_summary SET name_seen = ? WHERE user_id = ? AND name_seen IS DISTINCT FROM ?`, [pseudonym, userId, pseudonym]);
+  const daily = await trx.raw(`UPDATE core.operator_daily_summary SET name_seen = ? WHERE tenant = etl.tenant() AND user_id = ? AND name_seen IS DISTINCT FROM ?`, [pseudonym, userId, pseudonym]);
   return (dimension.rowCount ?? 0) + (sessions.rowCount ?? 0) + (daily.rowCount ?? 0);
 }

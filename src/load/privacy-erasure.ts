@@ -16,7 +16,7 @@ export const ERASURE_REASONS: readonly ErasureReason[] = ['anonymized', 'retenti
 export async function sessionsWithoutPersonalData(db: Db, ids: number[], why?: ErasureReason): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
   const r = await db.raw(
-    `SELECT session_id FROM raw.sessions WHERE session_id = ANY(?::bigint[]) AND personal_data_removed_at IS NOT NULL AND (?::text IS NULL OR personal_data_removed_why = ?)`,
+    `SELECT session_id FROM raw.sessions WHERE tenant = etl.tenant() AND session_id = ANY(?::bigint[]) AND personal_data_removed_at IS NOT NULL AND (?::text IS NULL OR personal_data_removed_why = ?)`,
     [ids, why ?? null, why ?? null],
   );
   return new Set((r.rows as Array<{ session_id: string | number }>).map((x) => Number(x.session_id)));
@@ -28,7 +28,7 @@ export async function markPersonalDataRemoved(trx: Knex.Transaction, ids: number
   await trx.raw(
     `UPDATE raw.sessions SET personal_data_removed_at = coalesce(personal_data_removed_at, now()),
             personal_data_removed_why = CASE WHEN personal_data_removed_at IS NULL OR ? = 'anonymized' THEN ? ELSE personal_data_removed_why END
-      WHERE session_id = ANY(?::bigint[])`,
+      WHERE tenant = etl.tenant() AND session_id = ANY(?::bigint[])`,
     [why, why, ids],
   );
 }
@@ -48,14 +48,14 @@ export async function eraseSessionFiles(trx: Knex.Transaction, ids: number[], wh
     `UPDATE core.file_downloads d SET state = 'deleted', reason = ?, deleted_at = coalesce(d.deleted_at, now()), sha256 = NULL,
             stored_path = CASE WHEN d.state = 'stored' OR (${PENDING_REMOVAL}) THEN d.stored_path END,
             files_dir = CASE WHEN d.state = 'stored' OR (${PENDING_REMOVAL}) THEN d.files_dir END, updated_at = now()
-      WHERE d.session_id = ANY(?::bigint[])`,
+      WHERE d.tenant = etl.tenant() AND d.session_id = ANY(?::bigint[])`,
     [why, ids],
   );
   const inserted = await trx.raw(
     `INSERT INTO core.file_downloads (session_id, file_key, state, reason, deleted_at, attempts)
      SELECT f.session_id, f.file_key, 'deleted', ?, now(), 0 FROM core.session_files f
-      WHERE f.session_id = ANY(?::bigint[])
-     ON CONFLICT (session_id, file_key) DO NOTHING`,
+      WHERE f.tenant = etl.tenant() AND f.session_id = ANY(?::bigint[])
+     ON CONFLICT (tenant, session_id, file_key) DO NOTHING`,
     [why, ids],
   );
   return (updated.rowCount ?? 0) + (inserted.rowCount ?? 0);
@@ -71,7 +71,7 @@ export async function forgetGonePaths(trx: Knex.Transaction, ids: number[]): Pro
   await trx.raw(
     `UPDATE core.file_downloads d SET stored_path = NULL, files_dir = NULL, sha256 = NULL,
             reason = CASE WHEN d.state = 'deleted' THEN d.reason END, updated_at = now()
-      WHERE d.session_id = ANY(?::bigint[]) AND d.state <> 'stored' AND NOT (${PENDING_REMOVAL})
+      WHERE d.tenant = etl.tenant() AND d.session_id = ANY(?::bigint[]) AND d.state <> 'stored' AND NOT (${PENDING_REMOVAL})
         AND (d.stored_path IS NOT NULL OR (d.reason IS NOT NULL AND d.state <> 'deleted'))`,
     [ids],
   );
@@ -80,7 +80,7 @@ export async function forgetGonePaths(trx: Knex.Transaction, ids: number[]): Pro
 /** A reject keeps its reason and ids, not the text of the payload: of these sessions, now. Returns how many. */
 export async function trimRejectsOfSessions(trx: Knex.Transaction, ids: number[]): Promise<number> {
   if (ids.length === 0) return 0;
-  const r = await trx.raw(`UPDATE etl.rejects SET raw_text = '' WHERE session_id = ANY(?::bigint[]) AND raw_text <> ''`, [ids]);
+  const r = await trx.raw(`UPDATE etl.rejects SET raw_text = '' WHERE tenant = etl.tenant() AND session_id = ANY(?::bigint[]) AND raw_text <> ''`, [ids]);
   return r.rowCount ?? 0;
 }
 
@@ -94,13 +94,13 @@ export interface PendingRemoval {
 
 /** Copies of erased sessions still on disk (an erasure removes them right after its commit; a killed one left some). */
 export async function pendingRemovals(db: Db, limit: number): Promise<PendingRemoval[]> {
-  const r = await db.raw(`SELECT d.session_id, d.file_key, d.stored_path, d.files_dir FROM core.file_downloads d WHERE ${PENDING_REMOVAL} ORDER BY d.session_id, d.file_key LIMIT ?`, [limit]);
+  const r = await db.raw(`SELECT d.session_id, d.file_key, d.stored_path, d.files_dir FROM core.file_downloads d WHERE d.tenant = etl.tenant() AND ${PENDING_REMOVAL} ORDER BY d.session_id, d.file_key LIMIT ?`, [limit]);
   return (r.rows as PendingRemoval[]).map((x) => ({ ...x, session_id: Number(x.session_id) }));
 }
 
 /** The copy is gone from disk: its row forgets where it was. */
 export async function copyRemoved(db: Db, sessionId: number, fileKey: string): Promise<void> {
-  await db.raw(`UPDATE core.file_downloads d SET stored_path = NULL, files_dir = NULL, updated_at = now() WHERE d.session_id = ? AND d.file_key = ? AND ${PENDING_REMOVAL}`, [sessionId, fileKey]);
+  await db.raw(`UPDATE core.file_downloads d SET stored_path = NULL, files_dir = NULL, updated_at = now() WHERE d.tenant = etl.tenant() AND d.session_id = ? AND d.file_key = ? AND ${PENDING_REMOVAL}`, [sessionId, fileKey]);
 }
 
 /** What one committed batch of an erasure did. */
@@ -120,18 +120,18 @@ export async function startErasure(db: Db, why: ErasureReason, what: string, run
 /** Adds a committed batch to its erasure, in the batch's transaction. */
 export async function countErased(trx: Knex.Transaction, erasureId: number, c: ErasureCounts): Promise<void> {
   await trx.raw(
-    `UPDATE etl.erasures SET sessions = sessions + ?, files = files + ?, rejects = rejects + ?, operators = operators + ? WHERE erasure_id = ?`,
+    `UPDATE etl.erasures SET sessions = sessions + ?, files = files + ?, rejects = rejects + ?, operators = operators + ? WHERE tenant = etl.tenant() AND erasure_id = ?`,
     [c.sessions, c.files, c.rejects, c.operators ?? 0, erasureId],
   );
 }
 
 export async function finishErasure(db: Db, erasureId: number, status: 'done' | 'failed'): Promise<void> {
-  await db.raw(`UPDATE etl.erasures SET status = ?, finished_at = now() WHERE erasure_id = ?`, [status, erasureId]);
+  await db.raw(`UPDATE etl.erasures SET status = ?, finished_at = now() WHERE tenant = etl.tenant() AND erasure_id = ?`, [status, erasureId]);
 }
 
 /** Erasures whose process died (the writer lock is ours now, so none is running): failed; a rerun finishes their work. */
 export async function closeAbandonedErasures(db: Db): Promise<number> {
-  const r = await db.raw(`UPDATE etl.erasures SET status = 'failed', finished_at = now() WHERE status = 'running'`);
+  const r = await db.raw(`UPDATE etl.erasures SET status = 'failed', finished_at = now() WHERE tenant = etl.tenant() AND status = 'running'`);
   return r.rowCount ?? 0;
 }
 
@@ -149,7 +149,7 @@ export async function storedForErasure(db: Db, ids: number[]): Promise<StoredFor
   if (ids.length === 0) return [];
   const r = await db.raw(
     `SELECT session_id, created_at::text AS created_key, payload, routing_history, completion_given_up_at, text_sanitized
-       FROM raw.sessions WHERE session_id = ANY(?::bigint[]) ORDER BY session_id`,
+       FROM raw.sessions WHERE tenant = etl.tenant() AND session_id = ANY(?::bigint[]) ORDER BY session_id`,
     [ids],
   );
   return (r.rows as StoredForErasure[]).map((x) => ({ ...x, session_id: Number(x.session_id) }));
@@ -167,7 +167,7 @@ export interface StoredCopyOf {
 export async function storedCopiesOf(db: Db, ids: number[]): Promise<StoredCopyOf[]> {
   if (ids.length === 0) return [];
   const r = await db.raw(
-    `SELECT session_id, file_key, stored_path, size_bytes, files_dir FROM core.file_downloads WHERE state = 'stored' AND session_id = ANY(?::bigint[]) ORDER BY session_id, file_key`,
+    `SELECT session_id, file_key, stored_path, size_bytes, files_dir FROM core.file_downloads WHERE tenant = etl.tenant() AND state = 'stored' AND session_id = ANY(?::bigint[]) ORDER BY session_id, file_key`,
     [ids],
   );
   return (r.rows as StoredCopyOf[]).map((x) => ({ ...x, session_id: Number(x.session_id), size_bytes: Number(x.size_bytes) }));
@@ -175,5 +175,5 @@ export async function storedCopiesOf(db: Db, ids: number[]): Promise<StoredCopyO
 
 /** The copy now lives at `storedPath`. */
 export async function renameStoredCopy(trx: Knex.Transaction, sessionId: number, fileKey: string, storedPath: string): Promise<void> {
-  await trx.raw(`UPDATE core.file_downloads SET stored_path = ?, updated_at = now() WHERE session_id = ? AND file_key = ? AND state = 'stored'`, [storedPath, sessionId, fileKey]);
+  await trx.raw(`UPDATE core.file_downloads SET stored_path = ?, updated_at = now() WHERE tenant = etl.tenant() AND session_id = ? AND file_key = ? AND state = 'stored'`, [storedPath, sessionId, fileKey]);
 }

@@ -30,14 +30,14 @@ export interface PrivacyFigures {
 export async function privacyFigures(knex: Knex): Promise<PrivacyFigures | undefined> {
   if (!(await knex.raw(`SELECT to_regclass('etl.erasures') IS NOT NULL AS ok`)).rows[0].ok) return undefined;
   const removed = await knex.raw(
-    `SELECT personal_data_removed_why AS why, count(*)::int AS n FROM raw.sessions WHERE personal_data_removed_at IS NOT NULL GROUP BY 1 ORDER BY 1`,
+    `SELECT personal_data_removed_why AS why, count(*)::int AS n FROM raw.sessions WHERE tenant = etl.tenant() AND personal_data_removed_at IS NOT NULL GROUP BY 1 ORDER BY 1`,
   );
-  const oldest = await knex.raw(`SELECT min(created_at) AS at FROM raw.sessions WHERE personal_data_removed_at IS NULL`);
+  const oldest = await knex.raw(`SELECT min(created_at) AS at FROM raw.sessions WHERE tenant = etl.tenant() AND personal_data_removed_at IS NULL`);
   const pending = await knex.raw(
-    `SELECT count(*)::int AS n FROM core.file_downloads WHERE state = 'deleted' AND stored_path IS NOT NULL AND reason IN ('anonymized', 'retention', 'request')`,
+    `SELECT count(*)::int AS n FROM core.file_downloads WHERE tenant = etl.tenant() AND state = 'deleted' AND stored_path IS NOT NULL AND reason IN ('anonymized', 'retention', 'request')`,
   );
   const erasures = await knex.raw(
-    `SELECT erasure_id, why, what, status, sessions, files, rejects, operators, started_at, finished_at FROM etl.erasures ORDER BY erasure_id DESC LIMIT 5`,
+    `SELECT erasure_id, why, what, status, sessions, files, rejects, operators, started_at, finished_at FROM etl.erasures WHERE tenant = etl.tenant() ORDER BY erasure_id DESC LIMIT 5`,
   );
   return {
     sweep: await readSweepState(knex),

@@ -13,7 +13,7 @@ const ids = (rows: Array<{ session_id: string | number }>) => rows.map((x) => Nu
  */
 export async function sessionsMatchingGuest(db: Db, pattern: string): Promise<number[]> {
   const r = await db.raw(
-    `SELECT session_id FROM raw.sessions WHERE payload::text ~* ? OR coalesce(routing_history::text, '') ~* ? ORDER BY session_id`,
+    `SELECT session_id FROM raw.sessions WHERE tenant = etl.tenant() AND (payload::text ~* ? OR coalesce(routing_history::text, '') ~* ?) ORDER BY session_id`,
     [pattern, pattern],
   );
   return ids(r.rows);
@@ -21,13 +21,13 @@ export async function sessionsMatchingGuest(db: Db, pattern: string): Promise<nu
 
 /** How many rejects quote a guest's pattern (their text is set aside as received). */
 export async function countRejectsMatching(db: Db, pattern: string): Promise<number> {
-  const r = await db.raw(`SELECT count(*)::int AS n FROM etl.rejects WHERE raw_text ~* ?`, [pattern]);
+  const r = await db.raw(`SELECT count(*)::int AS n FROM etl.rejects WHERE tenant = etl.tenant() AND raw_text ~* ?`, [pattern]);
   return r.rows[0].n as number;
 }
 
 /** Rejects that quote a guest's pattern keep only their reason and ids. Returns how many. */
 export async function trimRejectsMatching(db: Db, pattern: string): Promise<number> {
-  const r = await db.raw(`UPDATE etl.rejects SET raw_text = '' WHERE raw_text ~* ?`, [pattern]);
+  const r = await db.raw(`UPDATE etl.rejects SET raw_text = '' WHERE tenant = etl.tenant() AND raw_text ~* ?`, [pattern]);
   return r.rowCount ?? 0;
 }
 
@@ -35,7 +35,7 @@ export async function trimRejectsMatching(db: Db, pattern: string): Promise<numb
 export async function trimRejectsQuoting(db: Db, texts: string[]): Promise<number> {
   const wanted = texts.filter((t) => t.trim().length >= 3);
   if (wanted.length === 0) return 0;
-  const r = await db.raw(`UPDATE etl.rejects SET raw_text = '' WHERE raw_text <> '' AND lower(raw_text) LIKE ANY(?::text[])`, [
+  const r = await db.raw(`UPDATE etl.rejects SET raw_text = '' WHERE tenant = etl.tenant() AND raw_text <> '' AND lower(raw_text) LIKE ANY(?::text[])`, [
     wanted.map((t) => `%${t.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
   ]);
   return r.rowCount ?? 0;
@@ -44,7 +44,7 @@ export async function trimRejectsQuoting(db: Db, texts: string[]): Promise<numbe
 /** Of these ids, those raw.sessions holds. */
 export async function storedSessionIds(db: Db, wanted: number[]): Promise<number[]> {
   if (wanted.length === 0) return [];
-  const r = await db.raw(`SELECT session_id FROM raw.sessions WHERE session_id = ANY(?::bigint[]) ORDER BY session_id`, [wanted]);
+  const r = await db.raw(`SELECT session_id FROM raw.sessions WHERE tenant = etl.tenant() AND session_id = ANY(?::bigint[]) ORDER BY session_id`, [wanted]);
   return ids(r.rows);
 }
 
@@ -54,10 +54,10 @@ export async function storedSessionIds(db: Db, wanted: number[]): Promise<number
  */
 export async function sessionsOfOperator(db: Db, userId: number): Promise<number[]> {
   const r = await db.raw(
-    `SELECT session_id FROM core.session_operators WHERE user_id = ?
-     UNION SELECT session_id FROM core.routing_events WHERE ? IN (operator_user_id, forwarded_by_user_id, invited_by_user_id)
+    `SELECT session_id FROM core.session_operators WHERE tenant = etl.tenant() AND user_id = ?
+     UNION SELECT session_id FROM core.routing_events WHERE tenant = etl.tenant() AND ? IN (operator_user_id, forwarded_by_user_id, invited_by_user_id)
      UNION SELECT session_id FROM raw.sessions
-            WHERE jsonb_path_exists(payload, '$.reviewers[*] \\? (@.userId == $u)', jsonb_build_object('u', ?::bigint))
+            WHERE tenant = etl.tenant() AND jsonb_path_exists(payload, '$.reviewers[*] \\? (@.userId == $u)', jsonb_build_object('u', ?::bigint))
                OR jsonb_path_exists(payload, '$.activities[*] \\? (@.toOperatorUserId == $u)', jsonb_build_object('u', ?::bigint))
      ORDER BY 1`,
     [userId, userId, userId, userId],
@@ -68,7 +68,7 @@ export async function sessionsOfOperator(db: Db, userId: number): Promise<number
 /** The next sessions created before `before` whose payloads still hold personal data, oldest first. */
 export async function sessionsPastRetention(db: Db, before: Date, limit: number): Promise<number[]> {
   const r = await db.raw(
-    `SELECT session_id FROM raw.sessions WHERE personal_data_removed_at IS NULL AND created_at < ? ORDER BY created_at, session_id LIMIT ?`,
+    `SELECT session_id FROM raw.sessions WHERE tenant = etl.tenant() AND personal_data_removed_at IS NULL AND created_at < ? ORDER BY created_at, session_id LIMIT ?`,
     [before, limit],
   );
   return ids(r.rows);
@@ -76,6 +76,6 @@ export async function sessionsPastRetention(db: Db, before: Date, limit: number)
 
 /** The earliest created_at raw.sessions holds (nothing can have been anonymized before it); undefined when empty. */
 export async function earliestStoredSession(db: Db): Promise<Date | undefined> {
-  const r = await db.raw(`SELECT min(created_at) AS at FROM raw.sessions`);
+  const r = await db.raw(`SELECT min(created_at) AS at FROM raw.sessions WHERE tenant = etl.tenant()`);
   return (r.rows[0].at as Date | null) ?? undefined;
 }

@@ -20,7 +20,7 @@ export interface SweepState {
 const EMPTY: SweepState = { sweptUntil: null, lastAttemptAt: null, lastOkAt: null, problem: null, problemKind: null };
 
 export async function readSweepState(db: Db): Promise<SweepState> {
-  const r = await db.raw(`SELECT swept_until, last_attempt_at, last_ok_at, problem, problem_kind FROM etl.privacy_sweep WHERE sweep = 'anonymized'`);
+  const r = await db.raw(`SELECT swept_until, last_attempt_at, last_ok_at, problem, problem_kind FROM etl.privacy_sweep WHERE tenant = etl.tenant() AND sweep = 'anonymized'`);
   const row = r.rows[0] as Record<string, unknown> | undefined;
   if (!row) return EMPTY;
   return {
@@ -36,7 +36,7 @@ export async function readSweepState(db: Db): Promise<SweepState> {
 export async function sweptUntil(db: Db, until: Date, at: Date): Promise<void> {
   await db.raw(
     `INSERT INTO etl.privacy_sweep (sweep, swept_until, last_attempt_at, last_ok_at, problem, problem_kind) VALUES ('anonymized', ?, ?, ?, NULL, NULL)
-     ON CONFLICT (sweep) DO UPDATE SET swept_until = EXCLUDED.swept_until, last_attempt_at = EXCLUDED.last_attempt_at,
+     ON CONFLICT (tenant, sweep) DO UPDATE SET swept_until = EXCLUDED.swept_until, last_attempt_at = EXCLUDED.last_attempt_at,
             last_ok_at = EXCLUDED.last_ok_at, problem = NULL, problem_kind = NULL`,
     [until, at, at],
   );
@@ -46,7 +46,7 @@ export async function sweptUntil(db: Db, until: Date, at: Date): Promise<void> {
 export async function sweepProblem(db: Db, kind: 'refused' | 'failed', problem: string, at: Date): Promise<void> {
   await db.raw(
     `INSERT INTO etl.privacy_sweep (sweep, last_attempt_at, problem, problem_kind) VALUES ('anonymized', ?, ?, ?)
-     ON CONFLICT (sweep) DO UPDATE SET last_attempt_at = EXCLUDED.last_attempt_at, problem = EXCLUDED.problem, problem_kind = EXCLUDED.problem_kind`,
+     ON CONFLICT (tenant, sweep) DO UPDATE SET last_attempt_at = EXCLUDED.last_attempt_at, problem = EXCLUDED.problem, problem_kind = EXCLUDED.problem_kind`,
     [at, problem, kind],
   );
 }

@@ -5,7 +5,7 @@ type Db = Knex | Knex.Transaction;
 
 /** Deletes rejects set aside before `before`. Returns how many. */
 export async function deleteRejectsBefore(db: Db, before: Date): Promise<number> {
-  const r = await db.raw(`DELETE FROM etl.rejects WHERE rejected_at < ?`, [before]);
+  const r = await db.raw(`DELETE FROM etl.rejects WHERE tenant = etl.tenant() AND rejected_at < ?`, [before]);
   return r.rowCount ?? 0;
 }
 
@@ -15,6 +15,6 @@ export async function deleteRejectsBefore(db: Db, before: Date): Promise<number>
  * is never stored twice). Returns how many.
  */
 export async function trimRejectsBefore(db: Db, before: Date, exceptRunId: number | null): Promise<number> {
-  const r = await db.raw(`UPDATE etl.rejects SET raw_text = '' WHERE rejected_at < ? AND run_id IS DISTINCT FROM ? AND raw_text <> ''`, [before, exceptRunId]);
+  const r = await db.raw(`UPDATE etl.rejects SET raw_text = '' WHERE tenant = etl.tenant() AND rejected_at < ? AND run_id IS DISTINCT FROM ? AND raw_text <> ''`, [before, exceptRunId]);
   return r.rowCount ?? 0;
 }

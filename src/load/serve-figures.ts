@@ -14,8 +14,9 @@ export async function pingDatabase(knex: Knex): Promise<void> {
   await knex.raw('SELECT 1');
 }
 
-/** Runs grouped by kind and outcome, with what they did (sums over etl.runs). */
+/** Runs grouped by tenant, kind and outcome, with what they did (sums over etl.runs). */
 export interface RunFigures {
+  tenant: string;
   kind: string;
   status: string;
   runs: number;
@@ -31,12 +32,13 @@ export interface RunFigures {
 export async function runFigures(knex: Knex): Promise<RunFigures[] | undefined> {
   return orMissing(async () => {
     const r = await knex.raw(`
-      SELECT kind, status, count(*)::float8 AS runs,
+      SELECT tenant, kind, status, count(*)::float8 AS runs,
              sum(windows_done)::float8 AS windows_done, sum(windows_failed)::float8 AS windows_failed, sum(windows_skipped)::float8 AS windows_skipped,
              sum(sessions_seen)::float8 AS sessions_loaded, sum(api_requests)::float8 AS api_requests,
              coalesce(sum(api_rate_limited), 0)::float8 AS api_rate_limited, coalesce(sum(api_retries), 0)::float8 AS api_retries
-        FROM etl.runs GROUP BY kind, status`);
+        FROM etl.runs GROUP BY tenant, kind, status`);
     return (r.rows as Array<Record<string, string | number>>).map((x) => ({
+      tenant: String(x.tenant),
       kind: String(x.kind),
       status: String(x.status),
       runs: Number(x.runs),
@@ -51,11 +53,11 @@ export async function runFigures(knex: Knex): Promise<RunFigures[] | undefined> 
   });
 }
 
-/** The request rate the latest run with MLUVII_RPS=auto settled on; undefined when none did. */
-export async function latestSettledRps(knex: Knex): Promise<number | undefined> {
+/** Per tenant, the request rate its latest run with MLUVII_RPS=auto settled on (tenants none of whose runs did are left out). */
+export async function latestSettledRps(knex: Knex): Promise<Array<{ tenant: string; rps: number }> | undefined> {
   return orMissing(async () => {
-    const r = await knex.raw('SELECT settled_rps::float8 AS rps FROM etl.runs WHERE settled_rps IS NOT NULL ORDER BY started_at DESC LIMIT 1');
-    return r.rows.length ? Number(r.rows[0].rps) : undefined;
+    const r = await knex.raw('SELECT DISTINCT ON (tenant) tenant, settled_rps::float8 AS rps FROM etl.runs WHERE settled_rps IS NOT NULL ORDER BY tenant, started_at DESC');
+    return (r.rows as Array<{ tenant: string; rps: number }>).map((x) => ({ tenant: x.tenant, rps: Number(x.rps) }));
   });
 }
 
@@ -70,11 +72,11 @@ export async function queueDepth(knex: Knex, schema: string, queues: readonly st
   });
 }
 
-/** When the newest loaded session was created; null when none is loaded. (One tenant per warehouse today.) */
-export async function newestSessionCreated(knex: Knex): Promise<Date | null | undefined> {
+/** Per tenant, when its newest loaded session was created (tenants with none are left out). */
+export async function newestSessionCreated(knex: Knex): Promise<Array<{ tenant: string; newest: Date }> | undefined> {
   return orMissing(async () => {
-    const r = await knex.raw('SELECT max(created_at) AS newest FROM core.sessions');
-    return r.rows[0].newest === null ? null : new Date(r.rows[0].newest as string);
+    const r = await knex.raw('SELECT tenant, max(created_at) AS newest FROM core.sessions GROUP BY tenant');
+    return (r.rows as Array<{ tenant: string; newest: Date }>).map((x) => ({ tenant: x.tenant, newest: new Date(x.newest) }));
   });
 }
 

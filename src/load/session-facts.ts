@@ -73,7 +73,8 @@ const stageName = (table: string) => `stage_${table.replace(/\W/g, '_')}`;
 
 /**
  * Stages the batch with COPY into temporary tables (this transaction only), then merges with one
- * statement per table: sessions are upserted where facts_hash changed; the child rows of the
+ * statement per table, as rows of the connection's tenant (every tenant column defaults to
+ * etl.tenant()): sessions are upserted where facts_hash changed; the child rows of the
  * changed sessions are inserted, after deleting the old ones of sessions that existed before
  * (xmax ≠ 0: a first load deletes nothing, which on a large warehouse was most of the cost).
  */
@@ -104,8 +105,10 @@ export async function upsertSessionFacts(
   const written = await db.raw(
     `INSERT INTO core.sessions AS s (${names}, inputs_key)
      SELECT ${SESSION_COLUMNS.map(([n]) => `st.${n}`).join(', ')}, ${inputsKeySql('r', 'c')}
-       FROM stage_sessions st LEFT JOIN raw.sessions r ON r.session_id = st.session_id LEFT JOIN raw.campaigns c ON c.campaign_id = st.campaign_id
-     ON CONFLICT (session_id) DO UPDATE SET ${updates}, inputs_key = EXCLUDED.inputs_key, loaded_at = now()
+       FROM stage_sessions st
+       LEFT JOIN raw.sessions r ON r.tenant = etl.tenant() AND r.session_id = st.session_id
+       LEFT JOIN raw.campaigns c ON c.tenant = etl.tenant() AND c.campaign_id = st.campaign_id
+     ON CONFLICT (tenant, session_id) DO UPDATE SET ${updates}, inputs_key = EXCLUDED.inputs_key, loaded_at = now()
       WHERE s.facts_hash IS DISTINCT FROM EXCLUDED.facts_hash
      RETURNING session_id, created_at, (xmax <> 0) AS replaced`,
     [version],
@@ -123,7 +126,7 @@ export async function upsertSessionFacts(
   const all = changedIds.length === sent.length;
   for (const c of CHILD_TABLES) {
     const cols = c.columns.map(([n]) => n).join(', ');
-    if (replacedIds.length) await db.raw(`DELETE FROM ${c.table} WHERE session_id = ANY(?::bigint[])`, [replacedIds]);
+    if (replacedIds.length) await db.raw(`DELETE FROM ${c.table} WHERE tenant = etl.tenant() AND session_id = ANY(?::bigint[])`, [replacedIds]);
     await db.raw(
       `INSERT INTO ${c.table} (${cols}) SELECT ${cols} FROM ${stageName(c.table)}${all ? '' : ' WHERE session_id = ANY(?::bigint[])'}`,
       all ? [] : [changedIds],
@@ -154,9 +157,10 @@ async function recordInputsKeys(db: Knex.Transaction, ids: number[]): Promise<vo
   await db.raw(
     `UPDATE core.sessions s SET inputs_key = k.key
        FROM (SELECT s2.session_id, ${inputsKeySql('r', 'c')} AS key
-               FROM core.sessions s2 JOIN raw.sessions r ON r.session_id = s2.session_id LEFT JOIN raw.campaigns c ON c.campaign_id = s2.campaign_id
-              WHERE s2.session_id = ANY(?::bigint[])) k
-      WHERE s.session_id = k.session_id AND s.inputs_key IS DISTINCT FROM k.key`,
+               FROM core.sessions s2 JOIN raw.sessions r ON r.tenant = s2.tenant AND r.session_id = s2.session_id
+               LEFT JOIN raw.campaigns c ON c.tenant = s2.tenant AND c.campaign_id = s2.campaign_id
+              WHERE s2.tenant = etl.tenant() AND s2.session_id = ANY(?::bigint[])) k
+      WHERE s.tenant = etl.tenant() AND s.session_id = k.session_id AND s.inputs_key IS DISTINCT FROM k.key`,
     [transformVersion(), ids],
   );
 }

@@ -4,6 +4,7 @@ import type { FileSelection } from '../load/file-downloads.js';
 import { openFilesPass } from '../load/files-pass.js';
 import type { Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
+import { tenantNameOf } from '../tenants/tenant.js';
 import { clientFromConfig } from './client-from-config.js';
 import { downloadFiles, fileJobSettings, fileTotalsSummary, MAX_LISTED_FAILURES } from './files.js';
 import { runAsWriter, type WriterRunHost } from './writer-run.js';
@@ -20,7 +21,7 @@ export async function downloadFilesAfterLoad(
 ): Promise<void> {
   const settings = fileJobSettings(ctx.config);
   if (!settings) return;
-  const pass = await openFilesPass(requireDatabaseUrl(ctx.config));
+  const pass = await openFilesPass(requireDatabaseUrl(ctx.config), tenantNameOf(ctx.config));
   try {
     await downloadFiles({ ...settings, knex: ctx.knex, client: ctx.client, runId: ctx.runId, logger: ctx.logger, pass }, sel);
   } finally {

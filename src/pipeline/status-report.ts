@@ -4,10 +4,11 @@ import { lastOperatorNamesSource, lastRunOf, lastSuccessfulLoad, latestSettledRa
 import { doneWindows, failedWindows as readFailedWindows, prematureDoneWindows } from '../load/etl-windows.js';
 import type { FileCounts, FileReason } from '../load/file-figures.js';
 import { isFilesPassRunning } from '../load/files-pass.js';
-import { fileFigures, incompleteSessionCounts, isMigrated, operatorNameCounts, qualityFlagsSince, rejectsByReason } from '../load/status-figures.js';
+import { fileFigures, incompleteSessionCounts, migrationState, operatorNameCounts, qualityFlagsSince, rejectsByReason } from '../load/status-figures.js';
 import { isWriterLockHeld } from '../load/writer-lock.js';
 import { DAY_MS, dayjs } from '../util/dates.js';
 import { mergeRanges, subtractRanges, type TimeWindow } from '../util/time-range.js';
+import { tenantNameOf } from '../tenants/tenant.js';
 import { planNextRun } from './next-run.js';
 import { collectPrivacyStatus, type PrivacyStatus } from './privacy-status.js';
 import { localDayStart } from './windows.js';
@@ -43,6 +44,8 @@ export interface RunSummary extends Omit<RunRecord, 'status' | 'startedAt' | 'fi
 
 export interface StatusReport {
   database: string;
+  /** The tenant it is about (`default`, MLUVII_TENANT, or a registered one). */
+  tenant: string;
   reportTz: string;
   migrated: boolean;
   coverage: LocalRange[];
@@ -112,17 +115,22 @@ function runSummary(r: RunRecord, held: { writer: boolean; files: boolean }): Ru
   };
 }
 
-/** Everything `status` shows, read-only, as data (`status --json` prints exactly this). */
+/**
+ * Everything `status` shows about the tenant of `knex` (a tenant's connection, src/db/tenant-knex.ts,
+ * with that tenant's settings), read-only, as data (`status --json` prints exactly this).
+ */
 export async function collectStatus(knex: Knex, config: Config, now: Date): Promise<StatusReport> {
   const tz = config.reportTz;
-  const base = { database: redactUrl(config.databaseUrl ?? ''), reportTz: tz };
-  const migrated = await isMigrated(knex);
+  const base = { database: redactUrl(config.databaseUrl ?? ''), tenant: tenantNameOf(config), reportTz: tz };
+  const state = await migrationState(knex);
+  const migrated = state === 'current';
   const plan0 = { from: '', fromInstant: '', to: '', toInstant: '', because: '' };
   if (!migrated) {
+    const problem = state === 'none' ? 'the database is not migrated (run `npx mluvii-etl migrate`)' : 'the database was migrated by an older version of mluvii-etl (run `npx mluvii-etl migrate`)';
     return {
       ...base, migrated, coverage: [], gaps: [], lastRuns: {}, recentRuns: [], failedWindows: [], prematureWindows: [], qualityFlagsLast7Days: {}, sessionsLast7Days: 0,
       rejectsByReason: [], incomplete: { count: 0, oldestCreated: null, givenUp: 0 }, operatorNames: { source: null, fromRun: null, operators: 0, withName: 0 },
-      nextRun: plan0, check: { ok: false, problems: ['the database is not migrated (run `npx mluvii-etl migrate`)'], lastSuccess: null },
+      nextRun: plan0, check: { ok: false, problems: [problem], lastSuccess: null },
     };
   }
   const lockHeld = { writer: await isWriterLockHeld(knex), files: await isFilesPassRunning(knex) };

@@ -2,8 +2,10 @@ import type { Knex } from 'knex';
 import { syncReportingSettings } from '../admin/reporting-settings.js';
 import { requireDatabaseUrl, databasePassword } from '../config.js';
 import type { Config } from '../config.js';
-import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrations.js';
+import { tenantKnex } from '../db/tenant-knex.js';
+import { ensureTenantRow } from '../admin/tenant-registry.js';
+import { tenantNameOf } from '../tenants/tenant.js';
 import { LockBusyError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { closeAbandonedRuns, emptyCounts, finishRun, startRun, type RunCounts, type RunKind } from '../load/etl-runs.js';
@@ -76,8 +78,9 @@ export function summaryLine(kind: RunKind, status: 'succeeded' | 'failed', count
 }
 
 /**
- * The frame every writing command (run, backfill, reprocess, files) runs in: migrate, take the
- * one-writer lock (`files`: its own pass lock instead), open an etl.runs row, do the work, close
+ * The frame every writing command (run, backfill, reprocess, files) runs in, for the tenant its
+ * settings load (`config.mluviiTenant`, else `default`): migrate, take the tenant's one-writer lock
+ * (`files`: its own pass lock instead), open an etl.runs row, do the work, close
  * the row as succeeded or failed, print one summary line. Returns the exit code (src/exit-codes.ts):
  * 0, 1, 2 when the API refused the credentials, 75 when another writer holds the lock (the row
  * says skipped), 130/143 when Ctrl-C or SIGTERM stopped it (the unfinished window rolled back).
@@ -93,18 +96,21 @@ export async function runAsWriter(
   const started = Date.now();
   const databaseUrl = requireDatabaseUrl(config);
   registerSecrets(config.mluviiClientSecret, databasePassword(databaseUrl));
-  const knex = createKnex(databaseUrl, { max: 4 });
+  // Every query of the run is the tenant's: its connections say so when they open.
+  const tenant = tenantNameOf(config);
+  const knex = tenantKnex(databaseUrl, tenant, { max: 4 });
   const secrets = [config.mluviiClientSecret, databaseUrl];
   try {
     await migrateLatest(knex);
+    await ensureTenantRow(knex, tenant, config.tenantRegistered ? 'registry' : 'environment');
     let lock: { lost: Promise<Error>; release(): Promise<void> };
     let filesPass: FilesPassLock | undefined;
     try {
       if (runLock === 'files') {
-        const pass = await openFilesPass(databaseUrl);
+        const pass = await openFilesPass(databaseUrl, tenant);
         filesPass = pass;
         lock = { lost: pass.lost, release: () => pass.close() };
-      } else lock = await acquireWriterLock(databaseUrl);
+      } else lock = await acquireWriterLock(databaseUrl, tenant);
     } catch (err) {
       if (!(err instanceof LockBusyError)) throw err;
       // Overlapping schedules are harmless: nothing was done, and nothing failed.

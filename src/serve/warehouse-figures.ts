@@ -1,7 +1,7 @@
 /**
- * The warehouse's figures a scrape of /metrics shows, read from today's schema: one tenant per
- * warehouse (the environment's), its runs from etl.runs, the rate in force, the job queue's
- * depth and the newest loaded session. With tenants in every table, these reads group by tenant.
+ * The warehouse's figures a scrape of /metrics shows, per tenant: its runs from etl.runs, the rate
+ * in force (MLUVII_RPS of the environment's tenant, or what MLUVII_RPS=auto settled on), the job
+ * queue's depth and the age of its newest loaded session.
  */
 import type { Config } from '../config.js';
 import type { Knex } from '../db/knex.js';
@@ -11,12 +11,13 @@ import { PGBOSS_SCHEMA, SESSION_HINT_QUEUE } from './webhook-queue.js';
 
 export async function readWarehouseFigures(knex: Knex, tenant: string, config: Config, now: () => Date): Promise<WarehouseFigures> {
   const [runs, settled, queue, newest] = await Promise.all([runFigures(knex), latestSettledRps(knex), queueDepth(knex, PGBOSS_SCHEMA, [SESSION_HINT_QUEUE.name]), newestSessionCreated(knex)]);
-  const rps = config.mluviiRps === 'auto' ? settled : config.mluviiRps;
+  // The environment's tenant's fixed rate is known here; any tenant's settled one is in etl.runs.
+  const rps = config.mluviiRps === 'auto' ? settled : [...(settled ?? []).filter((s) => s.tenant !== tenant), { tenant, rps: config.mluviiRps }];
   return {
-    runs: runs?.map((r) => ({ tenant, ...r })),
-    rps: rps === undefined ? undefined : [{ tenant, rps }],
+    runs,
+    rps,
     // Every state of the queue, 0 included: a gauge without samples reads as "unknown", not as "empty".
     queue: queue && ['created', 'retry', 'active'].map((state) => ({ queue: SESSION_HINT_QUEUE.name, state, jobs: queue.find((q) => q.state === state)?.jobs ?? 0 })),
-    newestSessionAge: newest ? [{ tenant, seconds: Math.max(0, (now().getTime() - newest.getTime()) / 1000) }] : undefined,
+    newestSessionAge: newest?.map((n) => ({ tenant: n.tenant, seconds: Math.max(0, (now().getTime() - n.newest.getTime()) / 1000) })),
   };
 }
