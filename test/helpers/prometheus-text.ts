@@ -20,10 +20,14 @@ const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 
+/**
+ * A value as Prometheus reads it (Go's ParseFloat): NaN and Inf in any case — prom-client prints a
+ * gauge with no samples yet (the event-loop lag right after start) as `Nan`.
+ */
 function parseValue(raw: string, line: number): number {
-  if (raw === 'NaN') return NaN;
-  if (raw === '+Inf' || raw === 'Inf') return Infinity;
-  if (raw === '-Inf') return -Infinity;
+  if (/^nan$/i.test(raw)) return NaN;
+  if (/^\+?inf(inity)?$/i.test(raw)) return Infinity;
+  if (/^-inf(inity)?$/i.test(raw)) return -Infinity;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw)) throw new Error(`line ${line}: "${raw}" is not a sample value`);
   return Number(raw);
 }
