@@ -25,7 +25,8 @@ export async function benchDatabase(): Promise<BenchDatabase> {
   const u = new URL(server);
   u.pathname = `/${name}`;
   const url = u.toString();
-  const knex = createKnex(url, { max: 4 });
+  // The environment's tenant (`default`), like the commands the benchmarks run.
+  const knex = createKnex(url, { max: 4, tenant: 'default' });
   await migrateLatest(knex);
   return {
     url,

@@ -137,7 +137,8 @@ async function main(): Promise<void> {
   const scratch = given ? undefined : `mluvii_bench_${randomBytes(4).toString('hex')}`;
   const admin = scratch ? createKnex(SERVER, { max: 1 }) : undefined;
   if (admin && scratch) await admin.raw(`CREATE DATABASE ${scratch}`);
-  const knex = createKnex(given ?? withDatabase(SERVER, scratch as string), { max: 2 });
+  // The environment's tenant (`default`): the rows the benchmark builds are its.
+  const knex = createKnex(given ?? withDatabase(SERVER, scratch as string), { max: 2, tenant: 'default' });
   try {
     await migrateLatest(knex);
     await syncReportingSettings(knex, { reportTz: 'Europe/Prague', serviceLevelSeconds: 20 });
@@ -181,17 +182,17 @@ async function main(): Promise<void> {
       interval_kpis: await time(knex, `SELECT * FROM reporting.interval_kpis WHERE interval_day BETWEEN '${first}' AND '${last}'`),
       interval_staffing_question: await time(knex, staffing),
       operator_daily: await time(knex, `SELECT * FROM reporting.operator_daily WHERE ${inRange}`),
-      daily_kpis_from_core: await time(knex, `SELECT * FROM core.kpis_for_periods('day', '${first}', '${last}')`),
-      weekly_kpis_from_core: await time(knex, `SELECT * FROM core.kpis_for_periods('week', '${a.first_week}', '${a.last_week_end}')`),
-      monthly_kpis_from_core: await time(knex, `SELECT * FROM core.kpis_for_periods('month', '${a.first_month}', '${a.last_month_end}')`),
-      interval_kpis_from_core: await time(knex, `SELECT * FROM core.interval_kpis_for_days('${first}', '${last}')`),
-      operator_daily_from_core: await time(knex, `SELECT * FROM core.operator_daily_for_days('${first}', '${last}')`),
-      refresh_one_day: await time(knex, `SELECT core.refresh_reporting_days('${last}', '${last}')`),
+      daily_kpis_from_core: await time(knex, `SELECT * FROM core.kpis_for_periods('default', 'day', '${first}', '${last}')`),
+      weekly_kpis_from_core: await time(knex, `SELECT * FROM core.kpis_for_periods('default', 'week', '${a.first_week}', '${a.last_week_end}')`),
+      monthly_kpis_from_core: await time(knex, `SELECT * FROM core.kpis_for_periods('default', 'month', '${a.first_month}', '${a.last_month_end}')`),
+      interval_kpis_from_core: await time(knex, `SELECT * FROM core.interval_kpis_for_days('default', '${first}', '${last}')`),
+      operator_daily_from_core: await time(knex, `SELECT * FROM core.operator_daily_for_days('default', '${first}', '${last}')`),
+      refresh_one_day: await time(knex, `SELECT core.refresh_reporting_days('default', '${last}', '${last}')`),
       // the parts of that refresh: what a day alone costs, and what its week, month and intervals add
-      refresh_part_day: await time(knex, `SELECT count(*) FROM core.kpis_for_periods('day', '${last}', '${last}')`),
-      refresh_part_week: await time(knex, `SELECT count(*) FROM core.kpis_for_periods('week', date_trunc('week', '${last}'::date::timestamp)::date, date_trunc('week', '${last}'::date::timestamp)::date + 6)`),
-      refresh_part_month: await time(knex, `SELECT count(*) FROM core.kpis_for_periods('month', date_trunc('month', '${last}'::date::timestamp)::date, (date_trunc('month', '${last}'::date::timestamp) + interval '1 month')::date - 1)`),
-      refresh_part_intervals: await time(knex, `SELECT count(*) FROM core.interval_kpis_for_days('${last}', '${last}')`),
+      refresh_part_day: await time(knex, `SELECT count(*) FROM core.kpis_for_periods('default', 'day', '${last}', '${last}')`),
+      refresh_part_week: await time(knex, `SELECT count(*) FROM core.kpis_for_periods('default', 'week', date_trunc('week', '${last}'::date::timestamp)::date, date_trunc('week', '${last}'::date::timestamp)::date + 6)`),
+      refresh_part_month: await time(knex, `SELECT count(*) FROM core.kpis_for_periods('default', 'month', date_trunc('month', '${last}'::date::timestamp)::date, (date_trunc('month', '${last}'::date::timestamp) + interval '1 month')::date - 1)`),
+      refresh_part_intervals: await time(knex, `SELECT count(*) FROM core.interval_kpis_for_days('default', '${last}', '${last}')`),
     };
 
     console.log(`\n${DAYS_QUERIED} days (${first} … ${last}), median of ${RUNS} runs:`);

@@ -59,16 +59,26 @@ const FILES = [
   'reporting.report_settings.sql',
 ];
 
-/** Files that 20261201090000_rules_once_is_accepted replaced: this migration applies them as they were. */
-const REPLACED_LATER = new Set([
-  'core.kpi_sessions.sql',
-  'core.kpis_for_periods.sql',
-  'core.interval_kpis_for_days.sql',
-  'core.operator_daily_for_days.sql',
-  'reporting.operator_sessions.sql',
-  'reporting.routing_events.sql',
-  'reporting.operator_daily.sql',
+/**
+ * The files no later migration changed (the K-rule functions): read from migrations/sql. Every
+ * other file was replaced since (20261201090000_rules_once_is_accepted, 20261208100100_tenant_reporting)
+ * and is read as this migration applied it, from migrations/sql/history/20261130160000/.
+ */
+const UNCHANGED_SINCE = new Set([
+  'core.report_day.sql',
+  'core.report_interval_start.sql',
+  'core.kpi_is_answered.sql',
+  'core.kpi_is_abandoned.sql',
+  'core.kpi_is_answered_within_sl.sql',
+  'core.kpi_handle_s.sql',
+  'core.kpi_abandon_wait_s.sql',
+  'core.kpi_is_short_abandoned.sql',
+  'core.kpi_ratio.sql',
+  'core.kpi_avg_s.sql',
 ]);
+
+/** A file's text as this migration applied it. */
+const sqlAsApplied = (file: string): string => (UNCHANGED_SINCE.has(file) ? migrationSql(file) : historySql('20261130160000', file));
 
 /** The previous migration's objects this one replaces (all but etl.settings, which it extends). */
 const DROP_PREVIOUS = `
@@ -119,7 +129,7 @@ export async function up(knex: Knex): Promise<void> {
     COMMENT ON TABLE etl.settings IS
       'The reporting settings the views use, kept in step with REPORT_TZ, SERVICE_LEVEL_SECONDS and SHORT_ABANDON_SECONDS by every command (syncReportingSettings).';
   `);
-  for (const file of FILES) await knex.raw(REPLACED_LATER.has(file) ? historySql('20261130160000', file) : migrationSql(file));
+  for (const file of FILES) await knex.raw(sqlAsApplied(file));
   // A database that already holds sessions gets its summaries now.
   await knex.raw('SELECT core.rebuild_reporting_summaries()');
 }

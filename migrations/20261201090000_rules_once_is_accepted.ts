@@ -19,6 +19,12 @@ import { historySql, migrationSql } from '../src/db/migration-sql.js';
  */
 
 const PREVIOUS = '20261130160000';
+/**
+ * Its own definitions, as it applied them: 20261208100100_tenant_reporting replaced them, and
+ * they lie in migrations/sql/history/20261201090000/ since. The views it re-created unchanged
+ * (KPI_SESSIONS_READERS) are the text 20261130160000 applied, in that migration's history folder.
+ */
+const THIS = '20261201090000';
 
 /** What changes, and what depends on core.kpi_sessions (a view cannot outlive what it reads). */
 const DROP_SHARED = `
@@ -43,8 +49,10 @@ export async function up(knex: Knex): Promise<void> {
     COMMENT ON COLUMN core.sessions.is_accepted IS
       'An operator accepted the session (AcceptedByOperator), offered or not. K-ANSWERED is is_offered AND is_accepted (core.kpi_is_answered).';
   `);
-  const files = ['core.operator_name.sql', 'core.kpi_sessions.sql', 'core.kpi_sessions_for_days.sql', ...CHANGED, ...KPI_SESSIONS_READERS, ...CHANGED_VIEWS];
-  for (const file of files) await knex.raw(migrationSql(file));
+  await knex.raw(migrationSql('core.operator_name.sql'));
+  for (const file of ['core.kpi_sessions.sql', 'core.kpi_sessions_for_days.sql', ...CHANGED]) await knex.raw(historySql(THIS, file));
+  for (const file of KPI_SESSIONS_READERS) await knex.raw(historySql(PREVIOUS, file));
+  for (const file of CHANGED_VIEWS) await knex.raw(historySql(THIS, file));
   await knex.raw('SELECT core.rebuild_reporting_summaries()');
 }
 
@@ -61,7 +69,7 @@ export async function down(knex: Knex): Promise<void> {
   `);
   await knex.raw(historySql(PREVIOUS, 'core.kpi_sessions.sql'));
   for (const file of CHANGED) await knex.raw(historySql(PREVIOUS, file));
-  for (const file of KPI_SESSIONS_READERS) await knex.raw(migrationSql(file));
+  for (const file of KPI_SESSIONS_READERS) await knex.raw(historySql(PREVIOUS, file));
   for (const file of CHANGED_VIEWS) await knex.raw(historySql(PREVIOUS, file));
   await knex.raw('SELECT core.rebuild_reporting_summaries()');
 }

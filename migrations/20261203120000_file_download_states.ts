@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { historySql, migrationSql } from '../src/db/migration-sql.js';
+import { historySql } from '../src/db/migration-sql.js';
 
 /**
  * Downloads on hostile ground (files that can never be downloaded, too large, folders that move).
@@ -11,7 +11,8 @@ import { historySql, migrationSql } from '../src/db/migration-sql.js';
  * - core.file_downloads.files_dir: the folder a copy was stored under (MLUVII_FILES_DIR, its real
  *   path), so a run from another folder, or a changed setting, finds the copies where they are
  *   instead of downloading them again. NULL for copies stored before: the folder of today.
- * - reporting.session_files: the same columns; its comments name the new states.
+ * - reporting.session_files: the same columns; its comments name the new states (as this migration
+ *   created it: migrations/sql/history/20261203120000/; 20261207120000_privacy replaced it).
  *
  * Copies stored with the older `recording:<id>-…` names are renamed to portable names by the next
  * download pass (a migration does not know where MLUVII_FILES_DIR is).
@@ -28,7 +29,8 @@ export async function up(knex: Knex): Promise<void> {
       'The folder (MLUVII_FILES_DIR, its real path) the copy was stored under; NULL for copies stored before it was recorded.';
     DROP VIEW reporting.session_files;
   `);
-  await knex.raw(migrationSql('reporting.session_files.sql'));
+  // As this migration applied it; 20261208100100_tenant_reporting replaced it since.
+  await knex.raw(historySql('20261203120000', 'reporting.session_files.sql'));
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -43,7 +43,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let config: Config | undefined;
   const program = buildProgram(async (command, opts) => {
     config = loadConfig(withEnvFile(env));
-    registerSecrets(config.mluviiClientSecret, databasePassword(config.databaseUrl));
+    registerSecrets(config.mluviiClientSecret, databasePassword(config.databaseUrl), config.webhookSecret);
     logger = createLogger({ level: config.logLevel });
     const urlWarning = databaseUrlWarning(config.databaseUrl);
     if (urlWarning) logger.warn(urlWarning);

@@ -6,14 +6,17 @@ import { DAY_MS } from './util/dates.js';
 import { parseSettingDuration } from './util/setting-duration.js';
 import { DEFAULT_MAX_RPS } from './mluvii/adaptive-rate.js';
 import { connectionDatabase, connectionPassword, connectionStringProblem, redactConnectionString } from './db/connection-string.js';
+import { isTenantName, TENANT_NAME_RULE } from './tenants/tenant-name.js';
 
 /** Every setting of README "Configuration", validated. */
 export interface Config {
   databaseUrl: string | undefined;
   mluviiBaseUrl: string;
   mluviiTokenUrl: string;
-  /** MLUVII_TENANT: the name of the environment's tenant (src/tenants/tenant.ts); undefined: `default`. */
+  /** MLUVII_TENANT: the name of the environment's tenant (src/tenants/tenant.ts); undefined: `default`. A registered tenant's settings carry its name here. */
   mluviiTenant: string | undefined;
+  /** Set on the settings of a tenant registered with `tenants add` (src/tenants/registered-tenants.ts); unset: the environment's tenant. */
+  tenantRegistered?: true;
   mluviiClientId: string | undefined;
   mluviiClientSecret: string | undefined;
   /** Request starts per second (MLUVII_RPS), or 'auto': found from the server's answers. */
@@ -52,6 +55,10 @@ export interface Config {
   filesDir: string | undefined;
   /** Stored files of sessions older than this are deleted (state `deleted`); undefined = kept. */
   filesRetentionMs: number | undefined;
+  /** RAW_RETENTION: stored payloads of sessions older than this lose their personal data (docs/privacy.md); undefined = kept. */
+  rawRetentionMs: number | undefined;
+  /** REJECTS_RETENTION: rejects older than this are deleted. */
+  rejectsRetentionMs: number;
   /** The total deadline of a download of up to 100 MiB, longer for larger files (MLUVII_FILE_TIMEOUT). */
   fileTimeoutMs: number;
   /** A file larger than this is not downloaded (state `too_large`), MLUVII_MAX_FILE_BYTES. */
@@ -68,6 +75,12 @@ export interface Config {
   etlWorkerConcurrency: number;
   /** On SIGTERM a worker finishes its jobs within this, else hands them back to the queue (ETL_WORKER_GRACE). */
   etlWorkerGraceMs: number;
+  /** The secret path segment of serve's webhook URL (MLUVII_WEBHOOK_SECRET); undefined: serve and `webhooks register` refuse to start. */
+  webhookSecret: string | undefined;
+  /** How long an accepted webhook waits in the queue for more events of its session before it is loaded (MLUVII_WEBHOOK_DEBOUNCE). */
+  webhookDebounceMs: number;
+  /** The port `serve` listens on when --port is not given (PORT); undefined: 8080. */
+  port: number | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -191,8 +204,8 @@ export function readerRoleFor(config: Config, databaseUrl: string): string {
 /** MLUVII_TENANT: a name that can key rows and name roles (lower case letters, digits, _ and -, up to 40). */
 function tenantName(env: Env): string | undefined {
   const name = value(env, 'MLUVII_TENANT');
-  if (name !== undefined && !/^[a-z][a-z0-9_-]{0,39}$/.test(name)) {
-    throw new ConfigError('MLUVII_TENANT', `MLUVII_TENANT must be a lower-case name (letters, digits, _ and -, starting with a letter, at most 40), got "${name}"`);
+  if (name !== undefined && !isTenantName(name)) {
+    throw new ConfigError('MLUVII_TENANT', `MLUVII_TENANT must be ${TENANT_NAME_RULE}, got "${name}"`);
   }
   return name;
 }
@@ -209,6 +222,48 @@ function boundedDuration(env: Env, name: string, dflt: string, min: { ms: number
   const ms = duration(env, name, dflt);
   if (ms < min.ms || ms > max.ms) throw new ConfigError(name, `${name} must be between ${min.text} and ${max.text}, got "${value(env, name)}"`);
   return ms;
+}
+
+/** MLUVII_WEBHOOK_SECRET: a path segment mluvii calls, the only thing that guards it (mluvii does not sign its calls). */
+function webhookSecret(env: Env): string | undefined {
+  const secret = value(env, 'MLUVII_WEBHOOK_SECRET');
+  if (secret !== undefined && !/^[A-Za-z0-9_-]{24,200}$/.test(secret)) {
+    throw new ConfigError('MLUVII_WEBHOOK_SECRET', `MLUVII_WEBHOOK_SECRET must be 24 to 200 letters, digits, _ or - (it is a part of the URL mluvii calls; e.g. openssl rand -hex 24), got one of ${secret.length} characters that is not`);
+  }
+  return secret;
+}
+
+/** MLUVII_WEBHOOK_DEBOUNCE: from 1 s to 10 min (a hint waits at most this long before its session is loaded). */
+function webhookDebounce(env: Env): number {
+  const ms = duration(env, 'MLUVII_WEBHOOK_DEBOUNCE', '30s');
+  if (ms < 1000 || ms > 600_000) throw new ConfigError('MLUVII_WEBHOOK_DEBOUNCE', `MLUVII_WEBHOOK_DEBOUNCE must be from 1s to 10m, got "${value(env, 'MLUVII_WEBHOOK_DEBOUNCE')}"`);
+  return ms;
+}
+
+/** PORT: where `serve` listens unless --port says otherwise. */
+function port(env: Env): number | undefined {
+  const raw = value(env, 'PORT');
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new ConfigError('PORT', `PORT must be a whole number from 1 to 65535, got "${raw}"`);
+  return n;
+}
+
+/** A retention of at least a day: `400d`, `12w`; undefined when unset and there is no default. */
+function retention(env: Env, name: string, dflt: string | undefined, unset: string): number | undefined {
+  const raw = value(env, name) ?? dflt;
+  if (raw === undefined) return undefined;
+  const ms = parseSettingDuration(raw);
+  if (ms === undefined || ms < DAY_MS) throw new ConfigError(name, `${name} must be a duration of at least a day such as 90d or 400d (${unset}), got "${raw}"`);
+  return ms;
+}
+
+/** RAW_RETENTION and REJECTS_RETENTION (docs/privacy.md). */
+function privacyRetention(env: Env): Pick<Config, 'rawRetentionMs' | 'rejectsRetentionMs'> {
+  return {
+    rawRetentionMs: retention(env, 'RAW_RETENTION', undefined, 'unset keeps the payloads as received'),
+    rejectsRetentionMs: retention(env, 'REJECTS_RETENTION', '90d', 'default 90d') as number,
+  };
 }
 
 /** Reads and validates every setting; throws ConfigError naming the first bad one. */
@@ -259,6 +314,7 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   return {
+    ...privacyRetention(env),
     databaseUrl,
     mluviiBaseUrl,
     mluviiTokenUrl,
@@ -295,6 +351,9 @@ export function loadConfig(env: Env = process.env): Config {
     etlJobTimeoutMs: boundedDuration(env, 'ETL_JOB_TIMEOUT', '6h', { ms: 60_000, text: '1m' }, { ms: 86_400_000, text: '24h' }),
     etlWorkerConcurrency: positiveNumber(env, 'ETL_WORKER_CONCURRENCY', 2, true),
     etlWorkerGraceMs: boundedDuration(env, 'ETL_WORKER_GRACE', '25s', { ms: 1_000, text: '1s' }, { ms: 3_600_000, text: '1h' }),
+    webhookSecret: webhookSecret(env),
+    webhookDebounceMs: webhookDebounce(env),
+    port: port(env),
   };
 }
 
@@ -303,6 +362,12 @@ export function requireApiCredentials(config: Config): { clientId: string; clien
   if (!config.mluviiClientId) throw new ConfigError('MLUVII_CLIENT_ID', 'MLUVII_CLIENT_ID is required (the API user name from mluvii administration)');
   if (!config.mluviiClientSecret) throw new ConfigError('MLUVII_CLIENT_SECRET', 'MLUVII_CLIENT_SECRET is required (the API password from mluvii administration)');
   return { clientId: config.mluviiClientId, clientSecret: config.mluviiClientSecret };
+}
+
+/** `serve` and `webhooks register` need the webhook secret; the others do not ask for it. */
+export function requireWebhookSecret(config: Config): string {
+  if (!config.webhookSecret) throw new ConfigError('MLUVII_WEBHOOK_SECRET', 'MLUVII_WEBHOOK_SECRET is required: the secret part of the webhook URL mluvii calls (24 or more letters, digits, _ or -; e.g. openssl rand -hex 24)');
+  return config.webhookSecret;
 }
 
 export function requireDatabaseUrl(config: Config): string {

@@ -4,14 +4,18 @@ import pino, { type Logger } from 'pino';
 export type { Logger };
 
 /**
- * Paths pino blanks out wherever they appear, so a secret that slips into a log object never
- * reaches the output. Strings are also scrubbed by `scrubSecrets` before they are logged as errors.
+ * Paths pino blanks out wherever they appear, so a secret or a payload that slips into a log
+ * object never reaches the output. Strings are also scrubbed by `scrubSecrets` before they are
+ * logged as errors.
  */
 export const REDACT_PATHS = [
   'password', '*.password', 'secret', '*.secret', 'clientSecret', '*.clientSecret', 'client_secret', '*.client_secret',
   'token', '*.token', 'accessToken', '*.accessToken', 'access_token', '*.access_token',
   'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'Authorization', '*.headers.Authorization',
   'databaseUrl', '*.databaseUrl', 'DATABASE_URL', 'config.mluviiClientSecret', 'mluviiClientSecret', 'reportingRolePassword', '*.reportingRolePassword',
+  // Payload contents are personal data (docs/privacy.md): no log line carries them, at any level, even by mistake.
+  'payload', '*.payload', 'routingHistory', '*.routingHistory', 'routing_history', '*.routing_history', 'raw_text', '*.raw_text',
+  'rawText', '*.rawText', 'guest', '*.guest', 'callParams', '*.callParams',
 ];
 
 export interface LoggerOptions {

@@ -1,5 +1,6 @@
 -- The interval KPIs (docs/metrics.md "Interval KPIs, short abandons and service-level variants"),
--- straight from core, for the sessions created on the REPORT_TZ days p_first_day … p_last_day.
+-- straight from core, for the sessions of tenant p_tenant created on its REPORT_TZ days
+-- p_first_day … p_last_day.
 --
 -- A session counts for the 15-minute interval that holds its arrival in the queue, its first
 -- RoutingRequestCreated (K-INTERVAL); sessions never offered have no interval. The rows are
@@ -7,8 +8,9 @@
 -- (a session created at 23:59 that entered the queue at 00:01 counts for 00:00–00:15 of the next
 -- day, stored under the day it was created); reporting.interval_kpis adds the parts up.
 -- Only counts and sums, so 30- and 60-minute figures are sums of these rows.
-CREATE FUNCTION core.interval_kpis_for_days(p_first_day date, p_last_day date)
+CREATE FUNCTION core.interval_kpis_for_days(p_tenant text, p_first_day date, p_last_day date)
 RETURNS TABLE (
+  tenant                text,
   created_day           date,
   interval_start        timestamptz,
   interval_day          date,
@@ -31,6 +33,7 @@ RETURNS TABLE (
 LANGUAGE sql STABLE
 AS $$
   SELECT
+    p_tenant,
     k.created_day,
     k.interval_start,                                                      -- K-INTERVAL
     core.report_day(k.interval_start, k.report_tz)  AS interval_day,
@@ -46,9 +49,9 @@ AS $$
     count(k.answer_s), sum(k.answer_s),                                    -- K-ANSWER
     count(k.handle_s), sum(k.handle_s),                                    -- K-HANDLE
     count(k.abandon_wait_s), sum(k.abandon_wait_s)                         -- K-ABANDON-WAIT
-  FROM core.kpi_sessions_for_days(p_first_day, p_last_day) k
+  FROM core.kpi_sessions_for_days(p_tenant, p_first_day, p_last_day) k
   WHERE k.is_offered
     AND k.interval_start IS NOT NULL
-  GROUP BY k.created_day, k.interval_start, 3, k.department_id, k.channel, k.service_level_seconds, k.short_abandon_seconds
+  GROUP BY k.created_day, k.interval_start, 4, k.department_id, k.channel, k.service_level_seconds, k.short_abandon_seconds
 $$;
-REVOKE ALL ON FUNCTION core.interval_kpis_for_days(date, date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION core.interval_kpis_for_days(text, date, date) FROM PUBLIC;

@@ -3,11 +3,15 @@
 -- service level, handle time and abandon wait. Every KPI function and reporting.session_durations
 -- read sessions through this view, so a rule is written in exactly one place (the core.kpi_*
 -- and core.report_* functions) and applied the same way everywhere.
--- Plain view over core.sessions × the one row of etl.settings: a filter on created_at still uses
--- the index, and columns a query does not read are not computed. core.sessions.is_accepted is any
--- acceptance by an operator; is_answered here is K-ANSWERED (offered and accepted).
-CREATE VIEW core.kpi_sessions AS
+-- Plain view over core.sessions × its tenant's row of etl.settings (each tenant's REPORT_TZ and
+-- thresholds): a filter on created_at still uses the index, and columns a query does not read are
+-- not computed. core.sessions.is_accepted is any acceptance by an operator; is_answered here is
+-- K-ANSWERED (offered and accepted).
+-- security_invoker: it reads core with the rights of whoever queries it, so a reporting view
+-- built on it shows a tenant's reader only that tenant's rows (row-level security on core).
+CREATE VIEW core.kpi_sessions WITH (security_invoker = true) AS
 SELECT
+  s.tenant,
   s.session_id,
   s.company_id,
   s.department_id,
@@ -53,7 +57,7 @@ SELECT
   st.service_level_seconds,
   st.short_abandon_seconds
 FROM core.sessions s
-CROSS JOIN etl.settings st
+JOIN etl.settings st ON st.tenant = s.tenant
 -- The rules that other rules build on, each applied once here and reused by name. Postgres
 -- pulls these subqueries up into the select list: they cost no join.
 CROSS JOIN LATERAL (

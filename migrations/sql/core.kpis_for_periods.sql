@@ -1,4 +1,4 @@
--- The daily, weekly and monthly KPIs (docs/metrics.md "Daily KPIs" and "Interval KPIs, short
+-- The daily, weekly and monthly KPIs of tenant p_tenant (docs/metrics.md "Daily KPIs" and "Interval KPIs, short
 -- abandons and service-level variants"), computed straight from core: one row per period ×
 -- department × channel, where a period is a REPORT_TZ day, ISO week (from Monday) or calendar
 -- month and a session belongs to the period of its created_day.
@@ -7,8 +7,9 @@
 -- refresh passes the Monday / the 1st and the last day). Counts and sums add up over rows;
 -- percentiles (percentile_cont, linear interpolation) are computed over the sessions of the
 -- period itself, never from the daily ones. Averages and percentiles ignore NULLs.
-CREATE FUNCTION core.kpis_for_periods(p_grain text, p_first_day date, p_last_day date)
+CREATE FUNCTION core.kpis_for_periods(p_tenant text, p_grain text, p_first_day date, p_last_day date)
 RETURNS TABLE (
+  tenant                text,
   grain                 text,
   period_start          date,
   department_id         bigint,
@@ -32,6 +33,7 @@ RETURNS TABLE (
 LANGUAGE sql STABLE
 AS $$
   SELECT
+    p_tenant,
     p_grain,
     date_trunc(p_grain, k.created_day::timestamp)::date        AS period_start,
     k.department_id,
@@ -64,7 +66,7 @@ AS $$
       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY k.handle_s)::numeric, 3),
       round(percentile_cont(0.9) WITHIN GROUP (ORDER BY k.handle_s)::numeric, 3),
     count(k.abandon_wait_s), sum(k.abandon_wait_s)             -- K-ABANDON-WAIT
-  FROM core.kpi_sessions_for_days(p_first_day, p_last_day) k
-  GROUP BY 2, k.department_id, k.channel, k.service_level_seconds, k.short_abandon_seconds
+  FROM core.kpi_sessions_for_days(p_tenant, p_first_day, p_last_day) k
+  GROUP BY 3, k.department_id, k.channel, k.service_level_seconds, k.short_abandon_seconds
 $$;
-REVOKE ALL ON FUNCTION core.kpis_for_periods(text, date, date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION core.kpis_for_periods(text, text, date, date) FROM PUBLIC;

@@ -1,7 +1,8 @@
--- One row per REPORT_TZ day × operator (docs/metrics.md "Per operator and day"). An operator's
+-- One row per REPORT_TZ day × operator of tenant p_tenant (docs/metrics.md "Per operator and day"). An operator's
 -- row of a session belongs to the day of the session's created_at, like every other KPI.
-CREATE FUNCTION core.operator_daily_for_days(p_first_day date, p_last_day date)
+CREATE FUNCTION core.operator_daily_for_days(p_tenant text, p_first_day date, p_last_day date)
 RETURNS TABLE (
+  tenant            text,
   day               date,
   user_id           bigint,
   name_seen         text,
@@ -19,6 +20,7 @@ RETURNS TABLE (
 LANGUAGE sql STABLE
 AS $$
   SELECT
+    p_tenant,
     k.created_day,
     so.user_id,
     -- the operator's name as the day's latest session gave it (core.operators is preferred by the view)
@@ -30,9 +32,9 @@ AS $$
     count(so.queue_s),  sum(so.queue_s),                          -- M-OP-QUEUE
     count(so.active_s), sum(so.active_s),                         -- M-OP-ACTIVE
     count(so.acw_s),    sum(so.acw_s)                             -- M-OP-ACW
-  FROM core.kpi_sessions_for_days(p_first_day, p_last_day) k
-  JOIN core.session_operators so ON so.session_id = k.session_id
+  FROM core.kpi_sessions_for_days(p_tenant, p_first_day, p_last_day) k
+  JOIN core.session_operators so ON so.tenant = k.tenant AND so.session_id = k.session_id
   CROSS JOIN LATERAL (SELECT core.operator_name(so.first_name, so.last_name, so.user_name)) AS n(name)
   GROUP BY k.created_day, so.user_id
 $$;
-REVOKE ALL ON FUNCTION core.operator_daily_for_days(date, date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION core.operator_daily_for_days(text, date, date) FROM PUBLIC;

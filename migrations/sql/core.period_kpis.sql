@@ -1,8 +1,10 @@
 -- The stored day, week and month rows (core.period_kpis_summary) with their ratios and averages
 -- worked out. reporting.daily_kpis, weekly_kpis and monthly_kpis each show one grain of it, so
 -- the three carry the same columns computed the same way (docs/metrics.md K-rules).
-CREATE VIEW core.period_kpis AS
+-- security_invoker, like every view readers reach: row-level security then sees the reader.
+CREATE VIEW core.period_kpis WITH (security_invoker = true) AS
 SELECT
+  k.tenant,
   k.grain,
   k.period_start,
   k.department_id,

@@ -1,8 +1,11 @@
 -- Contact-center KPIs per REPORT_TZ day × department × channel (docs/metrics.md "Daily KPIs"
 -- and "Interval KPIs, short abandons and service-level variants"), from the stored rows that
 -- every load refreshes. weekly_kpis and monthly_kpis have the same columns (core.period_kpis).
-CREATE VIEW reporting.daily_kpis AS
+-- security_invoker: the view reads with the rights of whoever queries it, so row-level security
+-- shows a tenant's reader role only its own tenant's rows (README "Tenants").
+CREATE VIEW reporting.daily_kpis WITH (security_invoker = true) AS
 SELECT
+  k.tenant,
   k.period_start AS day,
   k.department_id,
   k.channel,
@@ -61,7 +64,8 @@ WHERE k.grain = 'day';
 
 COMMENT ON VIEW reporting.daily_kpis IS
   'Contact-center KPIs per day (in the reporting time zone) × department × channel, by the K-rules of docs/metrics.md. A session counts for the day of its created_at. Every ratio has its numerator and denominator in the same row: to roll up over several rows add those and divide (ratio of sums), e.g. sum(answered_within_sl) / sum(service_level_denominator), and sum(sum_x) / sum(count_x) for averages; never average a ratio column. Percentiles cannot be rolled up: use weekly_kpis or monthly_kpis. Ratios have 4 decimals, durations are seconds with 3.';
-COMMENT ON COLUMN reporting.daily_kpis.day IS 'Calendar day in the reporting time zone (REPORT_TZ, see report_settings); a session counts for the day it was created.';
+COMMENT ON COLUMN reporting.daily_kpis.tenant IS 'The mluvii tenant the row belongs to (`default`, MLUVII_TENANT, or a name registered with `tenants add`). A tenant''s reader role sees only its own tenant''s rows.';
+COMMENT ON COLUMN reporting.daily_kpis.day IS 'Calendar day in the reporting time zone (the tenant''s REPORT_TZ, see report_settings); a session counts for the day it was created.';
 COMMENT ON COLUMN reporting.daily_kpis.department_id IS 'Department (mluvii department id); NULL for sessions without one.';
 COMMENT ON COLUMN reporting.daily_kpis.channel IS 'Channel: Chat, AV (audio/video) or Phone; NULL when unknown.';
 COMMENT ON COLUMN reporting.daily_kpis.sessions IS 'All sessions created in the period, offered or not (outbound and direct sessions included).';

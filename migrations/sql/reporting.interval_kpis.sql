@@ -3,8 +3,11 @@
 -- Reads the stored rows every load keeps in step (core.interval_kpis_summary). Only counts and
 -- sums are stored, so every ratio here is a ratio of sums, and 30- or 60-minute figures are sums
 -- of these rows.
-CREATE VIEW reporting.interval_kpis AS
+-- security_invoker: the view reads with the rights of whoever queries it, so row-level security
+-- shows a tenant's reader role only its own tenant's rows (README "Tenants").
+CREATE VIEW reporting.interval_kpis WITH (security_invoker = true) AS
 SELECT
+  i.tenant,
   i.interval_start,
   i.interval_start + interval '15 minutes'                                           AS interval_end,
   i.interval_day,
@@ -37,10 +40,11 @@ SELECT
   i.count_abandon_wait_s,
   i.sum_abandon_wait_s
 FROM core.interval_kpis_summary i
-CROSS JOIN etl.settings st;
+JOIN etl.settings st ON st.tenant = i.tenant;
 
 COMMENT ON VIEW reporting.interval_kpis IS
   'Staffing KPIs per 15-minute interval (reporting time zone) × department × channel, by arrival: a session counts for the interval in which it entered the queue (its first routing request), whatever day it was created (docs/metrics.md "Interval KPIs", K-INTERVAL). Sessions never offered have no interval; intervals without arrivals have no row. Every ratio has its numerator and denominator in the same row: for 30- or 60-minute, daily or per-weekday figures add those up and divide (ratio of sums). Ratios have 4 decimals, durations are seconds with 3.';
+COMMENT ON COLUMN reporting.interval_kpis.tenant IS 'The mluvii tenant the row belongs to (`default`, MLUVII_TENANT, or a name registered with `tenants add`). A tenant''s reader role sees only its own tenant''s rows.';
 COMMENT ON COLUMN reporting.interval_kpis.interval_start IS 'Start of the 15-minute interval, an instant (shown in the reporting time zone to the reader role). On the night clocks go back, the repeated hour gives two distinct intervals with the same interval_time (K-INTERVAL).';
 COMMENT ON COLUMN reporting.interval_kpis.interval_end IS 'End of the interval (exclusive): interval_start + 15 minutes.';
 COMMENT ON COLUMN reporting.interval_kpis.interval_day IS 'Calendar day of interval_start in the reporting time zone (a day of arrivals; may differ from the created day of daily_kpis for sessions created just before midnight).';

@@ -1,7 +1,10 @@
 -- KPIs per month (docs/metrics.md "Daily KPIs"): the month rows of core.period_kpis, which
 -- every load refreshes for the months it touched. Same columns as reporting.daily_kpis.
-CREATE VIEW reporting.monthly_kpis AS
+-- security_invoker: the view reads with the rights of whoever queries it, so row-level security
+-- shows a tenant's reader role only its own tenant's rows (README "Tenants").
+CREATE VIEW reporting.monthly_kpis WITH (security_invoker = true) AS
 SELECT
+  k.tenant,
   k.period_start AS month_start,
   k.department_id,
   k.channel,
@@ -60,6 +63,7 @@ WHERE k.grain = 'month';
 
 COMMENT ON VIEW reporting.monthly_kpis IS
   'Contact-center KPIs per calendar month (reporting time zone) × department × channel: the same columns as daily_kpis, computed over the month''s sessions (docs/metrics.md K-rules). Counts and sums equal the sums of the month''s daily_kpis rows; ratios are ratios of those sums; percentiles are computed over the month''s sessions themselves.';
+COMMENT ON COLUMN reporting.monthly_kpis.tenant IS 'The mluvii tenant the row belongs to (`default`, MLUVII_TENANT, or a name registered with `tenants add`). A tenant''s reader role sees only its own tenant''s rows.';
 COMMENT ON COLUMN reporting.monthly_kpis.month_start IS 'First day of the calendar month in the reporting time zone; a session counts for the month of the day it was created.';
 
 -- Every other column means what it means in daily_kpis, over the month instead of the day.

@@ -1,7 +1,10 @@
 -- Per operator and REPORT_TZ day (docs/metrics.md "Per operator and day"), from the stored rows
 -- every load refreshes; the operator's current name comes from core.operators at read time.
-CREATE VIEW reporting.operator_daily AS
+-- security_invoker: the view reads with the rights of whoever queries it, so row-level security
+-- shows a tenant's reader role only its own tenant's rows (README "Tenants").
+CREATE VIEW reporting.operator_daily WITH (security_invoker = true) AS
 SELECT
+  d.tenant,
   d.day,
   d.user_id,
   coalesce(core.operator_name(op.first_name, op.last_name, op.user_name), d.name_seen) AS operator_name,
@@ -19,10 +22,11 @@ SELECT
   d.count_acw_s,
   d.sum_acw_s
 FROM core.operator_daily_summary d
-LEFT JOIN core.operators op ON op.user_id = d.user_id;
+LEFT JOIN core.operators op ON op.tenant = d.tenant AND op.user_id = d.user_id;
 
 COMMENT ON VIEW reporting.operator_daily IS
   'Per operator and day (reporting time zone): sessions handled, offers, missed offers, queue time, conversation time and after-call work (docs/metrics.md "Per operator"). An operator''s session counts for the day the session was created (like daily_kpis), even when they worked on it after midnight. A session handled by two operators counts once for each, so sessions_handled summed over operators is more than daily_kpis.answered. Averages over several rows: sum(sum_x) / sum(count_x).';
+COMMENT ON COLUMN reporting.operator_daily.tenant IS 'The mluvii tenant the row belongs to (`default`, MLUVII_TENANT, or a name registered with `tenants add`). A tenant''s reader role sees only its own tenant''s rows.';
 COMMENT ON COLUMN reporting.operator_daily.day IS 'Calendar day in the reporting time zone: the day the sessions were created.';
 COMMENT ON COLUMN reporting.operator_daily.user_id IS 'mluvii user id of the operator.';
 COMMENT ON COLUMN reporting.operator_daily.operator_name IS 'Operator''s name: first and last name, else user name.';

@@ -1,6 +1,9 @@
 -- One row per session × operator (docs/metrics.md "Per operator").
-CREATE VIEW reporting.operator_sessions AS
+-- security_invoker: the view reads with the rights of whoever queries it, so row-level security
+-- shows a tenant's reader role only its own tenant's rows (README "Tenants").
+CREATE VIEW reporting.operator_sessions WITH (security_invoker = true) AS
 SELECT
+  so.tenant,
   so.session_id,
   so.user_id,
   coalesce(core.operator_name(op.first_name, op.last_name, op.user_name),
@@ -19,12 +22,13 @@ SELECT
   so.offers,
   so.missed
 FROM core.session_operators so
-JOIN core.sessions s ON s.session_id = so.session_id
-LEFT JOIN core.operators op ON op.user_id = so.user_id
-CROSS JOIN etl.settings st;
+JOIN core.sessions s ON s.tenant = so.tenant AND s.session_id = so.session_id
+LEFT JOIN core.operators op ON op.tenant = so.tenant AND op.user_id = so.user_id
+JOIN etl.settings st ON st.tenant = so.tenant;
 
 COMMENT ON VIEW reporting.operator_sessions IS
   'One row per session × operator (docs/metrics.md "Per operator"), including operators who were offered the session but never joined (joined_at NULL). An operator with several stints in a session has one row: earliest join, latest leave and conclusion, summed durations.';
+COMMENT ON COLUMN reporting.operator_sessions.tenant IS 'The mluvii tenant the row belongs to (`default`, MLUVII_TENANT, or a name registered with `tenants add`). A tenant''s reader role sees only its own tenant''s rows.';
 COMMENT ON COLUMN reporting.operator_sessions.session_id IS 'mluvii session id (see session_durations).';
 COMMENT ON COLUMN reporting.operator_sessions.user_id IS 'mluvii user id of the operator.';
 COMMENT ON COLUMN reporting.operator_sessions.operator_name IS 'Operator''s name: first and last name, else user name (current name from mluvii, else as seen in the session).';

@@ -1,7 +1,10 @@
 -- The settings the reporting views use, as etl.settings holds them (kept in step with the
 -- configuration by every command, src/admin/reporting-settings.ts).
-CREATE VIEW reporting.report_settings AS
+-- security_invoker: the view reads with the rights of whoever queries it, so row-level security
+-- shows a tenant's reader role only its own tenant's rows (README "Tenants").
+CREATE VIEW reporting.report_settings WITH (security_invoker = true) AS
 SELECT
+  st.tenant,
   st.report_tz,
   st.service_level_seconds,
   st.short_abandon_seconds,
@@ -9,7 +12,8 @@ SELECT
 FROM etl.settings st;
 
 COMMENT ON VIEW reporting.report_settings IS
-  'The settings the reporting views use: the reporting time zone of every "day", "week", "month" and interval, the service-level threshold and the short-abandon threshold (docs/metrics.md). One row.';
+  'The settings the reporting views use: the reporting time zone of every "day", "week", "month" and interval, the service-level threshold and the short-abandon threshold (docs/metrics.md). One row per tenant: each tenant''s days, weeks and intervals follow its own REPORT_TZ.';
+COMMENT ON COLUMN reporting.report_settings.tenant IS 'The mluvii tenant the row belongs to (`default`, MLUVII_TENANT, or a name registered with `tenants add`). A tenant''s reader role sees only its own tenant''s rows.';
 COMMENT ON COLUMN reporting.report_settings.report_tz IS 'Time zone of every day, hour and interval in the reporting views (REPORT_TZ); also the reader role''s session time zone, so instants such as created_at are shown in it.';
 COMMENT ON COLUMN reporting.report_settings.service_level_seconds IS 'Service-level threshold in seconds: an answer within this counts as within service level (SERVICE_LEVEL_SECONDS, K-SL).';
 COMMENT ON COLUMN reporting.report_settings.short_abandon_seconds IS 'Short-abandon threshold in seconds: an abandon after less than this in queue is a short abandon (SHORT_ABANDON_SECONDS, K-SHORT-ABANDON); 0 turns short abandons off.';

@@ -1,6 +1,9 @@
 -- One row per routing event (docs/metrics.md M-0.5: sorted by time, ties in mluvii's order).
-CREATE VIEW reporting.routing_events AS
+-- security_invoker: the view reads with the rights of whoever queries it, so row-level security
+-- shows a tenant's reader role only its own tenant's rows (README "Tenants").
+CREATE VIEW reporting.routing_events WITH (security_invoker = true) AS
 SELECT
+  re.tenant,
   re.session_id,
   re.seq,
   re.event_at,
@@ -13,10 +16,11 @@ SELECT
   re.forwarded_by_user_id,
   re.invited_by_user_id
 FROM core.routing_events re
-LEFT JOIN core.operators op ON op.user_id = re.operator_user_id;
+LEFT JOIN core.operators op ON op.tenant = re.tenant AND op.user_id = re.operator_user_id;
 
 COMMENT ON VIEW reporting.routing_events IS
   'One row per routing event of a session (routing requests, assignments to operators, acceptances, timeouts, forwards), in time order (docs/metrics.md M-0.5).';
+COMMENT ON COLUMN reporting.routing_events.tenant IS 'The mluvii tenant the row belongs to (`default`, MLUVII_TENANT, or a name registered with `tenants add`). A tenant''s reader role sees only its own tenant''s rows.';
 COMMENT ON COLUMN reporting.routing_events.session_id IS 'mluvii session id (see session_durations).';
 COMMENT ON COLUMN reporting.routing_events.seq IS 'Position of the event in the session''s routing history, from 1, sorted by time (ties keep mluvii''s order).';
 COMMENT ON COLUMN reporting.routing_events.event_at IS 'When the event happened.';

@@ -1,7 +1,10 @@
 -- One row per session: the six state durations (docs/metrics.md "Session state durations") and
 -- the per-session K-rules, read from core.kpi_sessions so they match the KPI views exactly.
-CREATE VIEW reporting.session_durations AS
+-- security_invoker: the view reads with the rights of whoever queries it, so row-level security
+-- shows a tenant's reader role only its own tenant's rows (README "Tenants").
+CREATE VIEW reporting.session_durations WITH (security_invoker = true) AS
 SELECT
+  s.tenant,
   s.session_id,
   s.company_id,
   s.department_id,
@@ -46,7 +49,8 @@ FROM core.kpi_sessions s;
 
 COMMENT ON VIEW reporting.session_durations IS
   'One row per mluvii session: when it happened, where it came from and how long it spent in each state (docs/metrics.md). Durations are seconds with millisecond precision; NULL means the session did not pass through the state or it cannot be known. No guest personal data. To filter on quality flags or skipped states, use session_flags and session_skipped_states.';
-COMMENT ON COLUMN reporting.session_durations.session_id IS 'mluvii session id.';
+COMMENT ON COLUMN reporting.session_durations.tenant IS 'The mluvii tenant the row belongs to (`default`, MLUVII_TENANT, or a name registered with `tenants add`). A tenant''s reader role sees only its own tenant''s rows.';
+COMMENT ON COLUMN reporting.session_durations.session_id IS 'mluvii session id; unique within a tenant (two tenants may use the same id: join on tenant and session_id).';
 COMMENT ON COLUMN reporting.session_durations.company_id IS 'mluvii company (tenant) id.';
 COMMENT ON COLUMN reporting.session_durations.department_id IS 'Department the session belongs to (mluvii department id).';
 COMMENT ON COLUMN reporting.session_durations.channel IS 'Channel: Chat, AV (audio/video) or Phone.';

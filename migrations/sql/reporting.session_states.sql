@@ -1,6 +1,9 @@
 -- The six session states in long form (docs/metrics.md "Session state durations").
-CREATE VIEW reporting.session_states AS
+-- security_invoker: the view reads with the rights of whoever queries it, so row-level security
+-- shows a tenant's reader role only its own tenant's rows (README "Tenants").
+CREATE VIEW reporting.session_states WITH (security_invoker = true) AS
 SELECT
+  ss.tenant,
   ss.session_id,
   ss.state,
   CASE ss.state
@@ -16,6 +19,7 @@ FROM core.session_states ss;
 
 COMMENT ON VIEW reporting.session_states IS
   'The six session states in long form: one row per session and state it passed through (states with a NULL duration are left out, docs/metrics.md). Handy for stacked charts of where time goes.';
+COMMENT ON COLUMN reporting.session_states.tenant IS 'The mluvii tenant the row belongs to (`default`, MLUVII_TENANT, or a name registered with `tenants add`). A tenant''s reader role sees only its own tenant''s rows.';
 COMMENT ON COLUMN reporting.session_states.session_id IS 'mluvii session id (see session_durations).';
 COMMENT ON COLUMN reporting.session_states.state IS 'State: CREATED, IN_QUEUE, WAITING, BCW, ACTIVE or ACW (docs/metrics.md).';
 COMMENT ON COLUMN reporting.session_states.state_order IS 'Position of the state in a session''s life, 1 (CREATED) to 6 (ACW): sort by it.';

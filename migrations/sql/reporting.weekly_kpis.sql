@@ -1,7 +1,10 @@
 -- KPIs per week (docs/metrics.md "Daily KPIs"): the week rows of core.period_kpis, which
 -- every load refreshes for the weeks it touched. Same columns as reporting.daily_kpis.
-CREATE VIEW reporting.weekly_kpis AS
+-- security_invoker: the view reads with the rights of whoever queries it, so row-level security
+-- shows a tenant's reader role only its own tenant's rows (README "Tenants").
+CREATE VIEW reporting.weekly_kpis WITH (security_invoker = true) AS
 SELECT
+  k.tenant,
   k.period_start AS week_start,
   k.department_id,
   k.channel,
@@ -60,6 +63,7 @@ WHERE k.grain = 'week';
 
 COMMENT ON VIEW reporting.weekly_kpis IS
   'Contact-center KPIs per ISO week (Monday to Sunday, reporting time zone) × department × channel: the same columns as daily_kpis, computed over the week''s sessions (docs/metrics.md K-rules). Counts and sums equal the sums of the week''s daily_kpis rows; ratios are ratios of those sums; percentiles are computed over the week''s sessions themselves. A week that spans two months counts wholly here and is split in monthly_kpis.';
+COMMENT ON COLUMN reporting.weekly_kpis.tenant IS 'The mluvii tenant the row belongs to (`default`, MLUVII_TENANT, or a name registered with `tenants add`). A tenant''s reader role sees only its own tenant''s rows.';
 COMMENT ON COLUMN reporting.weekly_kpis.week_start IS 'Monday of the ISO week (weeks run Monday to Sunday), in the reporting time zone; a session counts for the week of the day it was created.';
 
 -- Every other column means what it means in daily_kpis, over the week instead of the day.

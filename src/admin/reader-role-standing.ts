@@ -1,10 +1,13 @@
 import type { Knex } from 'knex';
 
 /**
- * Whether REPORTING_ROLE is this warehouse's to manage. Roles are server-wide, databases are not:
- * a role of the same name may be a person's login, a superuser, the ETL's own user, or the reader
- * of another warehouse on the same server. mluvii-etl creates, changes and grants only
- * - a role it marked for this database (its comment, `mluvii-etl reader of database <db>`), or
+ * Whether a reader role (REPORTING_ROLE, or a tenant's reader of `tenants grant-reader`) is this
+ * warehouse's to manage. Roles are server-wide, databases are not: a role of the same name may be
+ * a person's login, a superuser, the ETL's own user, or the reader of another warehouse or another
+ * tenant on the same server. mluvii-etl creates, changes and grants only
+ * - a role it marked for this database, and this tenant (its comment, `mluvii-etl reader of
+ *   database <db>` for every tenant's reader, `mluvii-etl reader of tenant <t> in database <db>`
+ *   for one tenant's), or
  * - a plain role nobody else uses (no special attribute, owning nothing, no privileges in another
  *   database, no membership in other roles), which it then marks;
  * and never one that can act as a superuser, create roles or databases, replicate or bypass row
@@ -12,16 +15,28 @@ import type { Knex } from 'knex';
  */
 
 const MARK_PREFIX = 'mluvii-etl reader of database ';
+const TENANT_MARK = /^mluvii-etl reader of tenant ([a-z][a-z0-9_-]{0,39}) in database (.+)$/s;
 
-/** The comment that marks the reader role of `database`. */
-export function readerRoleMark(database: string): string {
-  return `${MARK_PREFIX}${database}`;
+/** The comment that marks the reader role of `database` (every tenant), or of one `tenant` of it. */
+export function readerRoleMark(database: string, tenant?: string): string {
+  return tenant === undefined ? `${MARK_PREFIX}${database}` : `mluvii-etl reader of tenant ${tenant} in database ${database}`;
 }
 
-/** The database a role's comment marks it the reader of; undefined when the comment is not such a mark. */
+/** What a role's comment marks it the reader of (a database, and a tenant for one tenant's reader); undefined when it is no such mark. */
+export function readerMarkOf(comment: string | null | undefined): { database: string; tenant?: string } | undefined {
+  if (comment?.startsWith(MARK_PREFIX)) return { database: comment.slice(MARK_PREFIX.length) };
+  const m = comment ? TENANT_MARK.exec(comment) : null;
+  return m ? { database: m[2], tenant: m[1] } : undefined;
+}
+
+/** The database a role's comment marks it a reader of (of every tenant or of one); undefined when the comment is not such a mark. */
 export function markedDatabase(comment: string | null | undefined): string | undefined {
-  return comment?.startsWith(MARK_PREFIX) ? comment.slice(MARK_PREFIX.length) : undefined;
+  return readerMarkOf(comment)?.database;
 }
+
+/** Whose reader a mark says the role is, in words. */
+const markedAs = (m: { database: string; tenant?: string }) =>
+  m.tenant === undefined ? `the reader role of database ${m.database}` : `the reader role of tenant ${m.tenant} of database ${m.database}`;
 
 export type ReaderRoleStanding =
   | { kind: 'absent'; database: string }
@@ -76,8 +91,8 @@ async function roleFacts(db: Knex | Knex.Transaction, role: string): Promise<Rol
 
 const list = (xs: string[]) => [...new Set(xs)].sort().join(', ');
 
-/** Judges REPORTING_ROLE (see the module comment). Read-only. */
-export async function readerRoleStanding(db: Knex | Knex.Transaction, role: string): Promise<ReaderRoleStanding> {
+/** Judges REPORTING_ROLE, or with `tenant` the reader role of that tenant alone (see the module comment). Read-only. */
+export async function readerRoleStanding(db: Knex | Knex.Transaction, role: string, tenant?: string): Promise<ReaderRoleStanding> {
   const f = await roleFacts(db, role);
   const database = f.database;
   if (!f.exists) return { kind: 'absent', database };
@@ -92,13 +107,16 @@ export async function readerRoleStanding(db: Knex | Knex.Transaction, role: stri
   if (f.bypassrls) hard.push('it bypasses row-level security');
   if (f.owned?.length) hard.push(`it owns ${f.owned.length} object(s) (in ${list(f.owned)})`);
 
-  const marked = markedDatabase(f.comment);
-  if (marked === database && !hard.length) return { kind: 'ours', database, canLogin: f.login };
+  const marked = readerMarkOf(f.comment);
+  const isOurs = marked !== undefined && marked.database === database && marked.tenant === tenant;
+  if (isOurs && !hard.length) return { kind: 'ours', database, canLogin: f.login };
 
-  // Someone else's: another warehouse's reader, a role in use elsewhere, or one an admin described.
+  // Someone else's: another warehouse's or tenant's reader, a role in use elsewhere, or one an admin described.
   const soft: string[] = [];
-  if (marked !== undefined && marked !== database) soft.push(`it is the reader role of database ${marked} (its comment says so)`);
-  else if (marked === undefined) {
+  if (marked !== undefined && !isOurs) {
+    const every = marked.tenant === undefined && marked.database === database ? ': it sees every tenant' : '';
+    soft.push(`it is ${markedAs(marked)} (its comment says so)${every}`);
+  } else if (marked === undefined) {
     if (f.comment) soft.push(`its comment is not mluvii-etl's mark: "${f.comment.slice(0, 80)}"`);
     if (f.elsewhere?.length) soft.push(`it has privileges in ${list(f.elsewhere)}`);
     if (f.member_of?.length) soft.push(`it is a member of ${list(f.member_of)} (it would read what they read)`);
@@ -107,20 +125,25 @@ export async function readerRoleStanding(db: Knex | Knex.Transaction, role: stri
   return { kind: 'refused', database, reasons: [...hard, ...soft], handOver: !hard.length };
 }
 
-/** What to do about a refused role: another name, or (when it would help) an admin's hand-over. */
-export function refusalAdvice(role: string, standing: Extract<ReaderRoleStanding, { kind: 'refused' }>, defaultRole: string): string {
-  const other = defaultRole !== role ? `, e.g. ${defaultRole} (the default when REPORTING_ROLE is unset)` : '';
+/** What to do about a refused role: another name, or (when it would help) an admin's hand-over. With `tenant`: a reader of that tenant alone. */
+export function refusalAdvice(role: string, standing: Extract<ReaderRoleStanding, { kind: 'refused' }>, defaultRole: string, tenant?: string): string {
+  const other = defaultRole !== role ? `, e.g. ${defaultRole} (the default${tenant === undefined ? ' when REPORTING_ROLE is unset' : ''})` : '';
+  const whose = tenant === undefined ? "this warehouse's reader" : `tenant ${tenant}'s reader`;
   const handOver = standing.handOver
-    ? `; or, if ${role} is to be this warehouse's reader alone, an admin hands it over with: COMMENT ON ROLE ${role} IS '${readerRoleMark(standing.database).replace(/'/g, "''")}'`
+    ? `; or, if ${role} is to be ${whose} alone, an admin hands it over with: COMMENT ON ROLE ${role} IS '${readerRoleMark(standing.database, tenant).replace(/'/g, "''")}'`
     : '';
-  return `set REPORTING_ROLE to a new role name${other}, then run migrate${handOver}`;
+  return tenant === undefined
+    ? `set REPORTING_ROLE to a new role name${other}, then run migrate${handOver}`
+    : `name a new role${other}${handOver}`;
 }
 
 /** The one-line refusal: what is wrong with the role and what to do instead. */
-export function refusalMessage(role: string, standing: Extract<ReaderRoleStanding, { kind: 'refused' }>, defaultRole: string): string {
+export function refusalMessage(role: string, standing: Extract<ReaderRoleStanding, { kind: 'refused' }>, defaultRole: string, tenant?: string): string {
+  const what = tenant === undefined ? `REPORTING_ROLE ${role}` : `${role}`;
+  const which = tenant === undefined ? `the reader role of this database (${standing.database})` : `the reader roles of this database (${standing.database}) it created or was handed`;
   return (
-    `REPORTING_ROLE ${role} is not a role mluvii-etl may manage: ${standing.reasons.join('; ')}. ` +
-    `Roles are server-wide; mluvii-etl only creates and changes the reader role of this database (${standing.database}). ` +
-    `To fix: ${refusalAdvice(role, standing, defaultRole)}`
+    `${what} is not a role mluvii-etl may manage: ${standing.reasons.join('; ')}. ` +
+    `Roles are server-wide; mluvii-etl only creates and changes ${which}. ` +
+    `To fix: ${refusalAdvice(role, standing, defaultRole, tenant)}`
   );
 }

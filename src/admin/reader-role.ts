@@ -1,21 +1,19 @@
 import type { Knex } from 'knex';
-import { ConfigError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { defaultReaderRole } from '../config.js';
+import { grantReading } from './reader-grants.js';
 import { readerRoleMark, readerRoleStanding, refusalMessage } from './reader-role-standing.js';
 import { scramVerifier } from './scram-verifier.js';
-
-/** Schemas the reader must not reach: guest data (raw), the facts (core), the bookkeeping (etl). */
-const CLOSED_SCHEMAS = ['raw', 'core', 'etl'];
 
 /** SQLSTATE insufficient_privilege. */
 const INSUFFICIENT_PRIVILEGE = '42501';
 
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-function assertRoleName(role: string): void {
-  if (!ROLE_NAME.test(role)) {
-    throw new ConfigError('REPORTING_ROLE', `REPORTING_ROLE must be a lower-case SQL identifier (letters, digits, _), got "${role}"`);
-  }
+function assertRoleName(role: string, tenant?: string): void {
+  if (ROLE_NAME.test(role)) return;
+  if (tenant !== undefined) throw new UsageError(`the reader role of tenant ${tenant} must be a lower-case SQL identifier (letters, digits, _), got "${role}"`);
+  throw new ConfigError('REPORTING_ROLE', `REPORTING_ROLE must be a lower-case SQL identifier (letters, digits, _), got "${role}"`);
 }
 
 /** What ensureReaderRole could not do itself: why, and the statements an admin must run instead. */
@@ -27,6 +25,12 @@ export interface ReaderRoleShortfall {
 export interface ReaderRoleOptions {
   /** Asked only when we may not set the password: can the role already log in with it? (An admin may have set it.) */
   logsInWith?: (role: string, password: string) => Promise<boolean>;
+  /**
+   * The reader of this tenant alone (`tenants grant-reader`): it sees that tenant's rows and no
+   * other's, and its TimeZone follows that tenant's REPORT_TZ (pass the tenant's connection).
+   * Unset: REPORTING_ROLE, the reader of every tenant.
+   */
+  tenant?: string;
 }
 
 /**
@@ -46,7 +50,8 @@ async function ifPermitted(trx: Knex.Transaction, run: (sp: Knex.Transaction) =>
 /**
  * Makes `role` the BI tools' role (README "Where the data lands"): it can SELECT every view of
  * `reporting` (also ones created later by the same owner) and nothing else, neither raw (guest
- * IPs, phone numbers, transcripts) nor core nor etl. Idempotent; call it after migrating.
+ * IPs, phone numbers, transcripts) nor core nor etl (reader-grants.ts). With `opts.tenant` it is
+ * that tenant's reader and sees its rows only (row-level security). Idempotent; call it after migrating.
  *
  * - Only a role that is this warehouse's (reader-role-standing.ts) is touched; any other role is
  *   refused with a ConfigError that says what to do. A role it creates, or takes on, is marked
@@ -56,7 +61,8 @@ async function ifPermitted(trx: Knex.Transaction, run: (sp: Knex.Transaction) =>
  * - Without the right to manage roles (a database owner without CREATEROLE) it does what it may
  *   and returns the statements an admin must run; a password the role already logs in with
  *   (`logsInWith`) needs none.
- * - The views run with their owner's rights, so the reader needs no right on core.
+ * - The views run with the reader's rights (so that row-level security sees it): it holds SELECT
+ *   on the tables behind them, but no USAGE on their schemas, so it names none of them.
  * - Roles are cluster-wide; the grants are for the current database.
  * - Where PUBLIC may still create objects in the `public` schema (Postgres ≤ 14 defaults) and we
  *   own that schema, that right is revoked from PUBLIC (the Postgres 15 default), since it cannot be
@@ -69,12 +75,16 @@ export async function ensureReaderRole(
   password?: string,
   opts: ReaderRoleOptions = {},
 ): Promise<{ timeZone: ReaderTimeZoneSync; shortfall?: ReaderRoleShortfall }> {
-  assertRoleName(role);
+  const { tenant } = opts;
+  assertRoleName(role, tenant);
   const r = `"${role}"`; // safe: the pattern admits no quote
   return knex.transaction(async (trx) => {
-    const standing = await readerRoleStanding(trx, role);
-    if (standing.kind === 'refused') throw new ConfigError('REPORTING_ROLE', refusalMessage(role, standing, defaultReaderRole(standing.database)));
-    const mark = `COMMENT ON ROLE ${r} IS '${readerRoleMark(standing.database).replace(/'/g, "''")}'`;
+    const standing = await readerRoleStanding(trx, role, tenant);
+    if (standing.kind === 'refused') {
+      if (tenant !== undefined) throw new UsageError(refusalMessage(role, standing, tenantReaderRole(standing.database, tenant), tenant));
+      throw new ConfigError('REPORTING_ROLE', refusalMessage(role, standing, defaultReaderRole(standing.database)));
+    }
+    const mark = `COMMENT ON ROLE ${r} IS '${readerRoleMark(standing.database, tenant).replace(/'/g, "''")}'`;
     const why: string[] = [];
     const statements: string[] = [];
     if (standing.kind === 'absent') {
@@ -105,7 +115,7 @@ export async function ensureReaderRole(
         statements.push(`ALTER ROLE ${role} LOGIN PASSWORD '<REPORTING_ROLE_PASSWORD>'`);
       }
     }
-    await grantReading(trx, role);
+    await grantReading(trx, role, tenant);
     // Setting the time zone needs the right to alter the role; without it the grants still stand
     // and the caller says which statement an admin must run.
     const timeZone = await setReaderTimeZone(trx, role, 'report');
@@ -117,41 +127,16 @@ export async function ensureReaderRole(
   });
 }
 
-/** The reader's rights in this database: every reporting view, nothing of raw, core, etl or public. */
-async function grantReading(trx: Knex.Transaction, role: string): Promise<void> {
-  const r = `"${role}"`;
-  const database = (await trx.raw('SELECT current_database() AS db')).rows[0].db as string;
-  const closed = CLOSED_SCHEMAS.join(', ');
-  await trx.raw(`
-    REVOKE ALL ON ALL TABLES    IN SCHEMA ${closed}, public FROM ${r};
-    REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${closed}, public FROM ${r};
-    REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${closed} FROM ${r};
-    REVOKE ALL ON SCHEMA ${closed}, public FROM ${r};
-    REVOKE CREATE ON SCHEMA reporting FROM ${r};
-    REVOKE ALL ON ALL TABLES IN SCHEMA reporting FROM ${r};
-
-    GRANT CONNECT ON DATABASE "${database.replace(/"/g, '""')}" TO ${r};
-    GRANT USAGE ON SCHEMA reporting TO ${r};
-    GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO ${r};
-    ALTER DEFAULT PRIVILEGES IN SCHEMA reporting GRANT SELECT ON TABLES TO ${r};
-  `);
-
-  const publicSchema = (
-    await trx.raw(`
-      SELECT has_schema_privilege(?, 'public', 'CREATE') AS reader_can_create,
-             pg_has_role(n.nspowner, 'USAGE') OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS we_own_it
-        FROM pg_namespace n WHERE n.nspname = 'public'`,
-      [role],
-    )
-  ).rows[0] as { reader_can_create: boolean; we_own_it: boolean } | undefined;
-  if (publicSchema?.reader_can_create && publicSchema.we_own_it) {
-    await trx.raw('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
-  }
+/** The reader role of one tenant when `tenants grant-reader` names none: `<database>_<tenant>_reader`. */
+export function tenantReaderRole(database: string, tenant: string): string {
+  let base = `${database}_${tenant}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+  if (!/^[a-z_]/.test(base)) base = `db_${base}`;
+  return `${base.slice(0, 56)}_reader`;
 }
 
-/** The statement that sets the reader role's TimeZone in this database to etl.settings' REPORT_TZ. */
+/** The statement that sets the reader role's TimeZone in this database to the REPORT_TZ of the connection's tenant. */
 export async function readerTimeZoneStatement(knex: Knex, role: string): Promise<string> {
-  const { rows } = await knex.raw('SELECT report_tz, current_database() AS db FROM etl.settings');
+  const { rows } = await knex.raw('SELECT report_tz, current_database() AS db FROM etl.settings WHERE tenant = etl.tenant()');
   const state = rows[0] as { report_tz: string; db: string };
   return timeZoneStatement(role, state.db, state.report_tz);
 }
@@ -165,7 +150,7 @@ function timeZoneStatement(role: string, database: string, zone: string): string
 export type ReaderTimeZoneSync = 'set' | 'unchanged' | 'no-role' | 'not-permitted' | 'not-ours';
 
 /**
- * Sets the reader role's TimeZone in this database to REPORT_TZ as etl.settings holds it
+ * Sets the reader role's TimeZone in this database to the REPORT_TZ of the connection's tenant as etl.settings holds it
  * (`ALTER ROLE … IN DATABASE … SET timezone`), so that a BI tool's own date and hour grouping of
  * instants (created_at, interval_start) buckets them exactly as the views' created_day,
  * created_hour and interval columns do, DST included. Other databases on the server, and other
@@ -180,10 +165,10 @@ export type ReaderTimeZoneSync = 'set' | 'unchanged' | 'no-role' | 'not-permitte
 export async function syncReaderTimeZone(
   trx: Knex.Transaction,
   role: string,
-  opts: { ifNotPermitted: 'throw' | 'report' } = { ifNotPermitted: 'report' },
+  opts: { ifNotPermitted: 'throw' | 'report'; tenant?: string } = { ifNotPermitted: 'report' },
 ): Promise<ReaderTimeZoneSync> {
-  assertRoleName(role);
-  const standing = await readerRoleStanding(trx, role);
+  assertRoleName(role, opts.tenant);
+  const standing = await readerRoleStanding(trx, role, opts.tenant);
   if (standing.kind === 'absent') return 'no-role';
   if (standing.kind === 'refused') return 'not-ours';
   return setReaderTimeZone(trx, role, opts.ifNotPermitted);
@@ -196,11 +181,12 @@ async function setReaderTimeZone(trx: Knex.Transaction, role: string, ifNotPermi
        FROM etl.settings st
        LEFT JOIN pg_roles r ON r.rolname = ?
        LEFT JOIN pg_db_role_setting drs
-              ON drs.setrole = r.oid AND drs.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+              ON drs.setrole = r.oid AND drs.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+      WHERE st.tenant = etl.tenant()`,
     [role],
   );
   const state = rows[0] as { report_tz: string; db: string; role_exists: boolean; in_step: boolean } | undefined;
-  if (!state) throw new Error('etl.settings must hold exactly one row: run `npx mluvii-etl migrate`');
+  if (!state) throw new Error('etl.settings holds no row of this tenant: run `npx mluvii-etl migrate`');
   if (!state.role_exists) return 'no-role';
   if (state.in_step) return 'unchanged';
   const sql = timeZoneStatement(role, state.db, state.report_tz);

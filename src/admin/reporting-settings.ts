@@ -2,8 +2,9 @@ import type { Knex } from 'knex';
 import { ConfigError } from '../errors.js';
 import { rebuildAllReportingSummaries } from '../load/reporting-summaries.js';
 import { syncReaderTimeZone, type ReaderTimeZoneSync } from './reader-role.js';
+import { tenantReaderRoles } from './tenant-readers.js';
 
-/** The settings the reporting views use (README "Configuration"), as stored in etl.settings. */
+/** The settings the reporting views use (README "Configuration"), as stored in etl.settings: one row per tenant. */
 export interface ReportingSettings {
   reportTz: string;
   serviceLevelSeconds: number;
@@ -18,6 +19,8 @@ export interface ReportingSettingsConfig {
   shortAbandonSeconds?: number;
   /** REPORTING_ROLE: when given and the role exists, its TimeZone in this database follows REPORT_TZ. */
   reportingRole?: string;
+  /** A registered tenant's settings: REPORTING_ROLE (every tenant's reader) follows the environment's tenant, not this one. */
+  tenantRegistered?: true;
 }
 
 const DEFAULT_SHORT_ABANDON_SECONDS = 5;
@@ -25,23 +28,24 @@ const DEFAULT_SHORT_ABANDON_SECONDS = 5;
 export async function readReportingSettings(db: Knex | Knex.Transaction): Promise<ReportingSettings> {
   const { rows } = await db.raw(
     `SELECT report_tz AS "reportTz", service_level_seconds::float8 AS "serviceLevelSeconds",
-            short_abandon_seconds::float8 AS "shortAbandonSeconds" FROM etl.settings`,
+            short_abandon_seconds::float8 AS "shortAbandonSeconds" FROM etl.settings WHERE tenant = etl.tenant()`,
   );
-  if (rows.length !== 1) throw new Error('etl.settings must hold exactly one row: run `npx mluvii-etl migrate`');
+  if (rows.length !== 1) throw new Error('etl.settings holds no row of this tenant: run `npx mluvii-etl migrate`');
   return rows[0] as ReportingSettings;
 }
 
 /**
- * Writes REPORT_TZ, SERVICE_LEVEL_SECONDS and SHORT_ABANDON_SECONDS into etl.settings. When any
- * changed, every summary row is rebuilt in the same transaction: a new time zone moves sessions
- * between days and intervals, a new threshold changes answered_within_sl or short_abandoned.
- * Analysts see the old numbers until the commit, then the new ones, never a mix. Called at the
- * start of migrate, run, backfill and reprocess.
+ * Writes REPORT_TZ, SERVICE_LEVEL_SECONDS and SHORT_ABANDON_SECONDS into the connection's tenant's
+ * row of etl.settings. When any changed, every summary row of the tenant is rebuilt in the same
+ * transaction: a new time zone moves sessions between days and intervals, a new threshold changes
+ * answered_within_sl or short_abandoned. Analysts see the old numbers until the commit, then the
+ * new ones, never a mix. Called at the start of migrate, run, backfill and reprocess.
  *
- * With `reportingRole`, the reader role's TimeZone in this database is set to REPORT_TZ as well
- * (syncReaderTimeZone), so that a BI tool grouping instants by day or hour buckets them as the
- * views do; `readerTimeZone` says what happened to it ('not-permitted' when we may not alter the
- * role: migrate then warns with the statement an admin must run).
+ * With `reportingRole` (the environment's tenant), the reader role's TimeZone in this database is
+ * set to REPORT_TZ as well (syncReaderTimeZone), so that a BI tool grouping instants by day or
+ * hour buckets them as the views do; `readerTimeZone` says what happened to it ('not-permitted'
+ * when we may not alter the role: migrate then warns with the statement an admin must run). The
+ * reader roles of the tenant alone (`tenants grant-reader`) follow the tenant's REPORT_TZ the same way.
  *
  * Throws ConfigError('REPORT_TZ') when Postgres does not know the time zone.
  */
@@ -63,22 +67,23 @@ export async function syncReportingSettings(
   return knex.transaction(async (trx) => {
     const { rows } = await trx.raw(
       `SELECT report_tz, service_level_seconds = ?::numeric AND short_abandon_seconds = ?::numeric AS same_thresholds
-         FROM etl.settings FOR UPDATE`,
+         FROM etl.settings WHERE tenant = etl.tenant() FOR UPDATE`,
       [config.serviceLevelSeconds, shortAbandonSeconds],
     );
     const changed = !(rows.length === 1 && rows[0].report_tz === config.reportTz && rows[0].same_thresholds);
     if (changed) {
       await trx.raw(
-        `INSERT INTO etl.settings (singleton, report_tz, service_level_seconds, short_abandon_seconds, updated_at)
-         VALUES (true, ?, ?, ?, now())
-         ON CONFLICT (singleton) DO UPDATE SET report_tz = EXCLUDED.report_tz,
+        `INSERT INTO etl.settings (report_tz, service_level_seconds, short_abandon_seconds, updated_at)
+         VALUES (?, ?, ?, now())
+         ON CONFLICT (tenant) DO UPDATE SET report_tz = EXCLUDED.report_tz,
            service_level_seconds = EXCLUDED.service_level_seconds,
            short_abandon_seconds = EXCLUDED.short_abandon_seconds, updated_at = now()`,
         [config.reportTz, config.serviceLevelSeconds, shortAbandonSeconds],
       );
       await rebuildAllReportingSummaries(trx);
     }
-    if (!config.reportingRole) return { changed };
+    for (const r of await tenantReaderRoles(trx)) await syncReaderTimeZone(trx, r.role, { ifNotPermitted: 'report', tenant: r.tenant });
+    if (!config.reportingRole || config.tenantRegistered) return { changed };
     return { changed, readerTimeZone: await syncReaderTimeZone(trx, config.reportingRole) };
   });
 }

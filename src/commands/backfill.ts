@@ -4,10 +4,12 @@ import { withJobQueue } from '../jobs/with-queue.js';
 import { backfillRange } from '../pipeline/backfill.js';
 import { parseSettingDuration } from '../util/setting-duration.js';
 import { queueOption, type CliCommand, type CommandHandler } from './command.js';
+import { tenantConfig, tenantOption } from './tenant-option.js';
 import { timeRangeOptions } from './time-options.js';
 
 /** `backfill --from --to [--force] [--window]`. */
-const backfill: CommandHandler = async ({ config, logger, opts, print, now }) => {
+const backfill: CommandHandler = async ({ config: env, logger, opts, print, now }) => {
+  const config = await tenantConfig(env, opts, true);
   const { from, to } = timeRangeOptions(opts, config.reportTz);
   if (!from || !to) throw new UsageError('backfill needs both --from and --to');
   let windowMs = config.etlWindowMs;
@@ -29,6 +31,7 @@ export const backfillCommand: CliCommand = {
     new Option('--to <when>', 'end (exclusive): a day in REPORT_TZ or an ISO instant').makeOptionMandatory(),
     new Option('--force', 'reload windows that are already done'),
     new Option('--window <length>', 'window length, e.g. 1d or 6h (default: ETL_WINDOW)'),
+    tenantOption(),
     queueOption(),
   ],
   handler: backfill,

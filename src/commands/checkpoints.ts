@@ -2,6 +2,7 @@ import { Argument, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { clearCheckpoints } from '../pipeline/clear-checkpoints.js';
 import type { CliCommand, CommandHandler } from './command.js';
+import { tenantConfig, tenantOption } from './tenant-option.js';
 import { timeRangeOptions } from './time-options.js';
 
 /**
@@ -9,7 +10,8 @@ import { timeRangeOptions } from './time-options.js';
  * marks), without touching a loaded row. The repair for marks that should not be there, such as
  * days an older version marked done before they happened; `status` names those.
  */
-const checkpoints: CommandHandler = async ({ config, logger, opts, print, now }) => {
+const checkpoints: CommandHandler = async ({ config: env, logger, opts, print, now }) => {
+  const config = await tenantConfig(env, opts, false);
   const [action] = (opts.args as string[] | undefined) ?? [];
   if (action !== 'clear') throw new UsageError(`checkpoints: unknown action "${String(action)}" (the one action is clear)`);
   const { from, to } = timeRangeOptions(opts, config.reportTz);
@@ -24,6 +26,7 @@ export const checkpointsCommand: CliCommand = {
   options: [
     new Option('--from <when>', 'start: a day in REPORT_TZ (2026-01-31) or an ISO instant').makeOptionMandatory(),
     new Option('--to <when>', 'end (exclusive): a day in REPORT_TZ or an ISO instant').makeOptionMandatory(),
+    tenantOption(),
   ],
   handler: checkpoints,
 };

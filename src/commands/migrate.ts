@@ -1,15 +1,20 @@
 import { setUpReaderRole } from '../admin/reader-role-setup.js';
 import { syncReportingSettings } from '../admin/reporting-settings.js';
+import { ensureTenantRow } from '../admin/tenant-registry.js';
 import { requireDatabaseUrl } from '../config.js';
-import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrations.js';
+import { tenantKnex } from '../db/tenant-knex.js';
 import { prepareJobQueues } from '../jobs/prepare.js';
+import { envTenant } from '../tenants/tenant.js';
 import type { CliCommand, CommandHandler } from './command.js';
 
 const migrate: CommandHandler = async ({ config, logger, print }) => {
-  const knex = createKnex(requireDatabaseUrl(config), { max: 1 });
+  // As the environment's tenant: rows already in a warehouse of an older version become its rows.
+  const tenant = envTenant(config);
+  const knex = tenantKnex(requireDatabaseUrl(config), tenant, { max: 1 });
   try {
     const applied = await migrateLatest(knex);
+    await ensureTenantRow(knex, tenant.name, 'environment');
     await syncReportingSettings(knex, config);
     const shortfall = await setUpReaderRole(knex, config);
     if (shortfall) {
@@ -22,7 +27,7 @@ const migrate: CommandHandler = async ({ config, logger, print }) => {
     logger.debug({ applied }, applied.length ? 'migrations applied' : 'database already up to date');
     print(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'database already up to date');
     print(`reporting settings: REPORT_TZ=${config.reportTz}, SERVICE_LEVEL_SECONDS=${config.serviceLevelSeconds}; BI role: ${config.reportingRole}`);
-    print(await prepareJobQueues(config, logger));
+    print(await prepareJobQueues(config, logger, knex));
     return 0;
   } finally {
     await knex.destroy();

@@ -19,8 +19,10 @@ function intFlag(opts: Record<string, unknown>, name: string, min: number, max: 
 const MISBEHAVIOUR_SWITCHES: Record<Exclude<keyof Misbehaviour, 'brokenRange'>, true> = {
   rateLimitRps: true, errorRate: true, slowRate: true, slowMs: true, pageSizeCap: true, malformedRate: true, usersAnswer: true, usersNulName: true,
   campaignAnswers: true, routingNotFoundRate: true, routingServerErrorRate: true, badTextRate: true, thinListRate: true, implausibleRate: true,
-  duplicateRate: true, oversizedRate: true, oversizedBytes: true, endlessPages: true, unstableOrder: true, throttle: true, tokenHangs: true,
+  duplicateRate: true, oversizedRate: true, oversizedBytes: true, oversizedRoutingRate: true, endlessPages: true, unstableOrder: true, throttle: true, tokenHangs: true,
   echoTokenOn400: true, htmlPage: true, deepNesting: true, strayCreated: true,
+  webhookDropRate: true, webhookDuplicateRate: true, webhookReorderRate: true,
+  personalMarkers: true, anonymizedFilter: true, anonymizationDropsTimes: true,
 };
 /** Every switch of the simulated files (files.ts). */
 const FILE_SWITCHES: Record<keyof SimulatedFiles, true> = {
@@ -71,12 +73,15 @@ const serve: CommandHandler = async ({ opts, logger, print }) => {
   const files = filesFlag(opts.files);
   // Loaded when used: the simulator is dozens of modules that no other command needs in memory.
   const { startSimulator } = await import('../simulator/server.js');
-  const sim = await startSimulator({ port, seed, misbehaviour, files, now: () => new Date() }).catch((err: unknown) => {
+  const anonymizeAfterDays = opts.anonymizeAfter === undefined ? undefined : intFlag({ 'anonymize-after': opts.anonymizeAfter }, 'anonymize-after', 1, 36_500);
+  const sim = await startSimulator({ port, seed, misbehaviour, files, anonymizeAfterDays, now: () => new Date() }).catch((err: unknown) => {
     const code = (err as NodeJS.ErrnoException)?.code;
     if (code === 'EADDRINUSE') throw new UsageError(`--port ${port}: the port is in use by another program; pick another (--port 0 picks a free one)`);
     if (code === 'EACCES') throw new UsageError(`--port ${port}: this user may not listen on it (ports below 1024 need privileges); pick one above 1024`);
     throw err;
   });
+  // Webhooks follow the real clock here: registered callbacks get each event as it happens.
+  sim.startWebhookDelivery();
   print(`Simulated mluvii API listening on ${sim.url} (seed ${seed}${misbehave ? ', misbehaving' : ''})`);
   if (misbehave) print(`Misbehaviour: ${JSON.stringify(misbehaviour)}`);
   print('Point the ETL at it with:');
@@ -104,6 +109,7 @@ export const simulatorCommand: CliCommand = {
     new Option('--seed <n>', 'seed of the simulated contact center').default('1'),
     new Option('--misbehave', 'switch on 429s, 5xx, slow answers, a page-size cap and malformed items'),
     new Option('--misbehaviour <json>', 'misbehaviour switches as JSON, e.g. \'{"usersAnswer":403,"unstableOrder":true}\' (docs/simulator.md)'),
+    new Option('--anonymize-after <days>', 'anonymize sessions this many days after they were created, as a tenant\'s automatic anonymization does (POST /api/v1/Sessions/{id}/anonymize works either way)'),
     new Option('--files <json>', 'recordings and shared files switches as JSON, e.g. \'{"expiredUrlRate":0.2,"foreignUnsignedRate":0.05}\' (docs/simulator.md)'),
   ],
   handler: serve,

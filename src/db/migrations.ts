@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import pg from 'pg';
+import { refreshReaderGrants } from '../admin/reader-grants.js';
 import { assertCanWrite } from '../admin/write-access.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
@@ -62,11 +63,18 @@ export const migrationConfig = (): Knex.MigratorConfig => ({
 /**
  * Applies every pending migration; returns the names applied now (empty when up to date).
  * First checks that the connected user can write this warehouse (a UsageError naming the user
- * and what it lacks, e.g. the BI reader role), instead of failing inside a migration.
+ * and what it lacks, e.g. the BI reader role), instead of failing inside a migration. After
+ * migrations ran, the registered reader roles get SELECT on what the reporting views read now
+ * (admin/reader-grants.ts). The rows already there when tenants came (20261208100000) belong to
+ * the tenant of the connection (mluvii.tenant, src/db/tenant-knex.ts), else `default`.
  */
 export async function migrateLatest(knex: Knex): Promise<string[]> {
   await assertCanWrite(knex);
-  return inTurn(knex, async () => ((await knex.migrate.latest(migrationConfig())) as [number, string[]])[1]);
+  return inTurn(knex, async () => {
+    const [, applied] = (await knex.migrate.latest(migrationConfig())) as [number, string[]];
+    if (applied.length) await refreshReaderGrants(knex);
+    return applied;
+  });
 }
 
 /** Every migrating process of one database contends for this advisory lock. */

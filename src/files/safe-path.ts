@@ -96,3 +96,15 @@ export function dayInZone(at: Date, timeZone: string): string {
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
+
+/**
+ * The path a stored copy keeps once its session's personal data is removed (RAW_RETENTION,
+ * docs/privacy.md): the same folders, the key, and no name — `file` and the extension only
+ * (`…/recording-88001-file.ogg`), so nothing on disk says what the guest called it.
+ */
+export function namelessStoredPath(rel: string, fileKey: string): string {
+  const parts = rel.split('/');
+  const base = parts.pop() ?? '';
+  const ext = /\.[A-Za-z0-9]{1,8}$/.exec(base)?.[0] ?? '';
+  return [...parts, `${portableKey(fileKey)}-file${ext.toLowerCase()}`].join('/');
+}

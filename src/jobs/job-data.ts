@@ -7,7 +7,8 @@ import { QUEUES, type RunJobData, type UnitJobData } from './queues.js';
  * have written: read it field by field, and say what is wrong instead of running half a job.
  */
 
-const KINDS = Object.keys(QUEUES).filter((k) => k !== 'run') as UnitKind[];
+/** The kinds of unit a job may carry: every queue's but the scheduled runs' and serve's hints. */
+const KINDS = Object.keys(QUEUES).filter((k) => k !== 'run' && k !== 'sessionHint') as UnitKind[];
 
 export class MalformedJobError extends Error {
   override name = 'MalformedJobError';

@@ -1,5 +1,6 @@
 import type { Job, PgBoss } from 'pg-boss';
 import type { Config } from '../config.js';
+import type { Knex } from '../db/knex.js';
 import type { Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
 import { CampaignModeCache } from '../pipeline/campaign-mode-cache.js';
@@ -9,10 +10,12 @@ import { MalformedJobError, readUnitJobData } from './job-data.js';
 import type { TenantConnections } from './tenant-connections.js';
 import { tenantForJob, UnknownTenantError } from './tenant-for-job.js';
 
-/** What a worker's jobs run with: its settings, logger, connections per tenant and its pg-boss. */
+/** What a worker's jobs run with: its settings, logger, the tenant registry, connections per tenant and its pg-boss. */
 export interface WorkerServices {
   config: Config;
   logger: Logger;
+  /** A pool of no tenant, for reading etl.tenants (tenant-for-job.ts). */
+  registry: Knex;
   connections: TenantConnections;
   boss: PgBoss;
 }
@@ -41,7 +44,8 @@ export async function runUnitJob(services: WorkerServices, job: Job<unknown>): P
   let tenant;
   try {
     data = readUnitJobData(job.data);
-    tenant = tenantForJob(data.tenant, services.config);
+    // A reprocess slice never calls the API: its tenant's secret is not needed.
+    tenant = await tenantForJob(data.tenant, services.config, services.registry, { secrets: data.request.kind !== 'reprocess' });
   } catch (err) {
     if (!(err instanceof MalformedJobError || err instanceof UnknownTenantError)) throw err;
     services.logger.error({ job: job.id, queue: job.name, error: err.message }, 'job refused');

@@ -27,7 +27,7 @@ export async function runScheduledNight(services: WorkerServices, job: Job<unkno
   let data;
   try {
     data = readRunJobData(job.data);
-    tenant = tenantForJob(data.tenant, services.config);
+    tenant = await tenantForJob(data.tenant, services.config, services.registry, { secrets: true });
   } catch (err) {
     if (!(err instanceof MalformedJobError || err instanceof UnknownTenantError)) throw err;
     services.logger.error({ job: job.id, error: err.message }, 'scheduled run refused');
@@ -37,11 +37,12 @@ export async function runScheduledNight(services: WorkerServices, job: Job<unkno
   const knex = services.connections.knexFor(tenant);
   // A client of the run's own, so its counters are this run's (the units use the worker's clients).
   const client = clientFromConfig(tenant.config, log);
-  const bounds = nightlyBounds(tenant.config, { now: new Date(), until: data.until === undefined ? undefined : new Date(data.until) });
+  const now = new Date();
+  const bounds = nightlyBounds(tenant.config, { now, until: data.until === undefined ? undefined : new Date(data.until) });
   const signal = new AbortController();
   job.signal.addEventListener('abort', () => signal.abort(new StopRequest('the worker shut down before the run finished; it is handed to another worker')), { once: true });
   const r = await inRunFrame({ config: tenant.config, logger: log, knex, client, signal: signal.signal }, 'run', { ...bounds.args, scheduled: true }, (ctx) =>
-    runNight(ctx, { tenant, client, runnerFor: (base) => queueRunner(services.boss, base), ...bounds }),
+    runNight(ctx, { tenant, client, runnerFor: (base) => queueRunner(services.boss, base), now, ...bounds }),
   );
   if (r.thrown !== undefined) throw r.thrown;
   if (r.stop) throw new Error(r.stop.message);

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { requireDatabaseUrl } from '../config.js';
-import { createKnex, type Knex } from '../db/knex.js';
+import type { Knex } from '../db/knex.js';
+import { tenantKnex } from '../db/tenant-knex.js';
 import type { Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
 import { clientFromConfig } from '../pipeline/client-from-config.js';
@@ -10,13 +11,16 @@ import type { Tenant } from '../tenants/tenant.js';
 export const workerApplicationName = (): string => `mluvii-etl worker ${hostname().slice(0, 30)}:${process.pid}`;
 
 /**
- * A worker's connections, one set per tenant it works for, made in ONE place: the warehouse pool
- * (createKnex) and the tenant's API client (clientFromConfig: its rate limiter is shared by every
- * job of the tenant this worker runs at once).
+ * A worker's connections, one set per tenant it works for, made in ONE place: the tenant's
+ * warehouse pool (tenantKnex: every connection says its tenant, so every query of src/load reads
+ * and writes that tenant's rows only) and the tenant's API client (clientFromConfig: its rate
+ * limiter is shared by every job of the tenant this worker runs at once). A client is made again
+ * when the tenant's API settings changed since (`tenants add` again: another address, user,
+ * secret or rate).
  */
 export class TenantConnections {
   private readonly pools = new Map<string, Knex>();
-  private readonly clients = new Map<string, MluviiClient>();
+  private readonly clients = new Map<string, { settings: string; client: MluviiClient }>();
 
   /** `jobsAtOnce`: a unit holds a transaction and may read beside it, so two connections each. */
   constructor(
@@ -27,19 +31,21 @@ export class TenantConnections {
   knexFor(tenant: Tenant): Knex {
     let knex = this.pools.get(tenant.name);
     if (!knex) {
-      knex = createKnex(requireDatabaseUrl(tenant.config), { max: 2 * this.jobsAtOnce + 2 }, workerApplicationName());
+      knex = tenantKnex(requireDatabaseUrl(tenant.config), tenant, { max: 2 * this.jobsAtOnce + 2, applicationName: workerApplicationName() });
       this.pools.set(tenant.name, knex);
     }
     return knex;
   }
 
   clientFor(tenant: Tenant): MluviiClient {
-    let client = this.clients.get(tenant.name);
-    if (!client) {
-      client = clientFromConfig(tenant.config, this.logger.child({ tenant: tenant.name }));
-      this.clients.set(tenant.name, client);
+    const c = tenant.config;
+    const settings = JSON.stringify([c.mluviiBaseUrl, c.mluviiTokenUrl, c.mluviiClientId, c.mluviiClientSecret, c.mluviiRps]);
+    let entry = this.clients.get(tenant.name);
+    if (!entry || entry.settings !== settings) {
+      entry = { settings, client: clientFromConfig(tenant.config, this.logger.child({ tenant: tenant.name })) };
+      this.clients.set(tenant.name, entry);
     }
-    return client;
+    return entry.client;
   }
 
   async close(): Promise<void> {

@@ -2,8 +2,10 @@ import type { Job } from 'pg-boss';
 import { databasePassword, requireDatabaseUrl, type Config } from '../config.js';
 import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrations.js';
+import { tenantKnex } from '../db/tenant-knex.js';
 import { EXIT } from '../exit-codes.js';
 import { registerSecrets, type Logger } from '../log.js';
+import { envTenant } from '../tenants/tenant.js';
 import { startBoss } from './boss.js';
 import { runUnitJob, type WorkerServices } from './job-frame.js';
 import { QUEUES } from './queues.js';
@@ -27,16 +29,22 @@ const ROLLBACK_WAIT_MS = 5_000;
 export async function runWorker(config: Config, logger: Logger, opts: { concurrency: number; print: (line: string) => void }): Promise<number> {
   const databaseUrl = requireDatabaseUrl(config);
   registerSecrets(config.mluviiClientSecret, databasePassword(databaseUrl));
-  // The warehouse's own tables first: a worker that starts before `migrate` still works.
-  const knex = createKnex(databaseUrl, { max: 1 });
+  // The warehouse's own tables first: a worker that starts before `migrate` still works. As the
+  // environment's tenant, like `migrate`: rows of a warehouse older than tenants become its rows.
+  const knex = tenantKnex(databaseUrl, envTenant(config), { max: 1 });
   try {
     await migrateLatest(knex);
   } finally {
     await knex.destroy();
   }
-  const boss = await startBoss(config, logger, 'worker', { connections: opts.concurrency + 4 });
+  // Which tenant a job is for is read from etl.tenants, through a pool of no tenant.
+  const registry = createKnex(databaseUrl, { max: 2 });
+  const boss = await startBoss(config, logger, 'worker', { connections: opts.concurrency + 4 }).catch(async (err: unknown) => {
+    await registry.destroy();
+    throw err;
+  });
   const connections = new TenantConnections(logger, opts.concurrency);
-  const services: WorkerServices = { config, logger, connections, boss };
+  const services: WorkerServices = { config, logger, registry, connections, boss };
   let stopSignal: 'SIGINT' | 'SIGTERM' | undefined;
   let wake: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (wake = resolve));
@@ -61,7 +69,7 @@ export async function runWorker(config: Config, logger: Logger, opts: { concurre
   };
   const idle = () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => (whenIdle = resolve)));
   try {
-    await registerSchedules(boss, scheduledTenants(config), logger);
+    await registerSchedules(boss, await scheduledTenants(config, registry), logger);
     // One poller per job at once and queue. A send wakes them (NOTIFY); a poller that finished a
     // job looks for the next one at once rather than after its polling interval, so a queue of
     // short jobs (reprocess slices) is drained back to back; idle pollers look every 2 s (a
@@ -83,7 +91,8 @@ export async function runWorker(config: Config, logger: Logger, opts: { concurre
         });
       }
     }
-    logger.info({ concurrency: opts.concurrency, queues: Object.values(QUEUES).map((q) => q.name) }, 'worker started: waiting for jobs');
+    // QUEUES.sessionHint (serve's webhook hints) is not worked yet: its jobs wait, and expire after a day.
+    logger.info({ concurrency: opts.concurrency, queues: queues.map(([name]) => name) }, 'worker started: waiting for jobs');
     opts.print(`mluvii-etl worker: working the job queues (${opts.concurrency} at once); SIGTERM or Ctrl-C stops it`);
     await stopped;
     logger.info({ signal: stopSignal, graceSeconds: config.etlWorkerGraceMs / 1000, running }, 'worker stopping: no new jobs; running ones get the grace period');
@@ -98,5 +107,6 @@ export async function runWorker(config: Config, logger: Logger, opts: { concurre
     process.removeListener('SIGTERM', handlers.SIGTERM);
     await boss.stop({ graceful: false }).catch(() => undefined);
     await connections.close();
+    await registry.destroy();
   }
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-/** What `demo` prints after its backfill: totals from core, KPIs read back from the reporting views. */
+/** What `demo` prints after its backfill: the connection's tenant's totals from core, KPIs read back from the reporting views. */
 
 export interface LoadedTotals {
   sessions: number;
@@ -12,9 +12,11 @@ export interface LoadedTotals {
 
 export async function loadedTotals(knex: Knex): Promise<LoadedTotals> {
   const r = (
-    await knex.raw(`SELECT (SELECT count(*) FROM core.sessions) AS sessions, (SELECT count(*) FROM core.session_operators) AS operator_rows,
-                           (SELECT count(*) FROM core.routing_events) AS routing_events, (SELECT count(*) FROM etl.rejects) AS rejects,
-                           (SELECT count(*) FROM core.sessions WHERE NOT is_complete) AS incomplete`)
+    await knex.raw(`SELECT (SELECT count(*) FROM core.sessions WHERE tenant = etl.tenant()) AS sessions,
+                           (SELECT count(*) FROM core.session_operators WHERE tenant = etl.tenant()) AS operator_rows,
+                           (SELECT count(*) FROM core.routing_events WHERE tenant = etl.tenant()) AS routing_events,
+                           (SELECT count(*) FROM etl.rejects WHERE tenant = etl.tenant()) AS rejects,
+                           (SELECT count(*) FROM core.sessions WHERE tenant = etl.tenant() AND NOT is_complete) AS incomplete`)
   ).rows[0];
   return { sessions: Number(r.sessions), operatorRows: Number(r.operator_rows), routingEvents: Number(r.routing_events), rejects: Number(r.rejects), incomplete: Number(r.incomplete) };
 }
@@ -27,7 +29,7 @@ export async function dailyKpiTotals(knex: Knex): Promise<Array<Record<string, u
                            round(sum(sum_in_queue_s) / nullif(sum(count_in_queue_s), 0), 1) AS avg_in_queue_s,
                            round(sum(sum_active_s) / nullif(sum(count_active_s), 0), 1) AS avg_active_s,
                            round(sum(sum_acw_s) / nullif(sum(count_acw_s), 0), 1) AS avg_acw_s
-                      FROM reporting.daily_kpis GROUP BY day ORDER BY day`)
+                      FROM reporting.daily_kpis WHERE tenant = etl.tenant() GROUP BY day ORDER BY day`)
   ).rows;
 }
 
@@ -37,7 +39,7 @@ export async function busiestOperators(knex: Knex, limit: number): Promise<Array
     await knex.raw(
       `SELECT operator_name, sum(sessions_handled) AS sessions, round(sum(sum_active_s) / 60, 1) AS active_min,
               round(sum(sum_acw_s) / 60, 1) AS acw_min, sum(missed) AS missed
-         FROM reporting.operator_daily GROUP BY operator_name ORDER BY 2 DESC LIMIT ?`,
+         FROM reporting.operator_daily WHERE tenant = etl.tenant() GROUP BY operator_name ORDER BY 2 DESC LIMIT ?`,
       [limit],
     )
   ).rows;

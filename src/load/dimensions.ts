@@ -9,7 +9,8 @@ type Db = Knex | Knex.Transaction;
 const nameOrNull = (value: unknown): string | null => (typeof value === 'string' ? sanitizeText(value) : null);
 
 /**
- * Operators from GET /api/v1/Users: the authoritative names. Unchanged rows are not written.
+ * Operators from GET /api/v1/Users: the authoritative names. Unchanged rows are not written, and
+ * nor are pseudonymized ones (`forget --operator`: the names never come back).
  * One bad record never costs the others: a record without a usable id is skipped, and a name with
  * characters Postgres refuses is stored with them replaced.
  */
@@ -22,9 +23,10 @@ export async function upsertOperators(db: Db, users: UserModel[]): Promise<numbe
   const r = await db.raw(
     `INSERT INTO core.operators AS o (user_id, user_name, first_name, last_name)
      SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(user_id bigint, user_name text, first_name text, last_name text)
-     ON CONFLICT (user_id) DO UPDATE
+     ON CONFLICT (tenant, user_id) DO UPDATE
         SET user_name = EXCLUDED.user_name, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, updated_at = now()
-      WHERE (o.user_name, o.first_name, o.last_name) IS DISTINCT FROM (EXCLUDED.user_name, EXCLUDED.first_name, EXCLUDED.last_name)`,
+      WHERE (o.user_name, o.first_name, o.last_name) IS DISTINCT FROM (EXCLUDED.user_name, EXCLUDED.first_name, EXCLUDED.last_name)
+        AND o.pseudonymized_at IS NULL`,
     [JSON.stringify(rows)],
   );
   return r.rowCount ?? 0;
@@ -54,10 +56,11 @@ export async function upsertDimensionsFromFacts(db: Db, facts: SessionFacts[]): 
     await db.raw(
       `INSERT INTO core.operators AS o (user_id, user_name, first_name, last_name)
        SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(user_id bigint, user_name text, first_name text, last_name text)
-       ON CONFLICT (user_id) DO UPDATE
+       ON CONFLICT (tenant, user_id) DO UPDATE
           SET user_name = coalesce(o.user_name, EXCLUDED.user_name), first_name = coalesce(o.first_name, EXCLUDED.first_name),
               last_name = coalesce(o.last_name, EXCLUDED.last_name), updated_at = now()
-        WHERE (o.user_name IS NULL AND EXCLUDED.user_name IS NOT NULL) OR (o.first_name IS NULL AND EXCLUDED.first_name IS NOT NULL)`,
+        WHERE ((o.user_name IS NULL AND EXCLUDED.user_name IS NOT NULL) OR (o.first_name IS NULL AND EXCLUDED.first_name IS NOT NULL))
+          AND o.pseudonymized_at IS NULL`,
       // In id order: two loads writing the same operators lock them in the same order.
       [JSON.stringify([...operators.values()].sort((a, b) => a.user_id - b.user_id))],
     );
@@ -65,7 +68,7 @@ export async function upsertDimensionsFromFacts(db: Db, facts: SessionFacts[]): 
   if (groups.size) {
     await db.raw(
       `INSERT INTO core.groups AS g (group_id, name) SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(group_id bigint, name text)
-       ON CONFLICT (group_id) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
+       ON CONFLICT (tenant, group_id) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
         WHERE g.name IS NULL AND EXCLUDED.name IS NOT NULL`,
       [JSON.stringify([...groups.values()].sort((a, b) => a.group_id - b.group_id))],
     );
@@ -83,7 +86,7 @@ export async function upsertCampaign(db: Db, campaignId: number, read: CampaignM
   // never replaces a campaign read before: its mode is still the best knowledge there is.
   await db.raw(
     `INSERT INTO raw.campaigns AS c (campaign_id, payload, http_status) VALUES (?, ?::jsonb, ?)
-     ON CONFLICT (campaign_id) DO UPDATE SET payload = EXCLUDED.payload, http_status = EXCLUDED.http_status, fetched_at = now()
+     ON CONFLICT (tenant, campaign_id) DO UPDATE SET payload = EXCLUDED.payload, http_status = EXCLUDED.http_status, fetched_at = now()
       WHERE (c.payload, c.http_status) IS DISTINCT FROM (EXCLUDED.payload, EXCLUDED.http_status)
         AND (EXCLUDED.http_status IN (200, 404) OR c.http_status <> 200)`,
     [campaignId, campaign ? JSON.stringify(campaign) : null, status],
@@ -91,7 +94,7 @@ export async function upsertCampaign(db: Db, campaignId: number, read: CampaignM
   if (campaign) {
     await db.raw(
       `INSERT INTO core.campaigns AS c (campaign_id, name, mode) VALUES (?, ?, ?)
-       ON CONFLICT (campaign_id) DO UPDATE SET name = EXCLUDED.name, mode = EXCLUDED.mode, updated_at = now()
+       ON CONFLICT (tenant, campaign_id) DO UPDATE SET name = EXCLUDED.name, mode = EXCLUDED.mode, updated_at = now()
         WHERE (c.name, c.mode) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.mode)`,
       [campaignId, campaign.name ?? null, campaign.mode ?? null],
     );
@@ -101,8 +104,8 @@ export async function upsertCampaign(db: Db, campaignId: number, read: CampaignM
 /** Campaign modes as stored (all, or of `ids`): a mode string, or 'unknown' where the campaign could not be read. */
 export async function storedCampaignModes(db: Db, ids?: number[]): Promise<Map<number, string>> {
   const r = ids
-    ? await db.raw(`SELECT campaign_id, http_status, payload->>'mode' AS mode FROM raw.campaigns WHERE campaign_id = ANY(?::bigint[])`, [ids])
-    : await db.raw(`SELECT campaign_id, http_status, payload->>'mode' AS mode FROM raw.campaigns`);
+    ? await db.raw(`SELECT campaign_id, http_status, payload->>'mode' AS mode FROM raw.campaigns WHERE tenant = etl.tenant() AND campaign_id = ANY(?::bigint[])`, [ids])
+    : await db.raw(`SELECT campaign_id, http_status, payload->>'mode' AS mode FROM raw.campaigns WHERE tenant = etl.tenant()`);
   const modes = new Map<number, string>();
   for (const row of r.rows as Array<{ campaign_id: number; http_status: number; mode: string | null }>) {
     modes.set(Number(row.campaign_id), row.http_status === 200 && row.mode ? row.mode : 'unknown');

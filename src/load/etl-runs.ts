@@ -3,9 +3,16 @@ import { hostname } from 'node:os';
 import { scrubSecrets } from '../log.js';
 import { sanitizeText } from '../transform/sanitize-text.js';
 
-/** etl.runs: one row per writing command (run, backfill, reprocess, files, checkpoints), with its counters and error. */
+/**
+ * etl.runs: one row per writing command (run, backfill, reprocess, files, checkpoints, privacy, forget), with its
+ * counters and error. Rows are the connection's tenant's (etl.tenant()): run_id numbers every
+ * tenant's runs together, everything else is read per tenant.
+ */
 
-export type RunKind = 'run' | 'backfill' | 'reprocess' | 'files' | 'checkpoints';
+/** Only the connection's tenant's runs. */
+const OURS = 'tenant = etl.tenant()';
+
+export type RunKind = 'run' | 'backfill' | 'reprocess' | 'files' | 'checkpoints' | 'privacy' | 'forget';
 
 /** Counters a run accumulates; written to etl.runs when it ends. */
 export interface RunCounts {
@@ -85,6 +92,7 @@ export async function countCommittedWindow(trx: Knex.Transaction, runId: number,
 export async function closeAbandonedRuns(knex: Knex, kinds?: RunKind[]): Promise<RunKind[]> {
   if (kinds?.length === 0) return [];
   const rows = await knex('etl.runs')
+    .whereRaw(OURS)
     .where({ status: 'running' })
     .modify((q) => {
       if (kinds) q.whereIn('kind', kinds);
@@ -128,12 +136,12 @@ function runRecord(r: Record<string, any>): RunRecord {
 
 /** The latest runs, newest first. */
 export async function recentRuns(db: Knex | Knex.Transaction, limit: number): Promise<RunRecord[]> {
-  return (await db.raw(`SELECT * FROM etl.runs ORDER BY run_id DESC LIMIT ?`, [limit])).rows.map(runRecord);
+  return (await db.raw(`SELECT * FROM etl.runs WHERE ${OURS} ORDER BY run_id DESC LIMIT ?`, [limit])).rows.map(runRecord);
 }
 
 /** The latest run of one kind. */
 export async function lastRunOf(db: Knex | Knex.Transaction, kind: RunKind): Promise<RunRecord | undefined> {
-  const row = (await db.raw(`SELECT * FROM etl.runs WHERE kind = ? ORDER BY run_id DESC LIMIT 1`, [kind])).rows[0];
+  const row = (await db.raw(`SELECT * FROM etl.runs WHERE ${OURS} AND kind = ? ORDER BY run_id DESC LIMIT 1`, [kind])).rows[0];
   return row ? runRecord(row) : undefined;
 }
 
@@ -145,7 +153,7 @@ async function runsHaveColumn(db: Knex | Knex.Transaction, column: string): Prom
 
 /** When a run or backfill last succeeded (what `status --check` pages on). */
 export async function lastSuccessfulLoad(db: Knex | Knex.Transaction): Promise<Date | null> {
-  return (await db.raw(`SELECT max(finished_at) AS at FROM etl.runs WHERE status = 'succeeded' AND kind IN ('run', 'backfill')`)).rows[0].at as Date | null;
+  return (await db.raw(`SELECT max(finished_at) AS at FROM etl.runs WHERE ${OURS} AND status = 'succeeded' AND kind IN ('run', 'backfill')`)).rows[0].at as Date | null;
 }
 
 /**
@@ -154,7 +162,7 @@ export async function lastSuccessfulLoad(db: Knex | Knex.Transaction): Promise<D
  */
 export async function lastOperatorNamesSource(db: Knex | Knex.Transaction): Promise<{ runId: number; source: string } | undefined> {
   if (!(await runsHaveColumn(db, 'operator_names'))) return undefined;
-  const row = (await db.raw(`SELECT run_id, operator_names FROM etl.runs WHERE operator_names IS NOT NULL ORDER BY run_id DESC LIMIT 1`)).rows[0];
+  const row = (await db.raw(`SELECT run_id, operator_names FROM etl.runs WHERE ${OURS} AND operator_names IS NOT NULL ORDER BY run_id DESC LIMIT 1`)).rows[0];
   return row ? { runId: Number(row.run_id), source: row.operator_names as string } : undefined;
 }
 
@@ -173,7 +181,7 @@ export interface SettledRate {
 export async function latestSettledRate(db: Knex | Knex.Transaction): Promise<SettledRate | undefined> {
   if (!(await runsHaveColumn(db, 'settled_rps'))) return undefined;
   const r = await db.raw(
-    `SELECT run_id, kind, settled_rps, finished_at FROM etl.runs WHERE settled_rps IS NOT NULL ORDER BY run_id DESC LIMIT 1`,
+    `SELECT run_id, kind, settled_rps, finished_at FROM etl.runs WHERE ${OURS} AND settled_rps IS NOT NULL ORDER BY run_id DESC LIMIT 1`,
   );
   const row = r.rows[0] as { run_id: string | number; kind: string; settled_rps: string; finished_at: Date | null } | undefined;
   return row && { runId: Number(row.run_id), kind: row.kind, rps: Number(row.settled_rps), finishedAt: row.finished_at };

@@ -7,6 +7,7 @@ import { countCommittedWindow } from './etl-runs.js';
 /**
  * etl.windows: which ranges of sessions.created are loaded ("done", written in the same
  * transaction as their data) or failed (with the reason), and the rule of where `run` continues.
+ * Every tenant has its own windows: each query reads and writes the connection's (etl.tenant()).
  */
 
 /** The window's "done" mark; written in the same transaction as its data. */
@@ -19,7 +20,7 @@ export async function markWindowDone(
   await trx.raw(
     `INSERT INTO etl.windows (window_start, window_end, status, sessions, sessions_changed, rejects, run_id, error, finished_at)
      VALUES (?, ?, 'done', ?, ?, ?, ?, NULL, now())
-     ON CONFLICT (window_start, window_end) DO UPDATE
+     ON CONFLICT (tenant, window_start, window_end) DO UPDATE
         SET status = 'done', sessions = EXCLUDED.sessions, sessions_changed = EXCLUDED.sessions_changed,
             rejects = EXCLUDED.rejects, run_id = EXCLUDED.run_id, error = NULL, finished_at = now(),
             attempts = etl.windows.attempts + 1`,
@@ -29,19 +30,25 @@ export async function markWindowDone(
   // A failed window that done windows now cover together (cut differently: another ETL_WINDOW,
   // a run's partial day, a backfill's whole day) is loaded: it must no longer send `run` back.
   const failed = (
-    await trx.raw(`SELECT window_start, window_end FROM etl.windows WHERE status = 'failed' AND window_start < ? AND window_end > ?`, [w.to.toISOString(), w.from.toISOString()])
+    await trx.raw(`SELECT window_start, window_end FROM etl.windows WHERE tenant = etl.tenant() AND status = 'failed' AND window_start < ? AND window_end > ?`, [
+      w.to.toISOString(),
+      w.from.toISOString(),
+    ])
   ).rows as Array<{ window_start: Date; window_end: Date }>;
   for (const f of failed) {
     const range = { from: f.window_start, to: f.window_end };
     if (isCovered(range, await doneRangesOverlapping(trx, range))) {
-      await trx.raw(`DELETE FROM etl.windows WHERE status = 'failed' AND window_start = ? AND window_end = ?`, [f.window_start.toISOString(), f.window_end.toISOString()]);
+      await trx.raw(`DELETE FROM etl.windows WHERE tenant = etl.tenant() AND status = 'failed' AND window_start = ? AND window_end = ?`, [
+        f.window_start.toISOString(),
+        f.window_end.toISOString(),
+      ]);
     }
   }
 }
 
 /** Done windows that overlap `range`, whichever command loaded them. */
 export async function doneRangesOverlapping(knex: Knex, range: TimeWindow): Promise<TimeWindow[]> {
-  const r = await knex.raw(`SELECT window_start, window_end FROM etl.windows WHERE status = 'done' AND window_start < ? AND window_end > ? ORDER BY window_start`, [
+  const r = await knex.raw(`SELECT window_start, window_end FROM etl.windows WHERE tenant = etl.tenant() AND status = 'done' AND window_start < ? AND window_end > ? ORDER BY window_start`, [
     range.to.toISOString(), range.from.toISOString(),
   ]);
   return (r.rows as Array<{ window_start: Date; window_end: Date }>).map((x) => ({ from: x.window_start, to: x.window_end }));
@@ -57,7 +64,7 @@ export async function uncoveredParts(knex: Knex, w: TimeWindow): Promise<TimeWin
  * attempt committed (the worker died before pg-boss heard of it) reports what that attempt loaded.
  */
 export async function doneMarkOfRun(db: Knex | Knex.Transaction, w: TimeWindow, runId: number): Promise<{ sessions: number; sessionsChanged: number; rejects: number } | undefined> {
-  const r = await db.raw(`SELECT sessions, sessions_changed, rejects FROM etl.windows WHERE status = 'done' AND window_start = ? AND window_end = ? AND run_id = ?`, [
+  const r = await db.raw(`SELECT sessions, sessions_changed, rejects FROM etl.windows WHERE tenant = etl.tenant() AND status = 'done' AND window_start = ? AND window_end = ? AND run_id = ?`, [
     w.from.toISOString(), w.to.toISOString(), runId,
   ]);
   const row = r.rows[0] as { sessions: number; sessions_changed: number; rejects: number } | undefined;
@@ -70,7 +77,7 @@ export async function markWindowFailed(knex: Knex, w: TimeWindow, runId: number,
   await knex.raw(
     `INSERT INTO etl.windows (window_start, window_end, status, run_id, error, finished_at)
      VALUES (?, ?, 'failed', ?, ?, now())
-     ON CONFLICT (window_start, window_end) DO UPDATE
+     ON CONFLICT (tenant, window_start, window_end) DO UPDATE
         SET status = 'failed', run_id = EXCLUDED.run_id, error = EXCLUDED.error, finished_at = now(),
             attempts = etl.windows.attempts + 1
       WHERE etl.windows.status <> 'done'`,
@@ -90,16 +97,16 @@ export interface ResumePoint {
  * windows in between are skipped). undefined when nothing was loaded or failed yet.
  */
 export async function resumePoint(db: Knex | Knex.Transaction): Promise<ResumePoint | undefined> {
-  const r = await db.raw(`SELECT resume, EXISTS (SELECT 1 FROM etl.windows WHERE status = 'failed' AND window_start = resume) AS at_failed
+  const r = await db.raw(`SELECT resume, EXISTS (SELECT 1 FROM etl.windows WHERE tenant = etl.tenant() AND status = 'failed' AND window_start = resume) AS at_failed
                             FROM (SELECT least(max(window_end) FILTER (WHERE status = 'done'), min(window_start) FILTER (WHERE status = 'failed')) AS resume
-                                    FROM etl.windows) w`);
+                                    FROM etl.windows WHERE tenant = etl.tenant()) w`);
   const row = r.rows[0] as { resume: Date | null; at_failed: boolean } | undefined;
   return row?.resume ? { at: row.resume, atFailedWindow: row.at_failed } : undefined;
 }
 
 /** Every done window, in order (status merges them into covered ranges and gaps). */
 export async function doneWindows(db: Knex | Knex.Transaction): Promise<TimeWindow[]> {
-  const r = await db.raw(`SELECT window_start, window_end FROM etl.windows WHERE status = 'done' ORDER BY window_start`);
+  const r = await db.raw(`SELECT window_start, window_end FROM etl.windows WHERE tenant = etl.tenant() AND status = 'done' ORDER BY window_start`);
   return (r.rows as Array<{ window_start: Date; window_end: Date }>).map((w) => ({ from: w.window_start, to: w.window_end }));
 }
 
@@ -112,7 +119,7 @@ export interface FailedWindow extends TimeWindow {
 
 /** Windows whose last attempt failed, in order, with the reason. */
 export async function failedWindows(db: Knex | Knex.Transaction): Promise<FailedWindow[]> {
-  const r = await db.raw(`SELECT window_start, window_end, attempts, run_id, finished_at, error FROM etl.windows WHERE status = 'failed' ORDER BY window_start`);
+  const r = await db.raw(`SELECT window_start, window_end, attempts, run_id, finished_at, error FROM etl.windows WHERE tenant = etl.tenant() AND status = 'failed' ORDER BY window_start`);
   return (r.rows as Array<{ window_start: Date; window_end: Date; attempts: number; run_id: string | number | null; finished_at: Date; error: string | null }>).map((w) => ({
     from: w.window_start,
     to: w.window_end,
@@ -134,7 +141,7 @@ export interface PrematureWindow extends TimeWindow {
  * future mark them): `run` continues after them, so what was created after the mark is missing.
  */
 export async function prematureDoneWindows(db: Knex | Knex.Transaction): Promise<PrematureWindow[]> {
-  const r = await db.raw(`SELECT window_start, window_end, finished_at, run_id FROM etl.windows WHERE status = 'done' AND window_end > finished_at ORDER BY window_start`);
+  const r = await db.raw(`SELECT window_start, window_end, finished_at, run_id FROM etl.windows WHERE tenant = etl.tenant() AND status = 'done' AND window_end > finished_at ORDER BY window_start`);
   return (r.rows as Array<{ window_start: Date; window_end: Date; finished_at: Date; run_id: string | number | null }>).map((w) => ({
     from: w.window_start,
     to: w.window_end,
@@ -151,7 +158,7 @@ export async function prematureDoneWindows(db: Knex | Knex.Transaction): Promise
  */
 export async function clearWindowMarks(trx: Knex.Transaction, range: TimeWindow): Promise<{ done: number; failed: number }> {
   const removed = (
-    await trx.raw(`DELETE FROM etl.windows WHERE window_start < ? AND window_end > ? RETURNING window_start, window_end, status, run_id, attempts, error, finished_at`, [
+    await trx.raw(`DELETE FROM etl.windows WHERE tenant = etl.tenant() AND window_start < ? AND window_end > ? RETURNING window_start, window_end, status, run_id, attempts, error, finished_at`, [
       range.to.toISOString(),
       range.from.toISOString(),
     ])

@@ -1,7 +1,8 @@
 /**
  * The SQL of recordings and shared files: which files a download pass still has to fetch, what it
  * did with each (core.file_downloads), retention, and the counts `status` shows. The metadata rows
- * (core.session_files) are written with the session's other facts (session-facts.ts).
+ * (core.session_files) are written with the session's other facts (session-facts.ts). Every query
+ * is about the connection's tenant (etl.tenant()): two tenants may have the same session ids.
  */
 import type { Knex } from 'knex';
 
@@ -37,8 +38,10 @@ export interface FileSelection {
  */
 export type DownloadState = 'stored' | 'failed' | 'gone' | 'deleted' | 'unavailable' | 'too_large';
 
+/** Not stored yet (or retried), and not of a session whose personal data was removed (docs/privacy.md): that one's files are never fetched. */
 const STILL_TO_FETCH = `f.source_state IN ('available', 'processing')
-        AND (d.state IS NULL OR (?::boolean AND (d.state = 'failed' OR (d.state = 'too_large' AND coalesce(d.size_bytes, 0) <= ?::bigint))))`;
+        AND (d.state IS NULL OR (?::boolean AND (d.state = 'failed' OR (d.state = 'too_large' AND coalesce(d.size_bytes, 0) <= ?::bigint))))
+        AND NOT EXISTS (SELECT 1 FROM raw.sessions pr WHERE pr.tenant = f.tenant AND pr.session_id = f.session_id AND pr.personal_data_removed_at IS NOT NULL)`;
 
 function lowerBound(sel: FileSelection): Date | undefined {
   return [sel.from, sel.notBefore].filter((d): d is Date => d !== undefined).sort((a, b) => b.getTime() - a.getTime())[0];
@@ -58,9 +61,9 @@ export async function pendingFiles(
   const { rows } = await knex.raw(
     `SELECT f.session_id, f.file_key, f.kind, f.name, s.created_at, s.created_at::text AS created_key, f.source_state, d.state AS download_state
        FROM core.session_files f
-       JOIN core.sessions s USING (session_id)
-       LEFT JOIN core.file_downloads d USING (session_id, file_key)
-      WHERE ${STILL_TO_FETCH}
+       JOIN core.sessions s USING (tenant, session_id)
+       LEFT JOIN core.file_downloads d USING (tenant, session_id, file_key)
+      WHERE f.tenant = etl.tenant() AND ${STILL_TO_FETCH}
         AND (?::timestamptz IS NULL OR s.created_at >= ?::timestamptz)
         AND (?::timestamptz IS NULL OR s.created_at < ?::timestamptz)
         AND (?::timestamptz IS NULL OR (s.created_at, f.session_id, f.file_key) > (?::timestamptz, ?::bigint, ?::text))
@@ -81,8 +84,8 @@ export async function pendingFiles(
 export async function countPendingFiles(knex: Knex, sel: FileSelection): Promise<number> {
   const lower = lowerBound(sel);
   const { rows } = await knex.raw(
-    `SELECT count(*)::bigint AS n FROM core.session_files f JOIN core.sessions s USING (session_id) LEFT JOIN core.file_downloads d USING (session_id, file_key)
-      WHERE ${STILL_TO_FETCH}
+    `SELECT count(*)::bigint AS n FROM core.session_files f JOIN core.sessions s USING (tenant, session_id) LEFT JOIN core.file_downloads d USING (tenant, session_id, file_key)
+      WHERE f.tenant = etl.tenant() AND ${STILL_TO_FETCH}
         AND (?::timestamptz IS NULL OR s.created_at >= ?::timestamptz) AND (?::timestamptz IS NULL OR s.created_at < ?::timestamptz)`,
     [Boolean(sel.retryFailed), sel.maxBytes ?? Number.MAX_SAFE_INTEGER, lower ?? null, lower ?? null, sel.to ?? null, sel.to ?? null],
   );
@@ -92,8 +95,8 @@ export async function countPendingFiles(knex: Knex, sel: FileSelection): Promise
 /** Of `fileKeys` of a session, those still to be fetched now (another pass may have stored them meanwhile). */
 export async function stillPending(knex: Knex, sessionId: number, fileKeys: string[], sel: FileSelection): Promise<Set<string>> {
   const { rows } = await knex.raw(
-    `SELECT f.file_key FROM core.session_files f LEFT JOIN core.file_downloads d USING (session_id, file_key)
-      WHERE f.session_id = ? AND f.file_key = ANY(?::text[]) AND ${STILL_TO_FETCH}`,
+    `SELECT f.file_key FROM core.session_files f LEFT JOIN core.file_downloads d USING (tenant, session_id, file_key)
+      WHERE f.tenant = etl.tenant() AND f.session_id = ? AND f.file_key = ANY(?::text[]) AND ${STILL_TO_FETCH}`,
     [sessionId, fileKeys, Boolean(sel.retryFailed), sel.maxBytes ?? Number.MAX_SAFE_INTEGER],
   );
   return new Set((rows as Array<{ file_key: string }>).map((r) => r.file_key));
@@ -103,7 +106,7 @@ export async function stillPending(knex: Knex, sessionId: number, fileKeys: stri
 export async function storedPayloads(knex: Knex, sessionIds: number[]): Promise<Map<number, { payload: unknown; routingHistory: unknown }>> {
   const out = new Map<number, { payload: unknown; routingHistory: unknown }>();
   if (sessionIds.length === 0) return out;
-  const { rows } = await knex.raw(`SELECT session_id, payload, routing_history FROM raw.sessions WHERE session_id = ANY(?::bigint[])`, [sessionIds]);
+  const { rows } = await knex.raw(`SELECT session_id, payload, routing_history FROM raw.sessions WHERE tenant = etl.tenant() AND session_id = ANY(?::bigint[])`, [sessionIds]);
   for (const r of rows as Array<{ session_id: string | number; payload: unknown; routing_history: unknown }>) {
     out.set(Number(r.session_id), { payload: r.payload, routingHistory: r.routing_history });
   }
@@ -123,7 +126,7 @@ export async function recordDownload(knex: Knex, sessionId: number, fileKey: str
   await knex.raw(
     `INSERT INTO core.file_downloads AS d (session_id, file_key, state, size_bytes, sha256, stored_path, files_dir, downloaded_at, reason, attempts)
      VALUES (?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN now() END, ?, 1)
-     ON CONFLICT (session_id, file_key) DO UPDATE SET
+     ON CONFLICT (tenant, session_id, file_key) DO UPDATE SET
        state = EXCLUDED.state, size_bytes = EXCLUDED.size_bytes, sha256 = EXCLUDED.sha256, stored_path = EXCLUDED.stored_path,
        files_dir = EXCLUDED.files_dir, downloaded_at = EXCLUDED.downloaded_at, deleted_at = NULL, reason = EXCLUDED.reason,
        attempts = d.attempts + 1, updated_at = now()`,
@@ -160,8 +163,8 @@ export async function storedFiles(
   after?: { session_id: number; file_key: string },
 ): Promise<StoredCopy[]> {
   const { rows } = await knex.raw(
-    `SELECT d.session_id, d.file_key, d.stored_path, d.size_bytes, d.files_dir FROM core.file_downloads d JOIN core.sessions s USING (session_id)
-      WHERE d.state = 'stored'
+    `SELECT d.session_id, d.file_key, d.stored_path, d.size_bytes, d.files_dir FROM core.file_downloads d JOIN core.sessions s USING (tenant, session_id)
+      WHERE d.tenant = etl.tenant() AND d.state = 'stored'
         AND (?::timestamptz IS NULL OR s.created_at >= ?::timestamptz) AND (?::timestamptz IS NULL OR s.created_at < ?::timestamptz)
         AND (?::bigint IS NULL OR (d.session_id, d.file_key) > (?::bigint, ?::text))
       ORDER BY d.session_id, d.file_key LIMIT ?`,
@@ -177,7 +180,7 @@ export async function storedFiles(
 export async function storedWithOldNames(knex: Knex, limit: number, after?: { session_id: number; file_key: string }): Promise<StoredCopy[]> {
   const { rows } = await knex.raw(
     `SELECT session_id, file_key, stored_path, size_bytes, files_dir FROM core.file_downloads
-      WHERE state = 'stored' AND (stored_path ~ '[:\\\\]' OR stored_path ~ '[. ]$')
+      WHERE tenant = etl.tenant() AND state = 'stored' AND (stored_path ~ '[:\\\\]' OR stored_path ~ '[. ]$')
         AND (?::bigint IS NULL OR (session_id, file_key) > (?::bigint, ?::text))
       ORDER BY session_id, file_key LIMIT ?`,
     [after?.session_id ?? null, after?.session_id ?? null, after?.file_key ?? null, limit],
@@ -187,7 +190,7 @@ export async function storedWithOldNames(knex: Knex, limit: number, after?: { se
 
 /** A stored copy now lives at `storedPath` under `filesDir` (renamed to a portable name). */
 export async function moveStoredPath(knex: Knex, sessionId: number, fileKey: string, storedPath: string, filesDir: string): Promise<void> {
-  await knex.raw(`UPDATE core.file_downloads SET stored_path = ?, files_dir = ?, updated_at = now() WHERE session_id = ? AND file_key = ? AND state = 'stored'`, [
+  await knex.raw(`UPDATE core.file_downloads SET stored_path = ?, files_dir = ?, updated_at = now() WHERE tenant = etl.tenant() AND session_id = ? AND file_key = ? AND state = 'stored'`, [
     storedPath, filesDir, sessionId, fileKey,
   ]);
 }
@@ -195,7 +198,7 @@ export async function moveStoredPath(knex: Knex, sessionId: number, fileKey: str
 /** The folders other than `filesDir` that hold stored copies, with how many each (MLUVII_FILES_DIR changed). */
 export async function storedElsewhere(knex: Knex, filesDir: string): Promise<Array<{ filesDir: string; files: number }>> {
   const { rows } = await knex.raw(
-    `SELECT files_dir, count(*)::int AS files FROM core.file_downloads WHERE state = 'stored' AND files_dir IS NOT NULL AND files_dir <> ? GROUP BY 1 ORDER BY 2 DESC`,
+    `SELECT files_dir, count(*)::int AS files FROM core.file_downloads WHERE tenant = etl.tenant() AND state = 'stored' AND files_dir IS NOT NULL AND files_dir <> ? GROUP BY 1 ORDER BY 2 DESC`,
     [filesDir],
   );
   return (rows as Array<{ files_dir: string; files: number }>).map((r) => ({ filesDir: r.files_dir, files: r.files }));
@@ -203,21 +206,24 @@ export async function storedElsewhere(knex: Knex, filesDir: string): Promise<Arr
 
 /** Forgets a stored copy that is no longer on disk as stored: the file is pending again. */
 export async function forgetStored(knex: Knex, sessionId: number, fileKey: string): Promise<void> {
-  await knex.raw(`DELETE FROM core.file_downloads WHERE session_id = ? AND file_key = ? AND state = 'stored'`, [sessionId, fileKey]);
+  await knex.raw(`DELETE FROM core.file_downloads WHERE tenant = etl.tenant() AND session_id = ? AND file_key = ? AND state = 'stored'`, [sessionId, fileKey]);
 }
 
 /** Stored files of sessions created before `before`, for FILES_RETENTION. */
 export async function expiredStoredFiles(knex: Knex, before: Date, limit: number): Promise<StoredCopy[]> {
   const { rows } = await knex.raw(
-    `SELECT d.session_id, d.file_key, d.stored_path, d.size_bytes, d.files_dir FROM core.file_downloads d JOIN core.sessions s USING (session_id)
-      WHERE d.state = 'stored' AND s.created_at < ? ORDER BY s.created_at LIMIT ?`,
+    `SELECT d.session_id, d.file_key, d.stored_path, d.size_bytes, d.files_dir FROM core.file_downloads d JOIN core.sessions s USING (tenant, session_id)
+      WHERE d.tenant = etl.tenant() AND d.state = 'stored' AND s.created_at < ? ORDER BY s.created_at LIMIT ?`,
     [before, limit],
   );
   return (rows as Array<Record<string, unknown>>).map(storedCopy);
 }
 
 export async function markDeleted(knex: Knex, sessionId: number, fileKey: string): Promise<void> {
-  await knex.raw(`UPDATE core.file_downloads SET state = 'deleted', deleted_at = now(), updated_at = now() WHERE session_id = ? AND file_key = ?`, [sessionId, fileKey]);
+  await knex.raw(`UPDATE core.file_downloads SET state = 'deleted', deleted_at = now(), updated_at = now() WHERE tenant = etl.tenant() AND session_id = ? AND file_key = ?`, [
+    sessionId,
+    fileKey,
+  ]);
 }
 
 /** The code Postgres gives a statement that waited longer than lock_timeout. */

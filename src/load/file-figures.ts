@@ -1,5 +1,5 @@
 /**
- * Recordings and shared files as `status` counts them: by the state analysts see in
+ * Recordings and shared files of the connection's tenant as `status` counts them: by the state analysts see in
  * reporting.session_files, and why those not stored are not. Every count adds up: a file whose
  * state comes from mluvii (FailedToProcess, deleted) has its reason too, and reasons beyond the
  * commonest few are summed in one "other reasons" row.
@@ -31,7 +31,7 @@ const STATE_FIELD: Record<string, keyof FileCounts> = {
 
 export async function fileCounts(knex: Knex): Promise<FileCounts> {
   const { rows } = await knex.raw(`SELECT state, count(*)::bigint AS n, coalesce(sum(size_bytes) FILTER (WHERE state = 'stored'), 0)::bigint AS bytes
-                                     FROM reporting.session_files GROUP BY state`);
+                                     FROM reporting.session_files WHERE tenant = etl.tenant() GROUP BY state`);
   const counts: FileCounts = { available: 0, processing: 0, stored: 0, failed: 0, gone: 0, deleted: 0, unavailable: 0, tooLarge: 0, pending: 0, bytesOnDisk: 0 };
   for (const r of rows as Array<{ state: string; n: string; bytes: string }>) {
     const field = STATE_FIELD[r.state];
@@ -61,9 +61,9 @@ export async function fileReasons(knex: Knex, perState = 5): Promise<FileReason[
                 WHEN 'failed' THEN 'mluvii failed to process the recordings (FailedToProcess)'
                 WHEN 'gone' THEN 'mluvii marks the file deleted' END, '(no reason recorded)'), 'https\\?://[^ ]*', '<url>', 'g') AS reason
          FROM reporting.session_files v
-         JOIN core.session_files f USING (session_id, file_key)
-         LEFT JOIN core.file_downloads d USING (session_id, file_key)
-        WHERE v.state IN ('failed', 'unavailable', 'too_large', 'gone')),
+         JOIN core.session_files f USING (tenant, session_id, file_key)
+         LEFT JOIN core.file_downloads d USING (tenant, session_id, file_key)
+        WHERE v.tenant = etl.tenant() AND v.state IN ('failed', 'unavailable', 'too_large', 'gone')),
      g AS (SELECT state, reason, count(*)::int AS files, row_number() OVER (PARTITION BY state ORDER BY count(*) DESC, reason) AS rank FROM r GROUP BY 1, 2)
      SELECT state, reason, files, rank FROM g WHERE rank <= ?
      UNION ALL

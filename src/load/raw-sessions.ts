@@ -15,8 +15,8 @@ export interface RawSession {
 export const rawSessionHash = (s: RawSession): string => contentHash([s.payload, s.routingHistory ?? null]);
 
 /**
- * Upserts the latest payloads into raw.sessions. A row whose content hash is unchanged is not
- * written at all.
+ * Upserts the latest payloads into raw.sessions, as rows of the connection's tenant (the column's
+ * default, etl.tenant()). A row whose content hash is unchanged is not written at all.
  */
 export async function upsertRawSessions(db: Knex | Knex.Transaction, sessions: RawSession[]): Promise<void> {
   if (sessions.length === 0) return;
@@ -33,7 +33,7 @@ export async function upsertRawSessions(db: Knex | Knex.Transaction, sessions: R
      SELECT session_id, created_at, payload, routing_history, content_hash, text_sanitized
        FROM jsonb_to_recordset(?::jsonb)
          AS x(session_id bigint, created_at timestamptz, payload jsonb, routing_history jsonb, content_hash text, text_sanitized boolean)
-     ON CONFLICT (session_id) DO UPDATE
+     ON CONFLICT (tenant, session_id) DO UPDATE
         SET created_at = EXCLUDED.created_at, payload = EXCLUDED.payload, routing_history = EXCLUDED.routing_history,
             content_hash = EXCLUDED.content_hash, text_sanitized = EXCLUDED.text_sanitized, fetched_at = now()
       WHERE r.content_hash IS DISTINCT FROM EXCLUDED.content_hash`,
@@ -45,7 +45,8 @@ export async function upsertRawSessions(db: Knex | Knex.Transaction, sessions: R
 export async function markCompletionGivenUp(db: Knex | Knex.Transaction, sessionIds: number[]): Promise<void> {
   if (sessionIds.length === 0) return;
   await db.raw(
-    `UPDATE raw.sessions SET completion_given_up_at = now() WHERE session_id = ANY(?::bigint[]) AND completion_given_up_at IS NULL`,
+    `UPDATE raw.sessions SET completion_given_up_at = now()
+      WHERE tenant = etl.tenant() AND session_id = ANY(?::bigint[]) AND completion_given_up_at IS NULL`,
     [sessionIds],
   );
 }

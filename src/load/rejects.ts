@@ -25,7 +25,7 @@ export async function insertRejects(db: Knex | Knex.Transaction, rejects: Reject
     `INSERT INTO etl.rejects (reject_key, session_id, reason, raw_text, window_start, window_end, run_id)
      SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(reject_key text, session_id bigint, reason text, raw_text text,
             window_start timestamptz, window_end timestamptz, run_id bigint)
-     ON CONFLICT (reject_key) DO NOTHING`,
+     ON CONFLICT (tenant, reject_key) DO NOTHING`,
     [JSON.stringify(rows)],
   );
 }

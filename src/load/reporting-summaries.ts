@@ -16,14 +16,14 @@ export type CreatedBound = Date | string;
 /** SQL and binding for one bound; a bare date is the start of that day in REPORT_TZ. */
 function bound(value: CreatedBound): [string, string] {
   if (typeof value === 'string' && DATE_ONLY.test(value)) {
-    return ['(?::date::timestamp AT TIME ZONE (SELECT report_tz FROM etl.settings))', value];
+    return ['(?::date::timestamp AT TIME ZONE (SELECT report_tz FROM etl.settings WHERE tenant = etl.tenant()))', value];
   }
   if (value instanceof Date && Number.isNaN(value.getTime())) throw new RangeError('refreshReportingSummaries: invalid Date');
   return ['?::timestamptz', value instanceof Date ? value.toISOString() : value];
 }
 
 /**
- * Recomputes, from core, the summary rows of every REPORT_TZ day that overlaps the half-open
+ * Recomputes, from core, the connection's tenant's summary rows of every REPORT_TZ day that overlaps the half-open
  * created_at range `[from, to)`; `from = to` means the day of `from`. Call it in the transaction
  * that changed core, so that the commit publishes facts and KPIs together.
  *
@@ -39,10 +39,10 @@ export async function refreshReportingSummaries(
 ): Promise<void> {
   const [fromSql, fromValue] = bound(createdRange.from);
   const [toSql, toValue] = bound(createdRange.to);
-  await db.raw(`SELECT core.refresh_reporting_summaries(${fromSql}, ${toSql})`, [fromValue, toValue]);
+  await db.raw(`SELECT core.refresh_reporting_summaries(etl.tenant(), ${fromSql}, ${toSql})`, [fromValue, toValue]);
 }
 
-/** Recomputes every summary row from core (after a REPORT_TZ, SERVICE_LEVEL_SECONDS or SHORT_ABANDON_SECONDS change). */
+/** Recomputes every summary row of the connection's tenant from core (after its REPORT_TZ, SERVICE_LEVEL_SECONDS or SHORT_ABANDON_SECONDS changed). */
 export async function rebuildAllReportingSummaries(db: Knex | Knex.Transaction): Promise<void> {
-  await db.raw('SELECT core.rebuild_reporting_summaries()');
+  await db.raw('SELECT core.rebuild_reporting_summaries(etl.tenant())');
 }

@@ -3,8 +3,8 @@ import { inputsKeySql } from './session-facts.js';
 import type { StoredRawRow } from './stored-sessions.js';
 
 /**
- * What `reprocess` reads: the stored raw sessions whose facts may change, in keyset-paged
- * batches, trimmed to what the transform reads. The rest never leave Postgres.
+ * What `reprocess` reads: the connection's tenant's stored raw sessions whose facts may change, in
+ * keyset-paged batches, trimmed to what the transform reads. The rest never leave Postgres.
  */
 
 type Db = Knex | Knex.Transaction;
@@ -24,9 +24,9 @@ const PAYLOAD_WITHOUT_TRANSCRIPT = `CASE WHEN jsonb_typeof(r.payload->'activitie
  * differs from the one computed now: a new session, new content, a give-up mark, a campaign mode
  * learnt since, or another transform version (or every one, with `force`).
  */
-const NEEDS_WORK = `raw.sessions r LEFT JOIN core.sessions c ON c.session_id = r.session_id
-  LEFT JOIN raw.campaigns rc ON rc.campaign_id = c.campaign_id
-  WHERE (?::boolean OR c.inputs_key IS DISTINCT FROM ${inputsKeySql('r', 'rc')})`;
+const NEEDS_WORK = `raw.sessions r LEFT JOIN core.sessions c ON c.tenant = r.tenant AND c.session_id = r.session_id
+  LEFT JOIN raw.campaigns rc ON rc.tenant = r.tenant AND rc.campaign_id = c.campaign_id
+  WHERE r.tenant = etl.tenant() AND (?::boolean OR c.inputs_key IS DISTINCT FROM ${inputsKeySql('r', 'rc')})`;
 
 /** Which sessions: created in [from, to) (either end open), compared with this transform version; all of them with `force`. */
 export interface ReprocessSelection {
@@ -41,8 +41,13 @@ const bindings = (sel: ReprocessSelection) => [sel.force === true, sel.transform
 
 /** How many stored sessions the range holds (what `reprocess` says when none of them may change). */
 export async function countStoredSessions(db: Db, sel: Pick<ReprocessSelection, 'from' | 'to'>): Promise<number> {
-  const r = await db.raw(`SELECT count(*) AS n FROM raw.sessions r WHERE true ${IN_RANGE}`, [sel.from ?? null, sel.from ?? null, sel.to ?? null, sel.to ?? null]);
+  const r = await db.raw(`SELECT count(*) AS n FROM raw.sessions r WHERE r.tenant = etl.tenant() ${IN_RANGE}`, [sel.from ?? null, sel.from ?? null, sel.to ?? null, sel.to ?? null]);
   return Number(r.rows[0].n);
+}
+
+/** How many of the sessions that may change had their personal data removed (docs/privacy.md). */
+export async function countWithoutPersonalData(db: Db, sel: ReprocessSelection): Promise<number> {
+  return Number((await db.raw(`SELECT count(*) AS n FROM ${NEEDS_WORK} ${IN_RANGE} AND r.personal_data_removed_at IS NOT NULL`, bindings(sel))).rows[0].n);
 }
 
 /** How many stored sessions may change. */
@@ -116,7 +121,7 @@ export async function reprocessSliceBounds(
 export async function startOfReportDay(db: Db, instant: string): Promise<string> {
   const r = await db.raw(
     `SELECT to_char((core.report_day(?::timestamptz, s.report_tz)::timestamp AT TIME ZONE s.report_tz) AT TIME ZONE 'UTC',
-                    'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS day_start FROM etl.settings s`,
+                    'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS day_start FROM etl.settings s WHERE s.tenant = etl.tenant()`,
     [instant],
   );
   return r.rows[0].day_start as string;

@@ -72,8 +72,9 @@ export const inputsKeySql = (r: string, c: string) =>
 
 /**
  * Stages the sessions with COPY into a temporary table (this transaction only) and upserts them
- * in one statement where facts_hash changed; the child rows of the changed sessions are then
- * copied straight into their tables, after deleting the old ones of sessions that existed before
+ * in one statement where facts_hash changed, as rows of the connection's tenant (every tenant
+ * column defaults to etl.tenant()); the child rows of the changed sessions are then copied
+ * straight into their tables, after deleting the old ones of sessions that existed before
  * (xmax ≠ 0: a first load deletes nothing, which on a large warehouse was most of the cost).
  */
 export async function upsertSessionFacts(
@@ -107,8 +108,10 @@ export async function upsertSessionFacts(
   const written = await db.raw(
     `INSERT INTO core.sessions AS s (${names}, inputs_key)
      SELECT ${SESSION_COLUMNS.map(([n]) => `st.${n}`).join(', ')}, ${inputsKeySql('r', 'c')}
-       FROM stage_sessions st LEFT JOIN raw.sessions r ON r.session_id = st.session_id LEFT JOIN raw.campaigns c ON c.campaign_id = st.campaign_id
-     ON CONFLICT (session_id) DO UPDATE SET ${updates}, inputs_key = EXCLUDED.inputs_key, loaded_at = now()
+       FROM stage_sessions st
+       LEFT JOIN raw.sessions r ON r.tenant = etl.tenant() AND r.session_id = st.session_id
+       LEFT JOIN raw.campaigns c ON c.tenant = etl.tenant() AND c.campaign_id = st.campaign_id
+     ON CONFLICT (tenant, session_id) DO UPDATE SET ${updates}, inputs_key = EXCLUDED.inputs_key, loaded_at = now()
       WHERE s.facts_hash IS DISTINCT FROM EXCLUDED.facts_hash
      RETURNING session_id, created_at, (xmax <> 0) AS replaced`,
     [version],
@@ -130,7 +133,8 @@ export async function upsertSessionFacts(
   // a replaced session are deleted first, and a new session has none, so nothing can conflict
   // (and no other unit writes these sessions meanwhile: load units hold their hours).
   for (const c of CHILD_TABLES) {
-    if (replacedIds.length) await db.raw(`DELETE FROM ${c.table} WHERE session_id = ANY(?::bigint[])`, [replacedIds]);
+    if (replacedIds.length) await db.raw(`DELETE FROM ${c.table} WHERE tenant = etl.tenant() AND session_id = ANY(?::bigint[])`, [replacedIds]);
+    // COPY names no tenant column: it takes its default, the connection's tenant.
     await copyInto(db, c.table, c.columns, changedFacts.flatMap((h) => c.rows(h.facts)));
   }
   await dropStages();
@@ -157,9 +161,10 @@ async function recordInputsKeys(db: Knex.Transaction, ids: number[]): Promise<vo
   await db.raw(
     `UPDATE core.sessions s SET inputs_key = k.key
        FROM (SELECT s2.session_id, ${inputsKeySql('r', 'c')} AS key
-               FROM core.sessions s2 JOIN raw.sessions r ON r.session_id = s2.session_id LEFT JOIN raw.campaigns c ON c.campaign_id = s2.campaign_id
-              WHERE s2.session_id = ANY(?::bigint[])) k
-      WHERE s.session_id = k.session_id AND s.inputs_key IS DISTINCT FROM k.key`,
+               FROM core.sessions s2 JOIN raw.sessions r ON r.tenant = s2.tenant AND r.session_id = s2.session_id
+               LEFT JOIN raw.campaigns c ON c.tenant = s2.tenant AND c.campaign_id = s2.campaign_id
+              WHERE s2.tenant = etl.tenant() AND s2.session_id = ANY(?::bigint[])) k
+      WHERE s.tenant = etl.tenant() AND s.session_id = k.session_id AND s.inputs_key IS DISTINCT FROM k.key`,
     [transformVersion(), ids],
   );
 }

@@ -16,16 +16,19 @@ import { FileDownloader, type DownloadBody, type DownloadOptions, type DownloadO
 import { RateLimiter, type LimiterClock } from './rate-limiter.js';
 import { AdaptiveRate, DEFAULT_MAX_RPS } from './adaptive-rate.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, wrappedArray } from '../util/json.js';
+import { OversizedBodyError, readBoundedJson } from './bounded-body.js';
 import { readListPage } from './list-page-reader.js';
 import { pageThrough, type ListedSession, type SessionBound } from './session-pages.js';
 import { NOT_FOUND, Transport, type GetJsonOptions } from './transport.js';
 import type { RetrySettings } from './retry-policy.js';
 import { jsonTextMayNeedSanitizing } from '../transform/sanitize-text.js';
 import type { CampaignModel, UserModel } from './types.js';
+import { listWebhooks, registerWebhook, type RegisteredWebhook, type Registration } from './webhooks.js';
 
 export { MluviiApiError } from './errors.js';
 export type { MluviiApiErrorKind } from './errors.js';
 export type { ListedSession } from './session-pages.js';
+export type { RegisteredWebhook, Registration } from './webhooks.js';
 export { DownloadConsumerError, describeUrl, fileDeadlineMs, type DownloadBody, type DownloadOptions, type DownloadOutcome } from './file-download.js';
 
 export interface MluviiClientOptions {
@@ -206,6 +209,30 @@ export class MluviiClient {
     );
   }
 
+  /**
+   * The sessions created since `createdFrom` that mluvii anonymized in [from, to) (`Anonymized.Min`
+   * / `Anonymized.Max`, the privacy sweep), paged like listSessions and bounded the same way. A tenant whose API refuses the
+   * filter answers 400 or 403: that MluviiApiError (kind 'http') is the caller's to report.
+   */
+  listAnonymizedSessions(range: { from: Date; to: Date; createdFrom: Date }): AsyncIterable<ListedSession> {
+    const from = range.from.toISOString();
+    const to = range.to.toISOString();
+    // Only sessions created since the warehouse began: older ones mluvii anonymized are none of its business.
+    const created = range.createdFrom.toISOString();
+    const path = `${API}/Sessions`;
+    const context = (offset: number) => `Anonymized ${from} – ${to}, Created from ${created}, offset ${offset}`;
+    return pageThrough(
+      async (offset, limit = this.pageSize) => {
+        const query = new URLSearchParams({ 'Anonymized.Min': from, 'Anonymized.Max': to, 'Created.Min': created, 'Created.Max': to, limit: String(limit), offset: String(offset) });
+        const items = await this.transport.getStreamed(path, query, context(offset), (body) => readListPage(body, this.maxItemBytes));
+        if (items === NOT_FOUND) throw notFound(path, context(offset));
+        return items;
+      },
+      (offset) => ({ endpoint: `GET ${path}`, context: context(offset) }),
+      { maxPages: this.maxPages, maxSessions: this.sessionBound(range) },
+    );
+  }
+
   /** How many sessions a window of this length can hold: MLUVII_MAX_SESSIONS_PER_HOUR × its hours. */
   sessionBound(window: { from: Date; to: Date }): SessionBound {
     const hours = Math.max(0, window.to.getTime() - window.from.getTime()) / HOUR_MS;
@@ -215,19 +242,30 @@ export class MluviiClient {
     };
   }
 
-  /** One session as received; undefined on 404. `meta.textChecked` says whether its text is free of NUL and lone surrogates. */
+  /**
+   * One session as received; undefined on 404. `meta.textChecked` says whether its text is free
+   * of NUL and lone surrogates. Throws OversizedBodyError for a body over MLUVII_MAX_ITEM_BYTES.
+   */
   async getSession(id: number, meta?: BodyMeta): Promise<unknown | undefined> {
-    const body = await this.transport.getJson(`${API}/Sessions/${encodeId(id)}`, undefined, undefined, checkText(meta));
-    return body === NOT_FOUND ? undefined : body;
+    return this.getBounded(`${API}/Sessions/${encodeId(id)}`, `the detail of session ${id}`, meta);
   }
 
   /**
    * A session's routing history as received (a bare array, or an object wrapping one); undefined
    * on 404 — the API user may not read it, or it is gone: never the same as "no routing".
+   * Throws OversizedBodyError for a body over MLUVII_MAX_ITEM_BYTES.
    */
   async getRoutingHistory(id: number, meta?: BodyMeta): Promise<unknown> {
-    const body = await this.transport.getJson(`${API}/Sessions/${encodeId(id)}/routingHistory`, undefined, undefined, checkText(meta));
-    return body === NOT_FOUND ? undefined : body;
+    return this.getBounded(`${API}/Sessions/${encodeId(id)}/routingHistory`, `the routing history of session ${id}`, meta);
+  }
+
+  /** A JSON body read from its stream, never more than MLUVII_MAX_ITEM_BYTES of it held. */
+  private async getBounded(path: string, what: string, meta?: BodyMeta): Promise<unknown | undefined> {
+    const body = await this.transport.getStreamed(path, undefined, undefined, (stream) => readBoundedJson(stream, this.maxItemBytes));
+    if (body === NOT_FOUND) return undefined;
+    if ('oversizedBytes' in body) throw new OversizedBodyError(what, body.oversizedBytes, this.maxItemBytes);
+    if (meta) meta.textChecked = body.textChecked;
+    return body.value;
   }
 
   /**
@@ -247,6 +285,16 @@ export class MluviiClient {
       throw new MluviiApiError(`GET ${path} answered JSON nesting more than ${MAX_JSON_DEPTH} levels deep, not a campaign`, { endpoint: `GET ${path}`, status: 200, attempts: 1, kind: 'payload' });
     }
     return body as CampaignModel;
+  }
+
+  /** The callbacks mluvii has registered (`GET /api/v1/Webhooks`). */
+  listWebhooks(): Promise<RegisteredWebhook[]> {
+    return listWebhooks(this.transport);
+  }
+
+  /** Registers the callback for these event types, or edits the existing registration of its URL (409 → PUT). */
+  registerWebhook(eventTypes: readonly string[], callbackUrl: string): Promise<Registration> {
+    return registerWebhook(this.transport, eventTypes, callbackUrl);
   }
 
   /** The tenant's users (operator names for the users dimension). Non-object items are skipped. */

@@ -57,6 +57,9 @@ export interface DownloadOptions {
   timeoutMs?: number;
 }
 
+/** The longest delay one Node timer holds. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** A download of up to this many bytes gets MLUVII_FILE_TIMEOUT; a larger one proportionally more. */
 export const FILE_TIMEOUT_UNIT_BYTES = 100 * 1024 * 1024;
 
@@ -117,11 +120,17 @@ class DownloadDeadline {
     if (this.timer) clearTimeout(this.timer);
     this.limitMs = limitMs;
     const scaled = bytes === undefined || limitMs === this.timeoutMs ? '' : ` for the ${bytes} bytes announced`;
-    this.timer = setTimeout(() => {
+    const fire = () => {
+      // A deadline past what one timer can hold (a petabyte announced) is waited in steps.
+      if (this.remainingMs() > 0) {
+        this.timer = setTimeout(fire, Math.min(this.remainingMs(), MAX_TIMER_MS)).unref();
+        return;
+      }
       this.expired = `${this.where()} did not finish within ${seconds(limitMs)} (MLUVII_FILE_TIMEOUT ${seconds(this.timeoutMs ?? 0)}${scaled}): given up`;
       this.stream?.destroy(new DeadlineError(this.expired));
-    }, this.remainingMs());
-    this.timer.unref();
+    };
+    // Node fires a timer longer than 2^31 − 1 ms at once (with a warning): never arm one.
+    this.timer = setTimeout(fire, Math.min(this.remainingMs(), MAX_TIMER_MS)).unref();
   }
 }
 

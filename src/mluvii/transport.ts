@@ -51,6 +51,19 @@ export const NOT_FOUND = Symbol('not found');
  */
 type BodyReader<T> = { text: GetJsonOptions } | { stream: (body: AsyncIterable<Buffer>) => Promise<T> };
 
+/** A call that is not a plain GET: its method, JSON body, and the error statuses its caller reads itself (409: "exists already"). */
+interface Outgoing {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  json?: unknown;
+  pass: readonly number[];
+}
+
+/** What `send` answers: the status and the parsed JSON body (undefined when empty). */
+export interface SentAnswer {
+  status: number;
+  body: unknown;
+}
+
 interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -97,9 +110,18 @@ export class Transport {
     return this.call<T>(path, query, context, { stream: consume });
   }
 
-  private async call<T>(path: string, query: URLSearchParams | undefined, context: string | undefined, read: BodyReader<T>): Promise<T | typeof NOT_FOUND> {
+  /**
+   * A call with a method and a JSON body (webhook registration): retried like a GET (a POST that
+   * reached the server before a failure meets its 409 on the retry); a 2xx, or a status in `pass`,
+   * comes back with its parsed body; a 404 is NOT_FOUND.
+   */
+  send(method: Outgoing['method'], path: string, json: unknown, pass: readonly number[] = []): Promise<SentAnswer | typeof NOT_FOUND> {
+    return this.call<SentAnswer>(path, undefined, undefined, { text: {} }, { method, json, pass });
+  }
+
+  private async call<T>(path: string, query: URLSearchParams | undefined, context: string | undefined, read: BodyReader<T>, out?: Outgoing): Promise<T | typeof NOT_FOUND> {
     const { opts } = this;
-    const endpoint = `GET ${path}`;
+    const endpoint = `${out?.method ?? 'GET'} ${path}`;
     const where = context ? `${endpoint} (${context})` : endpoint;
     const url = `${this.base}${path}${query && [...query.keys()].length ? `?${query}` : ''}`;
     let attempts = 0;
@@ -112,7 +134,7 @@ export class Transport {
         attempts = n;
         let answer: Answer;
         try {
-          answer = await opts.limiter.run((leftAfter) => ('stream' in read ? this.attemptStreamed(url, leftAfter, read.stream) : this.attempt(url, leftAfter)));
+          answer = await opts.limiter.run((leftAfter) => ('stream' in read ? this.attemptStreamed(url, leftAfter, read.stream) : this.attempt(url, leftAfter, out)));
         } catch (err) {
           // From the token source (refused credentials, an unreachable identity server): already final.
           if (err instanceof MluviiApiError) throw err;
@@ -149,6 +171,13 @@ export class Transport {
             'auth',
             status,
           );
+        }
+        if (out && ((status >= 200 && status < 300) || out.pass.includes(status))) {
+          try {
+            return { done: { status, body: body.trim() === '' ? undefined : JSON.parse(body) } as T };
+          } catch (err) {
+            throw fail(`${where} answered HTTP ${status} with a body that is not JSON (${body.length} bytes)`, 'payload', status, err);
+          }
         }
         if (status >= 200 && status < 300 && 'text' in read) {
           read.text.onBody?.(body);
@@ -204,11 +233,14 @@ export class Transport {
    * the limiter when the request actually left (got's timings): on a busy event loop that can be
    * tens of ms after its start, and the server's rolling second counts from its arrival.
    */
-  private async attempt(url: string, leftAfter: (ms: number) => void): Promise<Answer> {
+  private async attempt(url: string, leftAfter: (ms: number) => void, out?: Outgoing): Promise<Answer> {
     const started = Date.now();
     const token = await this.opts.tokens.token();
     this.requestCount += 1;
-    const res = await this.opts.http.get(url, { headers: { authorization: `Bearer ${token}` } });
+    const headers = { authorization: `Bearer ${token}` };
+    const res = out
+      ? await this.opts.http(url, { method: out.method, headers, ...(out.json === undefined ? {} : { json: out.json }) })
+      : await this.opts.http.get(url, { headers });
     const upload = res.timings?.upload;
     if (upload !== undefined) leftAfter(upload - started);
     return { status: res.statusCode, headers: res.headers, body: res.body, token };

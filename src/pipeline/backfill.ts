@@ -1,5 +1,5 @@
 import type { TimeWindow } from '../util/time-range.js';
-import { envTenant } from '../tenants/tenant.js';
+import { tenantOf } from '../tenants/tenant.js';
 import { CampaignModeCache } from './campaign-mode-cache.js';
 import { clientFromConfig } from './client-from-config.js';
 import { fileJobSettings } from './files.js';
@@ -28,7 +28,7 @@ export async function backfillRange(
   const windows = splitWindows({ from, to }, windowMs, config.reportTz);
   const args = { from: from.toISOString(), to: to.toISOString(), force, windowMs };
   const settled = settledLine(config, now);
-  const tenant = envTenant(config);
+  const tenant = tenantOf(config);
   return runAsWriter({ config, logger, print, client, queued }, 'backfill', args, async ({ knex, runId, counts, logger: log, signal }) => {
     counts.operatorNames = await refreshOperatorNames(knex, client, log);
     const runner = runnerFor({ tenant, knex, client: () => client, campaigns: CampaignModeCache.fresh(log), runId, logger: log, signal });

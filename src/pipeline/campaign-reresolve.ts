@@ -30,7 +30,7 @@ export async function reresolveUnknownCampaigns(ctx: UnitContext): Promise<UnitO
     const rows = await unknownModeSessions(knex, readable, after, BATCH);
     if (rows.length === 0) break;
     after = rows[rows.length - 1].session_id;
-    const { totals } = await inLoadUnit({ knex, tenant: ctx.tenant.name }, {}, (unit) =>
+    const { totals } = await inLoadUnit({ knex }, {}, (unit) =>
       unit.load(rows.map(fromStoredRaw), { campaignMode: campaigns.lookup, writeRaw: false, rejectContext: { runId: ctx.runId } }),
     );
     changed += totals.sessionsChanged;

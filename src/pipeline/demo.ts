@@ -3,7 +3,8 @@ import { ensureReaderRole } from '../admin/reader-role.js';
 import { readerRoleFor, redactUrl } from '../config.js';
 import type { Config } from '../config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
-import { createKnex } from '../db/knex.js';
+import { tenantKnex } from '../db/tenant-knex.js';
+import { envTenant } from '../tenants/tenant.js';
 import { busiestOperators, dailyKpiTotals, loadedTotals } from '../load/demo-figures.js';
 import type { Logger } from '../log.js';
 import { startSimulator } from '../simulator/server.js';
@@ -73,7 +74,8 @@ export async function runDemo({ config, logger, print }: { config: Config; logge
     const code = await backfillRange({ config: demoConfig, logger, print }, { from, to, windowMs: config.etlWindowMs, force: false, now: opts.now });
     if (code !== 0) return code;
 
-    const knex = createKnex(databaseUrl, { max: 1 });
+    // The demo loads the environment's tenant (`default`, or MLUVII_TENANT): its figures are that tenant's.
+    const knex = tenantKnex(databaseUrl, envTenant(config), { max: 1 });
     // The BI role, as `migrate` creates it, so docs/metabase.md works against `demo --keep-running`.
     // Roles are cluster-wide: on a server the demo does not own, a password is set only when asked for.
     const readerPassword = config.reportingRolePassword ?? (embedded ? DEMO_READER_PASSWORD : undefined);

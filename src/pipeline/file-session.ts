@@ -49,8 +49,6 @@ export const MAX_LISTED_FAILURES = 20;
 
 export interface SessionFilesContext {
   knex: Knex;
-  /** Whose sessions: a re-fetched session is written under its hour locks (load-unit.ts). */
-  tenant: string;
   client: MluviiClient;
   logger: Logger;
   runId: number;
@@ -95,7 +93,7 @@ export async function sessionFiles(
     if (campaignId !== undefined) await ctx.campaigns.ensure([campaignId], ctx.client, ctx.knex);
     try {
       // The routing history is not part of the file question: the stored one is kept.
-      await inLoadUnit({ knex: ctx.knex, tenant: ctx.tenant }, { yieldToWriters: true }, (unit) =>
+      await inLoadUnit({ knex: ctx.knex }, { yieldToWriters: true }, (unit) =>
         unit.load([{ payload, routingHistory: stored?.routingHistory }], { campaignMode: ctx.campaigns.lookup, writeRaw: true, rejectContext: { runId: ctx.runId } }),
       );
     } catch (err) {

@@ -1,6 +1,5 @@
 import { requireDatabaseUrl } from '../config.js';
 import { openFilesPass } from '../load/files-pass.js';
-import { envTenant } from '../tenants/tenant.js';
 import { clientFromConfig } from './client-from-config.js';
 import { downloadFiles, fileJobSettings, fileTotalsSummary, MAX_LISTED_FAILURES } from './files.js';
 import type { UnitContext, UnitOutcome } from './unit-types.js';
@@ -17,9 +16,9 @@ export async function downloadFilesAfterLoad(ctx: UnitContext, sel: { from: Date
   const outcome: UnitOutcome = { kind: 'files', counts: {}, failures: [] };
   const settings = fileJobSettings(ctx.tenant.config);
   if (!settings) return outcome;
-  const pass = await openFilesPass(requireDatabaseUrl(ctx.tenant.config));
+  const pass = await openFilesPass(requireDatabaseUrl(ctx.tenant.config), ctx.tenant.name);
   try {
-    const totals = await downloadFiles({ ...settings, knex: ctx.knex, tenant: ctx.tenant.name, client: ctx.client(), runId: ctx.runId, logger: ctx.logger, pass }, sel);
+    const totals = await downloadFiles({ ...settings, knex: ctx.knex, client: ctx.client(), runId: ctx.runId, logger: ctx.logger, pass }, sel);
     outcome.notes = [fileTotalsSummary(totals)];
   } finally {
     await pass.close();
@@ -49,8 +48,7 @@ export async function downloadPendingFiles(
       if (!filesPass) throw new Error('the files pass lock is missing');
       // `files` also checks the copies it already stored (present, right size): a second run
       // downloads nothing that is still there, and again what someone removed.
-      const tenant = envTenant(config).name;
-      const totals = await downloadFiles({ ...settings, knex, tenant, client, runId, logger: log, pass: filesPass }, { from, to, retryFailed }, { checkStored: true });
+      const totals = await downloadFiles({ ...settings, knex, client, runId, logger: log, pass: filesPass }, { from, to, retryFailed }, { checkStored: true });
       counts.sessionsSeen = totals.sessionsRefetched;
       print(fileTotalsSummary(totals));
       if (totals.failures.length) {

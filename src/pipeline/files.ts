@@ -31,8 +31,6 @@ export { MAX_LISTED_FAILURES };
 
 export interface FileJobDeps {
   knex: Knex;
-  /** Whose files (a re-fetched session is written under the tenant's hour locks). */
-  tenant: string;
   client: MluviiClient;
   logger: Logger;
   runId: number;
@@ -95,7 +93,7 @@ export async function downloadFiles(deps: FileJobDeps, sel: FileSelection, opts:
   const selection: FileSelection = { ...sel, notBefore, maxBytes: deps.maxBytes };
   const progress = createFileProgress({ totalFiles: await countPendingFiles(deps.knex, selection), logger: deps.logger, label: 'files', interactive: deps.interactive });
   const ctx: SessionFilesContext = {
-    knex: deps.knex, tenant: deps.tenant, client: deps.client, logger: deps.logger, runId: deps.runId, root, reportTz: deps.reportTz,
+    knex: deps.knex, client: deps.client, logger: deps.logger, runId: deps.runId, root, reportTz: deps.reportTz,
     timeoutMs: deps.timeoutMs, maxBytes: deps.maxBytes, minFreeBytes: deps.minFreeBytes,
     campaigns: await CampaignModeCache.fromDatabase(deps.knex), totals, fileDone: (bytes) => progress.fileDone(bytes),
   };

@@ -1,4 +1,6 @@
 import { storedRawSessions } from '../load/stored-sessions.js';
+import type { Logger } from '../log.js';
+import { OversizedBodyError } from '../mluvii/bounded-body.js';
 import type { BodyMeta, MluviiClient } from '../mluvii/client.js';
 import { routingUnavailable } from '../transform/index.js';
 import { payloadCampaignId } from '../util/json.js';
@@ -11,13 +13,21 @@ interface FetchedById extends ExtractedSession {
   sessionId: number;
 }
 
-/** Detail and routing history of each id, concurrently (the client's limiter bounds the rate). */
-async function fetchByIds(client: MluviiClient, ids: number[]): Promise<FetchedById[]> {
+/**
+ * Detail and routing history of each id, concurrently (the client's limiter bounds the rate). One
+ * too large to hold now (MLUVII_MAX_ITEM_BYTES) comes back without a payload, like one the API no
+ * longer knows: its stored version stays.
+ */
+async function fetchByIds(client: MluviiClient, ids: number[], logger: Logger): Promise<FetchedById[]> {
   return Promise.all(
     ids.map(async (sessionId) => {
       const payloadMeta: BodyMeta = {};
       const routingMeta: BodyMeta = {};
-      const [payload, routingHistory] = await Promise.all([client.getSession(sessionId, payloadMeta), client.getRoutingHistory(sessionId, routingMeta)]);
+      const [payload, routingHistory] = await Promise.all([client.getSession(sessionId, payloadMeta), client.getRoutingHistory(sessionId, routingMeta)]).catch((err: unknown) => {
+        if (!(err instanceof OversizedBodyError)) throw err;
+        logger.warn({ sessionId, bytes: err.bytes }, 'a session is too large to fetch again; its stored version stays');
+        return [undefined, undefined] as const;
+      });
       return {
         sessionId,
         payload,
@@ -32,7 +42,7 @@ async function fetchByIds(client: MluviiClient, ids: number[]): Promise<FetchedB
 export interface LoadIdsOptions {
   /** Loaded with never_completed (M-DONE: run has stopped waiting for them to complete). */
   neverCompleted?: ReadonlySet<number>;
-  /** Of the ids the API no longer knows (404), those whose stored copy is loaded instead (kept as they are). */
+  /** Of the ids the API no longer knows (404) or sends too large to hold, those whose stored copy is loaded instead (kept as they are). */
   storedIfMissing?: ReadonlySet<number>;
   /** Runs in the same load unit after the sessions were loaded, with the ids it loaded. */
   afterLoad?: (unit: LoadUnit, loadedIds: number[]) => Promise<void>;
@@ -46,7 +56,7 @@ export interface LoadIdsOptions {
  */
 export async function loadSessionIds(ctx: UnitContext, ids: number[], opts: LoadIdsOptions = {}): Promise<{ loaded: number[]; missing: number[]; totals: BatchResult }> {
   const client = ctx.client();
-  const fetched = await fetchByIds(client, ids);
+  const fetched = await fetchByIds(client, ids, ctx.logger);
   const found = fetched.filter((f) => f.payload !== undefined);
   const missing = fetched.filter((f) => f.payload === undefined).map((f) => f.sessionId);
   const keep = missing.filter((id) => opts.storedIfMissing?.has(id));
@@ -57,7 +67,7 @@ export async function loadSessionIds(ctx: UnitContext, ids: number[], opts: Load
   }
   await ctx.campaigns.ensure(found.map((f) => payloadCampaignId(f.payload)).filter((id): id is number => id !== undefined), client, ctx.knex);
   const loaded = found.map((f) => f.sessionId);
-  const { totals } = await inLoadUnit({ knex: ctx.knex, tenant: ctx.tenant.name }, {}, async (unit) => {
+  const { totals } = await inLoadUnit({ knex: ctx.knex }, {}, async (unit) => {
     const sessions = found.map(({ sessionId, ...s }) => ({ ...s, neverCompleted: opts.neverCompleted?.has(sessionId) ?? false }));
     await unit.load(sessions, { campaignMode: ctx.campaigns.lookup, writeRaw: true, rejectContext: { runId: ctx.runId } });
     await opts.afterLoad?.(unit, loaded);

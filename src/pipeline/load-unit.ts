@@ -19,9 +19,8 @@ import { mergeRange, transformAndLoad, type BatchResult, type ExtractedSession, 
  */
 
 export interface LoadUnitScope {
+  /** The tenant's pool (db/tenant-knex.ts): the hour locks, like every row, are the connection's tenant's. */
   knex: Knex;
-  /** The tenant whose sessions these are: the hour locks are its own. */
-  tenant: string;
 }
 
 export interface LoadUnitOptions {
@@ -66,14 +65,15 @@ export async function inLoadUnit<T>(scope: LoadUnitScope, options: LoadUnitOptio
 async function runUnit<T>(scope: LoadUnitScope, options: LoadUnitOptions, trx: Knex.Transaction, work: (unit: LoadUnit) => Promise<T>): Promise<{ value: T; totals: BatchResult }> {
   if (options.yieldToWriters) await yieldToWriters(trx);
   const upfront = options.hours !== undefined;
-  if (upfront) await lockSessionHours(trx, scope.tenant, hoursOf(options.hours ?? []));
+  if (upfront) await lockSessionHours(trx, hoursOf(options.hours ?? []));
   let batches = 0;
   let pending: { from: string; to: string } | undefined;
   const totals: BatchResult = { sessions: 0, sessionsChanged: 0, rejects: 0 };
-  const lockOwnHours = async (createdAts: string[]) => {
-    if (upfront) return;
+  const lockOwnHours = async (createdAts: string[]): Promise<boolean> => {
+    if (upfront) return false;
     if (batches > 1) throw new Error('a load unit of several batches must name its hours up front (LoadUnitOptions.hours)');
-    await lockSessionHours(trx, scope.tenant, hoursOf(createdAts.map((c) => new Date(c))));
+    await lockSessionHours(trx, hoursOf(createdAts.map((c) => new Date(c))));
+    return true;
   };
   const unit: LoadUnit = {
     trx,

@@ -1,9 +1,10 @@
 import type { MluviiClient } from '../mluvii/client.js';
-import { envTenant, type Tenant } from '../tenants/tenant.js';
+import { tenantOf, type Tenant } from '../tenants/tenant.js';
 import { CampaignModeCache } from './campaign-mode-cache.js';
 import { clientFromConfig } from './client-from-config.js';
 import { fileJobSettings } from './files.js';
 import { planNextRun, settledLine } from './next-run.js';
+import { privacyLines, privacyPass } from './privacy-pass.js';
 import { refreshOperatorNames } from './operator-names.js';
 import type { JobOutcome, WriterRunContext } from './run-frame.js';
 import { runStep } from './run-step.js';
@@ -32,16 +33,38 @@ export function nightlyBounds(config: Tenant['config'], request: NightlyRequest)
  * `until` moves the end earlier, like a scheduler's logical date: the run then behaves as if it
  * ran at until + ETL_SETTLE (where it starts on a first run, which incomplete sessions are still
  * worth fetching), so a night can be re-run as of a past time. It never moves past the settled line.
+ * Last, the privacy work (privacy-pass.ts): a sweep that cannot run is said and recorded, and
+ * never fails the load.
  */
 export async function nightlyRun({ config, logger, print, queued }: Omit<WriterRunHost, 'client'>, request: NightlyRequest, runnerFor: RunnerFactory = inProcessRunner): Promise<number> {
   const client = clientFromConfig(config, logger);
   const bounds = nightlyBounds(config, request);
   if (bounds.note) print(bounds.note);
-  return runAsWriter({ config, logger, print, client, queued }, 'run', bounds.args, (ctx) => runNight(ctx, { tenant: envTenant(config), client, runnerFor, ...bounds }));
+  return runAsWriter({ config, logger, print, client, queued }, 'run', bounds.args, (ctx) =>
+    runNight(ctx, { tenant: tenantOf(config), client, runnerFor, now: request.now, print, ...bounds }),
+  );
 }
 
-/** The work of one night inside its run frame (the CLI's, or a worker's scheduled run). */
-export async function runNight(ctx: WriterRunContext, deps: { tenant: Tenant; client: MluviiClient; runnerFor: RunnerFactory; settled: Date; asOf: Date }): Promise<JobOutcome> {
+/** What a night needs besides its run frame: the tenant, its API client, who runs the units, and when it is. */
+export interface NightDeps {
+  tenant: Tenant;
+  client: MluviiClient;
+  runnerFor: RunnerFactory;
+  settled: Date;
+  asOf: Date;
+  /** The real now (the privacy sweep's clock: asOf is only where the load ends). */
+  now: Date;
+  /** Where lines for a person go (the CLI's stdout); a worker's scheduled run logs them. */
+  print?: (line: string) => void;
+}
+
+/**
+ * The work of one night inside its run frame (the CLI's, or a worker's scheduled run). The
+ * privacy pass runs here, in the process that coordinates the night, once, after every unit has
+ * finished: it is one sweep of the tenant (one cursor in etl.privacy_sweep), held by the run's
+ * writer lock like `privacy sweep`, and its erasures take the same hour locks as the units.
+ */
+export async function runNight(ctx: WriterRunContext, deps: NightDeps): Promise<JobOutcome> {
   const { knex, runId, counts, logger: log, signal } = ctx;
   const { tenant, client, asOf } = deps;
   const config = tenant.config;
@@ -62,6 +85,16 @@ export async function runNight(ctx: WriterRunContext, deps: { tenant: Tenant; cl
   if (fileJobSettings(config)) {
     const filesFrom = new Date(Math.min(plan.from.getTime(), asOf.getTime() - config.etlIncompleteMaxAgeMs));
     await runStep(runner, counts, failures, { kind: 'files', from: filesFrom.toISOString(), to: plan.to.toISOString() });
+  }
+  signal.throwIfAborted();
+  // What mluvii forgot, and what is past retention: after the load, which it never holds up.
+  const privacy = await privacyPass({ knex, client, runId, logger: log, config, now: deps.now, signal });
+  // Said when it matters to a person: sessions lost their personal data, or the sweep could not run.
+  if (privacy.sweep.problem || privacy.sweep.sessions || privacy.retention.sessions) {
+    for (const line of privacyLines(privacy)) {
+      if (deps.print) deps.print(line);
+      else log.info(line);
+    }
   }
   return { failures };
 }

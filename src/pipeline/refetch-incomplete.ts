@@ -91,7 +91,7 @@ async function relistDenseWindows(ctx: UnitContext, pending: Array<{ session_id:
       const sessions = await withRoutingHistories(client, slice);
       await campaigns.ensure(sessions.map((x) => payloadCampaignId(x.payload)).filter((id): id is number => id !== undefined), client, knex);
       const listedFor = { from: w.from, to: w.to };
-      const { totals: t } = await inLoadUnit({ knex, tenant: ctx.tenant.name }, { hours: [listedFor] }, async (unit) => {
+      const { totals: t } = await inLoadUnit({ knex }, { hours: [listedFor] }, async (unit) => {
         await unit.load(sessions, { campaignMode: campaigns.lookup, writeRaw: true, rejectContext: { runId: ctx.runId, window: listedFor }, listedFor });
         const complete = await completionOf(unit.trx, slice.map((x) => payloadId(x.payload) ?? 0));
         totals.completed += [...complete.values()].filter(Boolean).length;

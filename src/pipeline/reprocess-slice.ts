@@ -23,7 +23,7 @@ export async function reprocessSliceUnit(ctx: UnitContext, req: Extract<UnitRequ
   const outcome: UnitOutcome = { kind: 'reprocess', counts: { sessionsSeen: 0, sessionsChanged: 0, rejects: 0 }, failures: [] };
   const counts = outcome.counts as Required<Pick<typeof outcome.counts, 'sessionsSeen' | 'sessionsChanged' | 'rejects'>>;
   if (ctx.attempt > 0 && req.span) outcome.changedRange = req.span;
-  const scope = { knex: ctx.knex, tenant: ctx.tenant.name };
+  const scope = { knex: ctx.knex };
   const campaigns = await CampaignModeCache.fromDatabase(ctx.knex);
   const selection = { transformVersion: transformVersion(), from: req.from, to: req.to, force: req.force };
   const readBatch = (after: { created: string; id: number } | undefined) => sessionsToReprocess(ctx.knex, selection, after, REPROCESS_BATCH, req.upTo);

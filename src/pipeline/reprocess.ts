@@ -1,5 +1,5 @@
-import { countSessionsToReprocess, countStoredSessions, reprocessSliceBounds } from '../load/reprocess-source.js';
-import { envTenant } from '../tenants/tenant.js';
+import { countSessionsToReprocess, countStoredSessions, countWithoutPersonalData, reprocessSliceBounds } from '../load/reprocess-source.js';
+import { tenantOf } from '../tenants/tenant.js';
 import { transformVersion } from '../util/transform-version.js';
 import { CampaignModeCache } from './campaign-mode-cache.js';
 import { createProgress } from './progress.js';
@@ -28,7 +28,7 @@ export async function reprocessRange(
   runnerFor: RunnerFactory = inProcessRunner,
 ): Promise<number> {
   const args = { from: from?.toISOString(), to: to?.toISOString(), ...(force ? { force } : {}) };
-  const tenant = envTenant(config);
+  const tenant = tenantOf(config);
   return runAsWriter({ config, logger, print, queued }, 'reprocess', args, async ({ knex, runId, counts, logger: log, signal }) => {
     const selection = { transformVersion: transformVersion(), from: args.from, to: args.to, force };
     const runner = runnerFor({ tenant, knex, client: noApi, campaigns: CampaignModeCache.fresh(log), runId, logger: log, signal });
@@ -52,6 +52,13 @@ export async function reprocessRange(
           : `reprocess: nothing to do: the ${stored.toLocaleString('en-US')} stored session(s) in the range were built from their stored payloads by this version of the transform, with the campaign modes known now (no change since they were last built); --force rebuilds them anyway`,
       );
       return { failures: [] };
+    }
+    const withoutPersonalData = await countWithoutPersonalData(knex, selection);
+    if (withoutPersonalData > 0) {
+      print(
+        `reprocess: ${withoutPersonalData.toLocaleString('en-US')} of these session(s) had their personal data removed (anonymized at mluvii, RAW_RETENTION or forget): ` +
+          'their payloads keep every field the durations are computed from, so they are rebuilt to the same numbers; names of files are gone (docs/privacy.md)',
+      );
     }
     const progress = createProgress({ totalWindows: Math.ceil(total / REPROCESS_BATCH), logger: log, label: 'reprocess' });
     const failures: string[] = [];
@@ -81,7 +88,7 @@ export async function reprocessRange(
       const range = changed;
       if (range) {
         log.info(range, 'refreshing the reporting summaries of the days that changed');
-        await inLoadUnit({ knex, tenant: tenant.name }, { summaries: 'by-caller' }, (unit) => unit.refreshSummaries(range));
+        await inLoadUnit({ knex }, { summaries: 'by-caller' }, (unit) => unit.refreshSummaries(range));
       }
     }
     if (counts.sessionsChanged === 0 && failures.length === 0 && !signal.aborted) {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { syncReportingSettings } from '../admin/reporting-settings.js';
+import { ensureTenantRow } from '../admin/tenant-registry.js';
 import { requireDatabaseUrl, type Config } from '../config.js';
 import { LockBusyError } from '../errors.js';
 import { closeAbandonedRuns, emptyCounts, finishRun, startRun, type RunCounts, type RunKind } from '../load/etl-runs.js';
@@ -8,13 +9,16 @@ import { rebuildAllReportingSummaries } from '../load/reporting-summaries.js';
 import { acquireWriterLock } from '../load/writer-lock.js';
 import { scrubSecrets, type Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
+import { tenantNameOf } from '../tenants/tenant.js';
 import { describeError } from './describe-error.js';
 
 /**
  * The frame of a writing command, wherever it runs (the CLI: writer-run.ts; a worker's scheduled
- * run: src/jobs/): take the lock, open a row in etl.runs, do the work, close the row. It returns
- * an outcome instead of printing or exiting: a busy lock is `skipped` (nothing done, nothing
- * failed), a stop request (a signal, a worker shutting down, the lost lock) is recorded with why.
+ * run: src/jobs/), for the tenant its settings load: register the tenant (the environment's, on
+ * its first command), take the tenant's lock, open a row in etl.runs, do the work, close the row.
+ * It returns an outcome instead of printing or exiting: a busy lock is `skipped` (nothing done,
+ * nothing failed), a stop request (a signal, a worker shutting down, the lost lock) is recorded
+ * with why.
  */
 
 export interface WriterRunContext {
@@ -33,7 +37,7 @@ export interface WriterRunContext {
  * `files`, a download pass's own lock, which never makes a writer wait (load/files-pass.ts).
  */
 export type RunLock = 'writer' | 'files';
-const WRITER_KINDS: RunKind[] = ['run', 'backfill', 'reprocess'];
+const WRITER_KINDS: RunKind[] = ['run', 'backfill', 'reprocess', 'privacy', 'forget'];
 
 /** How long a stopped job may take to reach its next check of `signal` before the frame goes on without it. */
 const SETTLE_MS = 30_000;
@@ -56,8 +60,10 @@ export class StopRequest extends Error {
 }
 
 export interface RunFrameHost {
+  /** The settings of the tenant the run works for (tenantNameOf: its name). */
   config: Config;
   logger: Logger;
+  /** The tenant's pool (db/tenant-knex.ts). */
   knex: Knex;
   /** The API client of the work, whose request, 429 and retry counters go to etl.runs. */
   client?: MluviiClient;
@@ -83,14 +89,17 @@ export async function inRunFrame(host: RunFrameHost, kind: RunKind, args: Record
   const { config, logger, knex, client } = host;
   const databaseUrl = requireDatabaseUrl(config);
   const secrets = [config.mluviiClientSecret, databaseUrl];
+  const tenant = tenantNameOf(config);
+  // The environment's tenant is registered by its first command; a disabled one is refused here.
+  await ensureTenantRow(knex, tenant, config.tenantRegistered ? 'registry' : 'environment');
   let lock: { lost: Promise<Error>; release(): Promise<void> };
   let filesPass: FilesPassLock | undefined;
   try {
     if (runLock === 'files') {
-      const pass = await openFilesPass(databaseUrl);
+      const pass = await openFilesPass(databaseUrl, tenant);
       filesPass = pass;
       lock = { lost: pass.lost, release: () => pass.close() };
-    } else lock = await acquireWriterLock(databaseUrl);
+    } else lock = await acquireWriterLock(databaseUrl, tenant);
   } catch (err) {
     if (!(err instanceof LockBusyError)) throw err;
     // Overlapping schedules are harmless: nothing was done, and nothing failed.

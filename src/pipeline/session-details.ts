@@ -1,3 +1,4 @@
+import { OversizedBodyError } from '../mluvii/bounded-body.js';
 import type { BodyMeta, ListedSession, MluviiClient } from '../mluvii/client.js';
 import { routingUnavailable } from '../transform/index.js';
 import { payloadId } from '../util/json.js';
@@ -33,10 +34,18 @@ export async function withRoutingHistories(client: MluviiClient, items: ListedSe
       if (id === undefined) return { payload, routingHistory: undefined };
       const detailMeta: BodyMeta = {};
       const routingMeta: BodyMeta = {};
-      const [detail, routingHistory] = await Promise.all([
-        isThinListItem(payload) ? client.getSession(id, detailMeta) : Promise.resolve(undefined),
-        client.getRoutingHistory(id, routingMeta),
-      ]);
+      let detail: unknown;
+      let routingHistory: unknown;
+      try {
+        [detail, routingHistory] = await Promise.all([
+          isThinListItem(payload) ? client.getSession(id, detailMeta) : Promise.resolve(undefined),
+          client.getRoutingHistory(id, routingMeta),
+        ]);
+      } catch (err) {
+        // A detail or routing history too large to hold: this session is set aside, the window loads.
+        if (!(err instanceof OversizedBodyError)) throw err;
+        return { payload: undefined, routingHistory: undefined, setAside: { sessionId: id, reason: `oversized: ${err.message}`, rawText: '' } };
+      }
       if (detail !== undefined) {
         payload = detail;
         payloadChecked = detailMeta.textChecked === true;

@@ -4,11 +4,13 @@ import { lastOperatorNamesSource, lastRunOf, lastSuccessfulLoad, latestSettledRa
 import { doneWindows, failedWindows as readFailedWindows, prematureDoneWindows } from '../load/etl-windows.js';
 import type { FileCounts, FileReason } from '../load/file-figures.js';
 import { isFilesPassRunning } from '../load/files-pass.js';
-import { fileFigures, incompleteSessionCounts, isMigrated, operatorNameCounts, qualityFlagsSince, rejectsByReason } from '../load/status-figures.js';
+import { fileFigures, incompleteSessionCounts, migrationState, operatorNameCounts, qualityFlagsSince, rejectsByReason } from '../load/status-figures.js';
 import { isWriterLockHeld } from '../load/writer-lock.js';
 import { DAY_MS, dayjs } from '../util/dates.js';
 import { mergeRanges, subtractRanges, type TimeWindow } from '../util/time-range.js';
+import { tenantNameOf } from '../tenants/tenant.js';
 import { planNextRun } from './next-run.js';
+import { collectPrivacyStatus, type PrivacyStatus } from './privacy-status.js';
 import { localDayStart } from './windows.js';
 
 /**
@@ -42,6 +44,8 @@ export interface RunSummary extends Omit<RunRecord, 'status' | 'startedAt' | 'fi
 
 export interface StatusReport {
   database: string;
+  /** The tenant it is about (`default`, MLUVII_TENANT, or a registered one). */
+  tenant: string;
   reportTz: string;
   migrated: boolean;
   coverage: LocalRange[];
@@ -62,6 +66,8 @@ export interface StatusReport {
   files?: FileCounts & { failedBecause: Array<{ reason: string; files: number }>; notDownloadedBecause: FileReason[] };
   /** With MLUVII_RPS=auto: the rate the latest such run settled on. */
   settledRate?: { rps: number; runId: number; kind: string };
+  /** Data protection: the sweep of sessions anonymized at mluvii, retention, erasures (docs/privacy.md). */
+  privacy?: PrivacyStatus;
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
@@ -109,17 +115,22 @@ function runSummary(r: RunRecord, held: { writer: boolean; files: boolean }): Ru
   };
 }
 
-/** Everything `status` shows, read-only, as data (`status --json` prints exactly this). */
+/**
+ * Everything `status` shows about the tenant of `knex` (a tenant's connection, src/db/tenant-knex.ts,
+ * with that tenant's settings), read-only, as data (`status --json` prints exactly this).
+ */
 export async function collectStatus(knex: Knex, config: Config, now: Date): Promise<StatusReport> {
   const tz = config.reportTz;
-  const base = { database: redactUrl(config.databaseUrl ?? ''), reportTz: tz };
-  const migrated = await isMigrated(knex);
+  const base = { database: redactUrl(config.databaseUrl ?? ''), tenant: tenantNameOf(config), reportTz: tz };
+  const state = await migrationState(knex);
+  const migrated = state === 'current';
   const plan0 = { from: '', fromInstant: '', to: '', toInstant: '', because: '' };
   if (!migrated) {
+    const problem = state === 'none' ? 'the database is not migrated (run `npx mluvii-etl migrate`)' : 'the database was migrated by an older version of mluvii-etl (run `npx mluvii-etl migrate`)';
     return {
       ...base, migrated, coverage: [], gaps: [], lastRuns: {}, recentRuns: [], failedWindows: [], prematureWindows: [], qualityFlagsLast7Days: {}, sessionsLast7Days: 0,
       rejectsByReason: [], incomplete: { count: 0, oldestCreated: null, givenUp: 0 }, operatorNames: { source: null, fromRun: null, operators: 0, withName: 0 },
-      nextRun: plan0, check: { ok: false, problems: ['the database is not migrated (run `npx mluvii-etl migrate`)'], lastSuccess: null },
+      nextRun: plan0, check: { ok: false, problems: [problem], lastSuccess: null },
     };
   }
   const lockHeld = { writer: await isWriterLockHeld(knex), files: await isFilesPassRunning(knex) };
@@ -176,6 +187,8 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
         `what was created after the mark is missing and \`run\` skips it; clear the marks with \`npx mluvii-etl checkpoints clear --from ${first.fromInstant} --to ${last.toInstant}\``,
     );
   }
+  const privacy = await collectPrivacyStatus(knex, config);
+  problems.push(...(privacy?.problems ?? []));
   const success = await lastSuccessfulLoad(knex);
   if (!success || now.getTime() - success.getTime() > STALE_AFTER_HOURS * 3_600_000) {
     problems.push(success ? `no run or backfill has succeeded for ${Math.floor((now.getTime() - success.getTime()) / 3_600_000)} h (last ${success.toISOString()}; limit ${STALE_AFTER_HOURS} h)` : 'no run or backfill has ever succeeded');
@@ -199,6 +212,7 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
     check: { ok: problems.length === 0, problems, lastSuccess: iso(success) },
     files: await fileFigures(knex),
     settledRate: await settledRate(knex),
+    privacy,
   };
 }
 

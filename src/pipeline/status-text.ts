@@ -1,6 +1,8 @@
 import type { RunKind } from '../load/etl-runs.js';
 import { DATE_ONLY } from '../util/dates.js';
 import { table } from '../util/text-table.js';
+import { formatBytes } from './progress.js';
+import { privacyAlarm, renderPrivacyStatus } from './privacy-status.js';
 import type { RunSummary, StatusReport } from './status-report.js';
 
 /** `status` as a person reads it on a terminal at 3 a.m. */
@@ -14,6 +16,8 @@ export function renderStatus(s: StatusReport): string[] {
   const out: string[] = [];
   const tz = s.reportTz;
   out.push(`Database ${s.database}; days in ${tz}`);
+  const alarm = s.privacy && privacyAlarm(s.privacy);
+  if (alarm) out.push(alarm);
   out.push('');
   if (s.coverage.length === 0) out.push('Loaded: nothing yet');
   else {
@@ -78,7 +82,7 @@ export function renderStatus(s: StatusReport): string[] {
     const c = s.files;
     out.push(
       `Files (recordings and shared files): ${c.pending} pending (${c.available} available, ${c.processing} processing), ${c.stored} stored, ` +
-        `${c.failed} failed, ${c.gone} gone, ${c.unavailable} unavailable, ${c.tooLarge} too large, ${c.deleted} deleted; ${formatBytes(c.bytesOnDisk)} on disk`,
+        `${c.failed} failed, ${c.gone} gone, ${c.unavailable} unavailable, ${c.tooLarge} too large, ${c.deleted} deleted; ${bytesWithExact(c.bytesOnDisk)} on disk`,
     );
     if (c.failedBecause.length) out.push(table(['failed because', 'files'], c.failedBecause.map((r) => [r.reason, r.files])));
     // Not failures: states of their own, never retried as such (the reasons still add up).
@@ -86,6 +90,7 @@ export function renderStatus(s: StatusReport): string[] {
     if (other.length) out.push(table(['state', 'because', 'files'], other.map((r) => [r.state, r.reason, r.files])));
   }
 
+  if (s.privacy) out.push(...renderPrivacyStatus(s.privacy));
   if (s.settledRate) out.push(`MLUVII_RPS=auto settled on ${s.settledRate.rps} requests/s (run ${s.settledRate.runId}, ${s.settledRate.kind})`);
 
   out.push('');
@@ -107,13 +112,7 @@ export function checkLine(s: StatusReport): string {
   return `FAIL: ${s.check.problems.join('; ')}`;
 }
 
-function formatBytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u += 1;
-  }
-  return u === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[u]} (${n} bytes)`;
+/** 812 bytes; 3.4 MiB (3565158 bytes): the exact figure beside the readable one, for on-call to compare. */
+function bytesWithExact(n: number): string {
+  return n < 1024 ? `${n} bytes` : `${formatBytes(n)} (${n} bytes)`;
 }

@@ -6,6 +6,7 @@ import type { StoredRawRow } from '../load/stored-sessions.js';
 import type { CampaignModeLookup } from '../mluvii/types.js';
 import { transformSession } from '../transform/index.js';
 import type { Reject, SessionFacts } from '../transform/types.js';
+import { keepForgottenDataOut } from './personal-data-guard.js';
 
 /** One session as extracted (or as read back from raw). */
 export interface ExtractedSession {
@@ -53,8 +54,11 @@ export interface TransformAndLoadOptions {
 interface UnitHooks {
   /** Operator and group names are written here, outside the transaction (load/session-facts.ts says why). */
   dimensionsDb?: Knex;
-  /** Called once the batch is transformed, before anything is written, with the created_at of the sessions it will write (load-unit.ts locks their hours). */
-  beforeWrite?: (createdAts: string[]) => Promise<void>;
+  /**
+   * Called once the batch is transformed, before anything is written, with the created_at of the
+   * sessions it will write (load-unit.ts locks their hours); true when it took locks just now.
+   */
+  beforeWrite?: (createdAts: string[]) => Promise<boolean>;
 }
 
 /**
@@ -69,7 +73,9 @@ export async function transformAndLoad(
   const facts: SessionFacts[] = [];
   const raws: RawSession[] = [];
   const rejects: Reject[] = [];
-  for (const item of batch) {
+  // What comes from the API: never again the personal data of a session that lost it (docs/privacy.md).
+  const items = opts.writeRaw ? await keepForgottenDataOut(trx, batch) : batch;
+  for (const item of items) {
     if (item.setAside) {
       rejects.push({ kind: 'reject', session_id: item.setAside.sessionId, reason: item.setAside.reason, raw_text: item.setAside.rawText });
       continue;
@@ -91,15 +97,28 @@ export async function transformAndLoad(
         createdAt: result.facts.session.created_at,
         payload: stored.payload,
         routingHistory: stored.routingHistory ?? null,
-        textSanitized: result.sanitized !== undefined,
+        textSanitized: item.textSanitized === true || result.sanitized !== undefined,
       });
     }
   }
-  await opts.beforeWrite?.(facts.map((f) => f.session.created_at));
+  if (await opts.beforeWrite?.(facts.map((f) => f.session.created_at))) {
+    // The hours are held now: no erasure of these sessions commits before this transaction does
+    // (erase-sessions.ts takes them too). One that committed while they were awaited is applied
+    // by doing the batch again under the locks.
+    const again = opts.writeRaw ? await keepForgottenDataOut(trx, batch) : items;
+    if (again.some((item, i) => !sameGuarded(item, items[i], batch[i]))) return transformAndLoad(trx, batch, { ...opts, beforeWrite: undefined });
+  }
   if (opts.writeRaw) await upsertRawSessions(trx, raws);
   const written = await upsertSessionFacts(trx, facts, opts.storedHashes, opts.dimensionsDb);
   await insertRejects(trx, rejects, opts.rejectContext);
   return { sessions: facts.length, sessionsChanged: written.changedIds.length, rejects: rejects.length, changedRange: written.createdRange };
+}
+
+/** Whether the guard made the same of `original` both times (it builds a new copy each time it changes one). */
+function sameGuarded(a: ExtractedSession, b: ExtractedSession, original: ExtractedSession): boolean {
+  if (a === b) return true;
+  if (a === original || b === original) return false;
+  return JSON.stringify([a.payload, a.routingHistory, a.setAside]) === JSON.stringify([b.payload, b.routingHistory, b.setAside]);
 }
 
 export function mergeRange(a: { from: string; to: string } | undefined, b: { from: string; to: string } | undefined) {

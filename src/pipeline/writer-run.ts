@@ -1,11 +1,12 @@
 import { databasePassword, requireDatabaseUrl } from '../config.js';
 import type { Config } from '../config.js';
-import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrations.js';
+import { tenantKnex } from '../db/tenant-knex.js';
 import { EXIT } from '../exit-codes.js';
 import type { RunCounts, RunKind } from '../load/etl-runs.js';
 import { registerSecrets, scrubSecrets, type Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
+import { tenantNameOf } from '../tenants/tenant.js';
 import { inRunFrame, StopRequest, type JobOutcome, type RunLock, type WriterRunContext } from './run-frame.js';
 
 export type { JobOutcome, RunLock, WriterRunContext } from './run-frame.js';
@@ -30,15 +31,16 @@ export function summaryLine(kind: RunKind, status: 'succeeded' | 'failed', count
     parts.push(`windows ${n(counts.windowsDone)} loaded, ${n(counts.windowsSkipped)} already done, ${n(counts.windowsFailed)} failed`);
   }
   if (kind !== 'checkpoints') parts.push(`sessions ${n(counts.sessionsSeen)} (${n(counts.sessionsChanged)} changed), ${n(counts.rejects)} rejected`);
-  if (kind !== 'reprocess' && kind !== 'checkpoints') parts.push(`API requests ${n(counts.apiRequests)} (${n(counts.apiRateLimited)} answered 429, ${n(counts.apiRetries)} retried)`);
+  if (kind !== 'reprocess' && kind !== 'checkpoints' && kind !== 'forget') parts.push(`API requests ${n(counts.apiRequests)} (${n(counts.apiRateLimited)} answered 429, ${n(counts.apiRetries)} retried)`);
   const tail = status === 'failed' ? ' — see `npx mluvii-etl status`' : '';
   return `${kind} ${status} in ${seconds.toFixed(1)} s (run ${runId})${parts.length ? `: ${parts.join('; ')}` : ''}${tail}`;
 }
 
 /**
- * A writing command (run, backfill, reprocess, files) at the command line: its own connection
- * pool, migrate, then the run frame (run-frame.ts: lock, etl.runs row, work), with Ctrl-C and
- * SIGTERM as stop requests, and one summary line. Returns the exit code (src/exit-codes.ts):
+ * A writing command (run, backfill, reprocess, files, privacy, forget) at the command line, for
+ * the tenant its settings load (`config.mluviiTenant`, else `default`): the tenant's connection
+ * pool, migrate, then the run frame (run-frame.ts: the tenant's lock, etl.runs row, work), with
+ * Ctrl-C and SIGTERM as stop requests, and one summary line. Returns the exit code (src/exit-codes.ts):
  * 0, 1, 2 when the API refused the credentials, 75 when another writer holds the lock (the row
  * says skipped), 130/143 when Ctrl-C or SIGTERM stopped it (the unfinished window rolled back).
  */
@@ -53,7 +55,8 @@ export async function runAsWriter(
   const started = Date.now();
   const databaseUrl = requireDatabaseUrl(config);
   registerSecrets(config.mluviiClientSecret, databasePassword(databaseUrl));
-  const knex = createKnex(databaseUrl, { max: 4 });
+  // Every query of the run is the tenant's: its connections say so when they open.
+  const knex = tenantKnex(databaseUrl, tenantNameOf(config), { max: 4 });
   const secrets = [config.mluviiClientSecret, databaseUrl];
   // The first Ctrl-C (or a scheduler's SIGTERM) stops at the next check and rolls the window
   // back; a second one ends the process at once (the default handler is back by then).
@@ -95,6 +98,7 @@ const interruptedMessage =
     const how = signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : 'stopped by SIGTERM';
     if (queued) return `${kind} ${how}: its jobs not yet started were cancelled; those a worker had started finish there; the next ${kind} continues from what is committed`;
     if (kind === 'reprocess') return `${kind} ${how}: the batch in progress was rolled back, the ${counts.sessionsSeen} sessions before it are kept; run reprocess again to finish`;
+    if (kind === 'forget' || kind === 'privacy') return `${kind} ${how}: the batch in progress was rolled back, the batches before it are kept; run it again to finish`;
     if (kind === 'files') return `${kind} ${how}: files stored so far are kept, a download in progress was discarded; the next pass continues`;
     return `${kind} ${how}: the window in progress was rolled back, the ${counts.windowsDone} window(s) committed before it are kept; the next ${kind} continues from there`;
   };

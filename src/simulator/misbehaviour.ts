@@ -50,6 +50,8 @@ export interface Misbehaviour {
   oversizedRate?: number;
   /** Size (bytes of JSON) of an oversized item; default 2 MB. */
   oversizedBytes?: number;
+  /** Share of sessions (fixed draw per id) whose routing history (not the list item) is padded to `oversizedBytes`. */
+  oversizedRoutingRate?: number;
   /**
    * The list endpoint never ends: past the last item it keeps answering full pages, cycling through
    * the window with fresh ids (`true`), or with items that have no id at all (`'without-ids'`).
@@ -68,6 +70,21 @@ export interface Misbehaviour {
   /** Every list call orders the window differently (a fresh shuffle per call): two reads of one window disagree on the order. */
   unstableOrder?: boolean;
 
+  // --- data protection (docs/privacy.md) ---
+  /**
+   * Share of sessions (fixed draw per id) that carry `pii-<id>-<field>` in every field holding
+   * personal data (personal-markers.ts): what tests search a dump of the warehouse for.
+   */
+  personalMarkers?: number;
+  /**
+   * How `GET /api/v1/Sessions` answers the `Anonymized` filter: 400 (a validation dictionary, as an
+   * API that does not know the filter), 403 (the API user may not), or `ignored` (the filter is
+   * dropped: the sessions of the day before now, not anonymized, are listed).
+   */
+  anonymizedFilter?: 400 | 403 | 'ignored';
+  /** An anonymized session also loses its operators' leave and conclusion times and its length. */
+  anonymizationDropsTimes?: boolean;
+
   // --- an API that is down or lies about what happened ---
   /**
    * Every API call (not the token endpoint) is answered 429 with this `Retry-After`
@@ -80,6 +97,14 @@ export interface Misbehaviour {
   echoTokenOn400?: boolean;
   /** Every API call answers 200 with an HTML page (a proxy's maintenance page), not JSON. */
   htmlPage?: boolean;
+
+  // --- webhooks as mluvii delivers them (webhooks/delivery.ts): hints, not a record ---
+  /** Share of webhook events (a fixed draw per event) never sent: mluvii drops an event after its retries, or loses it. */
+  webhookDropRate?: number;
+  /** Share of webhook events (a fixed draw per event) sent twice, the copy up to a minute later. */
+  webhookDuplicateRate?: number;
+  /** Share of webhook events (a fixed draw per event) sent late, up to two minutes after events that happened after them. */
+  webhookReorderRate?: number;
 }
 
 export type UsersFailure = 403 | 404 | 500 | 503 | 'garbage';
@@ -93,7 +118,7 @@ export const NUL_NAME_USER_ID = 7;
 export const IMPLAUSIBLE_KINDS = ['department-fraction', 'department-negative', 'department-huge', 'operator-id-string', 'ended-before-created'] as const;
 export type ImplausibleKind = (typeof IMPLAUSIBLE_KINDS)[number];
 
-const SALTS = { routing404: 0x404, routing503: 0x503, badText: 0x7e47, thin: 0x7417, implausible: 0x1b1, duplicate: 0xd0b, oversized: 0xb16, deep: 0xdee9, stray: 0x57a7 } as const;
+const SALTS = { routing404: 0x404, routing503: 0x503, badText: 0x7e47, thin: 0x7417, implausible: 0x1b1, duplicate: 0xd0b, oversized: 0xb16, deep: 0xdee9, stray: 0x57a7, oversizedRouting: 0xb17, markers: 0x9111 } as const;
 export type PerSessionSwitch = keyof typeof SALTS;
 
 /** Whether a per-session switch with this rate picks session `id` (deterministic: a fixed draw per seed and id). */

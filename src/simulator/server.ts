@@ -12,6 +12,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_SESSIONS_PER_DAY } from './contact-center/traffic-profile.js';
+import { Anonymizer } from './anonymization.js';
 import { FileWorld, type SimulatedFiles } from './files.js';
 import { TokenAuth } from './http/auth.js';
 import { dispatch } from './http/dispatch.js';
@@ -23,10 +24,13 @@ import { SessionStore } from './http/session-store.js';
 import { routingFailure, showSession } from './http/session-views.js';
 import type { Misbehaviour } from './misbehaviour.js';
 import type { RoutingTimeLine, SessionModel } from './payloads.js';
+import { WebhookDelivery, type DeliveryReport } from './webhooks/delivery.js';
+import { WebhookRegistry } from './webhooks/registry.js';
 
 export type { Misbehaviour } from './misbehaviour.js';
 export type { SimulatedFiles } from './files.js';
 export type { SimulatorStats } from './http/request-stats.js';
+export type { DeliveryReport } from './webhooks/delivery.js';
 
 export interface SimulatorOptions {
   seed?: number;
@@ -56,6 +60,11 @@ export interface SimulatorOptions {
    * default: recordings then keep the generator's placeholder addresses.
    */
   files?: SimulatedFiles;
+  /**
+   * The tenant's automatic anonymization: sessions are anonymized this many days after they were
+   * created, on the simulator's clock (anonymization.ts); undefined (default): only on request.
+   */
+  anonymizeAfterDays?: number;
 }
 
 export interface RunningSimulator {
@@ -85,6 +94,20 @@ export interface RunningSimulator {
   issuedTokens(): string[];
   /** Recordings and shared files (undefined unless started with `files`): switches, counters, expected content. */
   files: FileWorld | undefined;
+  /**
+   * Sends the webhook events due up to `instant` (the simulator's time) to the registered
+   * callbacks and resolves when each was answered or given up (webhooks/delivery.ts). Events are
+   * sent from the clock at start on; nothing before a callback's registration.
+   */
+  deliverWebhooksUpTo(instant: Date): Promise<DeliveryReport>;
+  /** Delivers webhooks on a timer, following the simulator's clock (the `simulator` command does). */
+  startWebhookDelivery(intervalMs?: number): void;
+  /** Every webhook delivery so far, added up. */
+  webhookReport(): DeliveryReport;
+  /** Anonymizes a session now (as `POST /api/v1/Sessions/{id}/anonymize` does); false when it does not exist yet. */
+  anonymize(id: number): boolean;
+  /** Switches the automatic anonymization (days after creation) on, to another delay, or off (undefined). */
+  setAnonymizeAfterDays(days: number | undefined): void;
 }
 
 const DEFAULTS = { seed: 1, host: '127.0.0.1', clientId: 'sim', clientSecret: 'sim-secret', tokenLifetimeSec: 3600 };
@@ -116,6 +139,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     faults: new HttpFaults(seed, send, stats),
     stats,
     files: opts.files ? new FileWorld(seed, opts.files) : undefined,
+    webhooks: new WebhookRegistry(),
+    anonymizer: new Anonymizer(opts.anonymizeAfterDays),
     selfUrl: '',
     listCalls: 0,
     send,
@@ -129,6 +154,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       });
     },
   };
+
+  const delivery = new WebhookDelivery({ seed, sessions: ctx.sessions, registry: ctx.webhooks, misbehaviour: () => ctx.misbehaviour, nowMs: () => nowFn().getTime() });
 
   const server = createServer((req, res) => {
     dispatch(ctx, req, res).catch((err: unknown) => {
@@ -156,6 +183,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     async stop() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      await delivery.stop();
       await close(server);
       if (storage) await close(storage);
     },
@@ -176,7 +204,19 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       const entries = ctx.sessions.listing(from.getTime(), to.getTime(), ctx.nowUs(), ctx.misbehaviour.malformedRate ?? 0, ctx.misbehaviour.duplicateRate);
       return entries.filter((e) => e.malformed).length;
     },
+    anonymize(id) {
+      const now = ctx.nowUs();
+      if (!ctx.sessions.find(id, now)) return false;
+      ctx.anonymizer.request(id, now);
+      return true;
+    },
+    setAnonymizeAfterDays(days) {
+      ctx.anonymizer.afterDays = days;
+    },
     expireTokens: () => ctx.auth.expireAll(),
+    deliverWebhooksUpTo: (instant) => delivery.deliverUpTo(instant),
+    startWebhookDelivery: (intervalMs) => delivery.startLive(intervalMs),
+    webhookReport: () => delivery.report(),
     issuedTokens: () => ctx.auth.issued(),
     sessionDetail(id) {
       const now = ctx.nowUs();

@@ -39,6 +39,10 @@ export function spoilSession(
     const bytes = m.oversizedBytes ?? 2_000_000;
     session.guest = { ...session.guest, callParams: { padding: 'x'.repeat(Math.max(0, bytes - JSON.stringify(session).length)) } };
   }
+  if (picks(seed, id, 'oversizedRouting', m.oversizedRoutingRate) && routingHistory.length) {
+    const first = routingHistory[0] as Record<string, unknown>;
+    first.padding = 'x'.repeat(Math.max(0, (m.oversizedBytes ?? 2_000_000) - JSON.stringify(routingHistory).length));
+  }
   if (m.deepNesting && picks(seed, id, 'deep', m.deepNesting.rate)) {
     // JSON.stringify cannot write thousands of levels: a marker the response writer expands (deep-json.ts).
     session.guest = { ...session.guest, callParams: { ...session.guest?.callParams, nested: deepJsonMarker(m.deepNesting.depth) } };

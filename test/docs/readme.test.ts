@@ -14,7 +14,7 @@ describe('README', () => {
 
   it('the doctor sample has a line for every check doctor makes of a reachable tenant and warehouse', () => {
     const sample = readme.slice(readme.indexOf('mluvii-etl doctor: API'));
-    for (const name of ['token', 'list', 'limit', 'order', 'detail', 'routing', 'campaigns', 'users', 'clock', 'rate limit', 'measured', 'database', 'migrated', 'reader role', 'privileges']) {
+    for (const name of ['token', 'list', 'limit', 'order', 'detail', 'routing', 'campaigns', 'users', 'clock', 'rate limit', 'measured', 'database', 'migrated', 'reader role', 'privileges', 'anonymized', 'retention']) {
       expect({ name, shown: new RegExp(`^(ok|warn|FAIL) +${name} `, 'm').test(sample) }).toEqual({ name, shown: true });
     }
   });

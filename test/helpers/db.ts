@@ -34,7 +34,8 @@ export async function freshDatabase(opts: { migrate?: boolean } = {}): Promise<T
     await admin.destroy();
   }
   const url = withDatabase(serverUrl(), name);
-  const knex = createKnex(url, { max: 4 });
+  // As the environment's tenant (`default`), like the commands the tests run: its inserts are that tenant's rows.
+  const knex = createKnex(url, { max: 4, tenant: 'default' });
   if (opts.migrate !== false) await migrateLatest(knex);
   return {
     url,

@@ -34,15 +34,17 @@ const OPERATOR_NUMBERS = ['queue_s', 'active_s', 'acw_s', 'offers', 'missed', 's
 /**
  * Every difference between core and `expected`, as readable lines (empty when exact): the set of
  * sessions, each session's facts_hash (covering every row of it), its durations and flags, and
- * each operator row's durations and names.
+ * each operator row's durations and names. With `tenant`, only that tenant's rows are compared
+ * (two tenants may hold the same session ids).
  */
-export async function differences(knex: Knex, expected: Map<number, SessionFacts>): Promise<string[]> {
+export async function differences(knex: Knex, expected: Map<number, SessionFacts>, tenant?: string): Promise<string[]> {
   const diffs: string[] = [];
-  const sessions = (await knex('core.sessions').select('*')) as Array<Record<string, unknown>>;
+  const ofTenant = <T extends Knex.QueryBuilder>(q: T): T => (tenant === undefined ? q : (q.where('tenant', tenant) as T));
+  const sessions = (await ofTenant(knex('core.sessions').select('*'))) as Array<Record<string, unknown>>;
   const byId = new Map(sessions.map((s) => [Number(s.session_id), s]));
   for (const id of expected.keys()) if (!byId.has(id)) diffs.push(`session ${id} missing`);
   for (const id of byId.keys()) if (!expected.has(id)) diffs.push(`session ${id} not expected`);
-  const operators = (await knex('core.session_operators').select('*')) as Array<Record<string, unknown>>;
+  const operators = (await ofTenant(knex('core.session_operators').select('*'))) as Array<Record<string, unknown>>;
   const opByKey = new Map(operators.map((o) => [`${Number(o.session_id)}/${Number(o.user_id)}`, o]));
   let expectedOperatorRows = 0;
   for (const [id, facts] of expected) {

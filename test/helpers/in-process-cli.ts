@@ -1,4 +1,5 @@
 import { main } from '../../src/cli.js';
+import { NO_ENV_FILE } from './cli.js';
 
 /**
  * Runs the CLI in-process (src/cli.ts `main`), capturing what it writes to stdout and stderr
@@ -13,7 +14,8 @@ export async function inProcessCli(args: string[], env: Record<string, string>):
   process.stdout.write = ((c: string | Uint8Array) => ((out += String(c)), true)) as typeof process.stdout.write;
   process.stderr.write = ((c: string | Uint8Array) => ((err += String(c)), true)) as typeof process.stderr.write;
   try {
-    const code = await main(args, { LOG_LEVEL: 'silent', MLUVII_RPS: '2000', MLUVII_CONCURRENCY: '8', ...env });
+    // No settings file: a developer's .env in the checkout must never reach a test.
+    const code = await main(args, { ...NO_ENV_FILE, LOG_LEVEL: 'silent', MLUVII_RPS: '2000', MLUVII_CONCURRENCY: '8', ...env });
     return { code, out, err };
   } finally {
     process.stdout.write = w1;

@@ -32,7 +32,8 @@ async function database(migrate = true): Promise<TestDatabase> {
 
 /** pgboss.queue as the database holds it: name → policy and retry limit. */
 async function queueRows(db: TestDatabase): Promise<Record<string, { policy: string; retry_limit: number }>> {
-  const rows = (await db.knex.raw(`SELECT name, policy, retry_limit FROM ${JOBS_SCHEMA}.queue WHERE name LIKE 'mluvii-etl.%'`)).rows as Array<{ name: string; policy: string; retry_limit: number }>;
+  const names = Object.values(QUEUES).map((q) => q.name);
+  const rows = (await db.knex.raw(`SELECT name, policy, retry_limit FROM ${JOBS_SCHEMA}.queue WHERE name = ANY(?) OR name LIKE 'mluvii-etl.%'`, [names])).rows as Array<{ name: string; policy: string; retry_limit: number }>;
   return Object.fromEntries(rows.map((r) => [r.name, { policy: r.policy, retry_limit: r.retry_limit }]));
 }
 

@@ -86,7 +86,7 @@ describe('the same run on the workers', () => {
       // A job for a tenant this warehouse does not load is refused with the reason, not run with the wrong settings.
       expect(await boss.send(QUEUES.run.name, { tenant: 'elsewhere' }, { singletonKey: 'elsewhere' })).not.toBeNull();
       const refused = await waitFor('the foreign tenant\'s run', async () => (await jobsOf(scheduled.knex, QUEUES.run.name)).find((j) => (j.data as { tenant: string }).tenant === 'elsewhere' && j.state === 'completed'));
-      expect(refused.output).toMatchObject({ status: 'refused', error: expect.stringContaining('the job is for tenant "elsewhere", which this worker does not load') });
+      expect(refused.output).toMatchObject({ status: 'refused', error: expect.stringContaining('the job is for tenant "elsewhere", which this worker cannot work for: no such tenant in this warehouse (known: default)') });
     } finally {
       await boss.stop({ graceful: false });
     }

@@ -16,7 +16,7 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/serve
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { pipelineEnv } from '../helpers/warehouse.js';
 import { AFTER_TEST_RANGES, clockAt, TEST_NOW } from '../helpers/clock.js';
-import { NO_ENV_FILE } from '../helpers/cli.js';
+import { inProcessCli } from '../helpers/in-process-cli.js';
 
 const FROM = '2026-05-04';
 const TO = '2026-05-06';
@@ -53,28 +53,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI in-process; stdout/stderr are captured. */
-async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  // Captured, and passed on when a test fails to finish (jest prints through the same streams).
-  process.stdout.write = ((c: string | Uint8Array) => ((out += String(c)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => ((err += String(c)), true)) as typeof process.stderr.write;
-  const restore = setTimeout(() => {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }, 50_000);
-  try {
-    const code = await main(args, { ...NO_ENV_FILE, LOG_LEVEL: 'silent', MLUVII_RPS: '2000', MLUVII_CONCURRENCY: '8', ...env });
-    return { code, out, err };
-  } finally {
-    clearTimeout(restore);
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
-}
+const cli = inProcessCli;
 
 interface FileRow {
   session_id: number;
@@ -90,6 +69,7 @@ interface FileRow {
   stored_path: string | null;
   state: string;
   downloaded_at: Date | null;
+  deleted_reason: string | null;
 }
 
 const viewRows = async (db: TestDatabase): Promise<FileRow[]> =>
@@ -249,7 +229,8 @@ describe('downloads, when MLUVII_FILES_DIR is set', () => {
     const onDisk = walk(root).map((p) => p.slice(root.length + 1)).filter((p) => !p.startsWith('.partial/'));
     expect(onDisk.sort()).toEqual(byState('stored').map((x) => x.stored_path).sort());
     expect(readdirSync(join(root, '.partial'))).toEqual([]);
-    expect(rows.filter((x) => x.name && /\.\.|^\//.test(x.name)).length).toBeGreaterThan(0); // hostile names were there
+    // hostile names were there (mluvii's names stay in core; the view shows only the made-safe one of a stored copy)
+    expect((await dl.knex.raw(`SELECT name FROM core.session_files`)).rows.filter((x: { name: string | null }) => x.name && /\.\.|^\//.test(x.name)).length).toBeGreaterThan(0);
     expect(existsSync('/etc/cron.d/evil')).toBe(false);
 
     const counts = await fileCounts(dl.knex);
@@ -370,7 +351,8 @@ describe('downloads, when MLUVII_FILES_DIR is set', () => {
     const rows = await viewRows(dl);
     for (const s of stored) {
       const now = rows.find((x) => x.session_id === s.session_id && x.file_key === s.file_key)!;
-      expect(now).toEqual({ ...s, state: 'deleted' });
+      // The copy and its name are gone; the row stays, saying why (docs/privacy.md).
+      expect(now).toEqual({ ...s, state: 'deleted', name: null, sha256: null, stored_path: null, deleted_reason: 'files_retention' });
       expect(existsSync(resolve(dir, s.stored_path!))).toBe(false);
     }
     expect((await fileCounts(dl.knex)).bytesOnDisk).toBe(0);

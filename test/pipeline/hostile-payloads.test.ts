@@ -39,6 +39,22 @@ const rejects = async (d: TestDatabase) =>
 const loadedIds = async (d: TestDatabase) => (await d.knex('core.sessions').orderBy('session_id').pluck('session_id')).map(Number);
 const windowStates = async (d: TestDatabase) => (await d.knex('etl.windows').orderBy('window_start').select('status', 'error')) as Array<{ status: string; error: string | null }>;
 
+describe('a routing history too large to hold', () => {
+  it('is read from its stream and dropped past MLUVII_MAX_ITEM_BYTES: that session goes to etl.rejects with the reason, the rest loads', async () => {
+    const { sim, db, env } = await setUp({ oversizedRoutingRate: 0.05, oversizedBytes: 1_500_000 }, { MLUVII_MAX_ITEM_BYTES: '300000' });
+    const all = sim.expectedSessionIds(FROM, TO);
+    const big = all.filter((id) => picks(SEED, id, 'oversizedRouting', 0.05) && (sim?.sessionDetail(id)?.routingHistory as unknown[] | undefined)?.length);
+    expect(big.length).toBeGreaterThan(2);
+    const r = await runCli(['backfill', ...range], env);
+    expect({ code: r.code, stderr: r.code === 0 ? '' : r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect((await windowStates(db)).map((w) => w.status)).toEqual(['done', 'done']);
+    const set = await rejects(db);
+    expect(set.map((x) => x.session_id)).toEqual(big);
+    for (const x of set) expect(x.reason).toMatch(new RegExp(`^oversized: the routing history of session ${x.session_id} is \\d+ bytes or more, more than MLUVII_MAX_ITEM_BYTES \\(300000\\)$`));
+    expect(await differences(db.knex, expectedFacts(sim, all.filter((id) => !big.includes(id))))).toEqual([]);
+  }, 240_000);
+});
+
 describe('nesting deeper than anything can store', () => {
   it('a NUL at depth 300, then 5000 levels: each such session goes to etl.rejects with its reason and first KB, the rest loads, reruns and status stay green', async () => {
     const { sim, db, env } = await setUp({ deepNesting: { rate: 0.1, depth: 300 } });

@@ -42,9 +42,11 @@ const CONTRACT: Record<string, string[]> = {
   session_skipped_states: ['session_id', 'created_day', 'state'],
 };
 
-/** Issue #12: exactly these columns, in this order. */
+/** Issue #12: exactly these columns, in this order (the tenant first since several tenants share a warehouse, CHANGELOG.md). */
 const SESSION_FILES = [
-  'session_id', 'file_key', 'kind', 'name', 'user_id', 'started_at', 'duration_s', 'recording_type', 'size_bytes', 'sha256', 'stored_path', 'state', 'downloaded_at',
+  'tenant', 'session_id', 'file_key', 'kind', 'name', 'user_id', 'started_at', 'duration_s', 'recording_type', 'size_bytes', 'sha256', 'stored_path', 'state', 'downloaded_at',
+  // issue "Data protection" (CHANGELOG.md)
+  'deleted_reason',
 ];
 
 let db: TestDatabase;
@@ -89,9 +91,9 @@ describe('the reporting schema', () => {
     const cols = await catalog();
     const shape = (view: string) => cols.filter((c) => c.view === view).map((c) => `${c.column} ${c.type}`);
     const daily = shape('daily_kpis');
-    expect(daily[0]).toBe('day date');
-    expect(shape('weekly_kpis')).toEqual(['week_start date', ...daily.slice(1)]);
-    expect(shape('monthly_kpis')).toEqual(['month_start date', ...daily.slice(1)]);
+    expect(daily.slice(0, 2)).toEqual(['tenant text', 'day date']);
+    expect(shape('weekly_kpis')).toEqual(['tenant text', 'week_start date', ...daily.slice(2)]);
+    expect(shape('monthly_kpis')).toEqual(['tenant text', 'month_start date', ...daily.slice(2)]);
   });
 
   it('has reporting.session_files with exactly the columns of issue #12', async () => {

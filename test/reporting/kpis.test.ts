@@ -79,8 +79,9 @@ afterAll(async () => db?.drop());
 
 type Row = Record<string, unknown>;
 
-/** pg turns a date into a JS Date at local midnight; compare days as text. */
-function dayAsText({ day_text, ...row }: Row): Row {
+/** pg turns a date into a JS Date at local midnight; compare days as text. Every row is the one tenant's (the column is checked here, once). */
+function dayAsText({ day_text, tenant, ...row }: Row): Row {
+  expect(tenant).toBe('default');
   return { ...row, day: day_text };
 }
 

@@ -152,11 +152,13 @@ describe('the reader role\'s time zone (REPORT_TZ)', () => {
     const password = `pw-${randomBytes(8).toString('hex')}`;
     await db.knex.raw(`CREATE ROLE "${etl}" LOGIN PASSWORD '${password}' NOCREATEROLE`);
     await db.knex.raw(`GRANT USAGE ON SCHEMA etl TO "${etl}"; GRANT SELECT ON etl.settings TO "${etl}"`);
+    // Not the owner: row-level security shows it the settings only as a reader of every tenant.
+    await db.knex.raw(`INSERT INTO etl.tenant_readers (role) VALUES (?)`, [etl]);
     await db.knex.raw(`UPDATE etl.settings SET report_tz = 'Asia/Tokyo'`); // out of step with the role
     const u = new URL(db.url);
     u.username = etl;
     u.password = password;
-    const weak = createKnex(u.toString(), { max: 1 });
+    const weak = createKnex(u.toString(), { max: 1, tenant: 'default' });
     try {
       expect(await weak.transaction((trx) => syncReaderTimeZone(trx, readers.role))).toBe('not-permitted');
       await expect(weak.transaction((trx) => syncReaderTimeZone(trx, readers.role, { ifNotPermitted: 'throw' }))).rejects.toMatchObject({
@@ -169,6 +171,7 @@ describe('the reader role\'s time zone (REPORT_TZ)', () => {
       await db.knex.raw(`UPDATE etl.settings SET report_tz = 'Europe/Prague'`);
       await db.knex.raw(`DROP OWNED BY "${etl}"`);
       await db.knex.raw(`DROP ROLE "${etl}"`);
+      await db.knex.raw(`DELETE FROM etl.tenant_readers WHERE role = ?`, [etl]);
     }
   });
 });

@@ -12,6 +12,10 @@ export interface ListQuery {
   /** `Created.Min` / `Created.Max`, ms since the epoch. */
   from: number | undefined;
   to: number | undefined;
+  /** `Anonymized.Min` / `Anonymized.Max`, ms since the epoch: sessions mluvii anonymized then. */
+  anonymized: { from: number; to: number } | undefined;
+  /** Whether any `Anonymized.*` key was given (a server may refuse the filter). */
+  asksAnonymized: boolean;
   ids: number[];
   /** Set filters, lower case; undefined when not asked for. */
   status: string[] | undefined;
@@ -43,15 +47,20 @@ export function parseListQuery(url: URL): { query: ListQuery } | { errors: Recor
   };
   const from = instant('created.min');
   const to = instant('created.max');
+  const anonFrom = instant('anonymized.min');
+  const anonTo = instant('anonymized.max');
+  const asksAnonymized = [...q.keys()].some((k) => k.startsWith('anonymized.'));
+  const anonymized = anonFrom !== undefined && anonTo !== undefined ? { from: anonFrom, to: anonTo } : undefined;
   const ids = (q.get('sessionid') ?? []).map(Number).filter((n) => Number.isSafeInteger(n));
-  if ((from === undefined || to === undefined) && ids.length === 0 && !errors['created.min'] && !errors['created.max']) {
-    errors.Created = 'This simulator needs Created.Min and Created.Max (or SessionId).';
+  const bad = Object.keys(errors).length > 0;
+  if ((from === undefined || to === undefined) && ids.length === 0 && !anonymized && !bad) {
+    errors.Created = 'This simulator needs Created.Min and Created.Max, Anonymized.Min and Anonymized.Max, or SessionId.';
   }
   if (Object.keys(errors).length) return { errors };
   const set = (k: string) => q.get(k)?.map((v) => v.toLowerCase());
   return {
     query: {
-      limit, offset, from, to, ids,
+      limit, offset, from, to, ids, anonymized, asksAnonymized,
       status: set('status'),
       channel: set('channel'),
       source: set('source'),

@@ -2,10 +2,11 @@
  * `GET /api/v1/Sessions`: `Created.Min/Max` + `limit`/`offset` paging over a bare JSON array
  * ordered by `created`, set filters, and the list's misbehaviours (malformed and duplicate items,
  * capped pages, an outage for a range, endless pages, an order that changes per call, a 400
- * that echoes the token).
+ * that echoes the token). The `Anonymized` filter is list-anonymized.ts's.
  */
 import { indexOfSessionId } from '../contact-center/hour-bucket.js';
 import { mixSeed, Rng } from '../random.js';
+import { listAnonymized } from './list-anonymized.js';
 import { parseListQuery, type ListQuery } from './list-query.js';
 import type { Call, ServerContext } from './server-context.js';
 import type { ListEntry } from './session-store.js';
@@ -27,6 +28,7 @@ export function listSessions(ctx: ServerContext, { req, res, url, now }: Call): 
   const parsed = parseListQuery(url);
   if ('errors' in parsed) return ctx.send(res, 'sessions', 400, parsed.errors);
   const q = parsed.query;
+  if (q.asksAnonymized) return listAnonymized(ctx, q, res, now);
   const { from, to, offset } = q;
   const broken = m.brokenRange;
   if (broken && from !== undefined && to !== undefined && from < broken.to.getTime() && to > broken.from.getTime()) {

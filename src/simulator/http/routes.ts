@@ -7,12 +7,13 @@ import { LOGIN_PAGE, LOGIN_PATH } from './auth.js';
 import { campaign, user, users } from './catalog-endpoints.js';
 import { listSessions } from './list-sessions.js';
 import type { Handler } from './server-context.js';
-import { fileContent, routingHistory, sessionDetail } from './session-endpoints.js';
+import { anonymizeSession, fileContent, routingHistory, sessionDetail } from './session-endpoints.js';
+import { addWebhook, editWebhook, getWebhook, listWebhooks, removeWebhook } from './webhook-endpoints.js';
 
 export type Door = 'open' | 'token' | 'api';
 
 interface RouteSpec {
-  method: 'GET' | 'ANY';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'ANY';
   /** `{name}` is a path parameter, matched by PARAMS[name]. */
   path: string;
   /** The name requests are counted under. */
@@ -38,10 +39,16 @@ const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/api/v1/Sessions', endpoint: 'sessions', door: 'api', handle: listSessions },
   { method: 'GET', path: '/api/v1/Sessions/{id}', endpoint: 'session', door: 'api', handle: sessionDetail },
   { method: 'GET', path: '/api/v1/Sessions/{id}/routingHistory', endpoint: 'routingHistory', door: 'api', handle: routingHistory },
+  { method: 'POST', path: '/api/v1/Sessions/{id}/anonymize', endpoint: 'anonymize', door: 'api', handle: anonymizeSession },
   { method: 'GET', path: '/api/v1/Sessions/{sessionId}/files/{fileKey}/content', endpoint: 'fileContent', door: 'api', handle: fileContent },
   { method: 'GET', path: '/api/v1/Campaigns/{id}', endpoint: 'campaign', door: 'api', handle: campaign },
   { method: 'GET', path: '/api/v1/Users', endpoint: 'users', door: 'api', handle: users },
   { method: 'GET', path: '/api/v1/Users/{id}', endpoint: 'user', door: 'api', handle: user },
+  { method: 'GET', path: '/api/v1/Webhooks', endpoint: 'webhooks', door: 'api', handle: listWebhooks },
+  { method: 'POST', path: '/api/v1/Webhooks', endpoint: 'webhooks', door: 'api', handle: addWebhook },
+  { method: 'GET', path: '/api/v1/Webhooks/{id}', endpoint: 'webhook', door: 'api', handle: getWebhook },
+  { method: 'PUT', path: '/api/v1/Webhooks/{id}', endpoint: 'webhook', door: 'api', handle: editWebhook },
+  { method: 'DELETE', path: '/api/v1/Webhooks/{id}', endpoint: 'webhook', door: 'api', handle: removeWebhook },
 ];
 
 interface CompiledRoute extends RouteSpec {

@@ -3,6 +3,7 @@
  * server, its sessions, tokens, files and counters, and one way to answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Anonymizer } from '../anonymization.js';
 import type { FileWorld } from '../files.js';
 import type { Misbehaviour } from '../misbehaviour.js';
 import type { TokenAuth } from './auth.js';
@@ -10,6 +11,7 @@ import type { HttpFaults } from './faults.js';
 import type { RequestStats } from './request-stats.js';
 import type { Send } from './response.js';
 import type { SessionStore } from './session-store.js';
+import type { WebhookRegistry } from '../webhooks/registry.js';
 
 export interface ServerContext {
   readonly seed: number;
@@ -22,6 +24,10 @@ export interface ServerContext {
   readonly faults: HttpFaults;
   readonly stats: RequestStats;
   readonly files: FileWorld | undefined;
+  /** Callbacks registered at `/api/v1/Webhooks`. */
+  readonly webhooks: WebhookRegistry;
+  /** Which sessions mluvii anonymized, and when (automatically after some days, or on request). */
+  readonly anonymizer: Anonymizer;
   /** This server's own address (file download addresses point at it). */
   selfUrl: string;
   /** List calls so far: each `unstableOrder` shuffle is seeded by its call number. */

@@ -1,4 +1,4 @@
-/** One session by id: `GET /Sessions/{id}`, its `/routingHistory`, and its files' content. */
+/** One session by id: `GET /Sessions/{id}`, its `/routingHistory`, its files' content, and `POST …/anonymize`. */
 import { FileWorld } from '../files.js';
 import { SERVICE_UNAVAILABLE_PAGE } from './response.js';
 import type { Call, ServerContext } from './server-context.js';
@@ -33,4 +33,12 @@ export function fileContent(ctx: ServerContext, { res, url, params, now }: Call)
     (status) => ctx.stats.count('fileContent', String(status)),
     () => res.destroy(),
   );
+}
+
+/** `POST /api/v1/Sessions/{id}/anonymize`: mluvii anonymizes the session now (../anonymization.ts). */
+export function anonymizeSession(ctx: ServerContext, { res, params, now }: Call): void {
+  const d = ctx.sessions.find(Number(params.id), now);
+  if (!d) return ctx.send(res, 'anonymize', 404, NOT_FOUND, { 'content-type': 'text/plain' });
+  ctx.anonymizer.request(d.id, now);
+  ctx.send(res, 'anonymize', 200, {});
 }
