@@ -113,7 +113,8 @@ export class WebhookDelivery {
     const due = this.dueBetween(fromMs, untilMs, hooks, report);
     for (const d of due) {
       for (const hook of hooks) {
-        if (d.at <= hook.since * 1000 || !hook.eventTypes.includes(d.event.type)) continue;
+        // What happened before the callback was registered is never sent, however late its delivery.
+        if (d.event.t <= hook.since * 1000 || !hook.eventTypes.includes(d.event.type)) continue;
         if (!d.copy) report.events += 1;
         if (await this.send(hook, d.event, report)) report.delivered += 1;
         else report.failed += 1;
