@@ -11,6 +11,8 @@ import type { Knex } from 'knex';
  * second never sees more than its limit, which a bucket holding tokens to spend at once could not
  * promise (it admits capacity + rate in a second). The code is src/load/rate-budget.ts.
  *
+ * - claimer, shared_at: whether the tenant's starts were lately handed to more than one process
+ *   (a process alone may start a little late; see src/mluvii/shared-slots.ts).
  * - paused_until: a 429's Retry-After (or the client's own pause after one), seen by one process,
  *   holds every process: no start is handed out before it.
  * - With MLUVII_RPS=auto the rate is learned once per tenant: `rate` is the one value, `cuts`,
@@ -29,6 +31,8 @@ export async function up(knex: Knex): Promise<void> {
       cuts         integer NOT NULL DEFAULT 0,
       cut_at       timestamptz,
       w_max        double precision,
+      claimer      text,
+      shared_at    timestamptz,
       updated_at   timestamptz NOT NULL DEFAULT now()
     );
     COMMENT ON TABLE etl.rate_budget IS
@@ -40,6 +44,8 @@ export async function up(knex: Knex): Promise<void> {
     COMMENT ON COLUMN etl.rate_budget.cuts IS 'MLUVII_RPS=auto: how many times the learned rate was cut after a 429 (every process follows the latest cut).';
     COMMENT ON COLUMN etl.rate_budget.cut_at IS 'MLUVII_RPS=auto: when the learned rate was last cut.';
     COMMENT ON COLUMN etl.rate_budget.w_max IS 'MLUVII_RPS=auto: what the server admitted at the last cut, the plateau the rate grows back to.';
+    COMMENT ON COLUMN etl.rate_budget.claimer IS 'Which process made the last claim (a random name of its client).';
+    COMMENT ON COLUMN etl.rate_budget.shared_at IS 'The first claim, and the last by another process than the one before: until a while after it, no process takes itself to be alone on the budget.';
     COMMENT ON COLUMN etl.rate_budget.updated_at IS 'The last claim, pause or cut.';
     ALTER TABLE etl.rate_budget ENABLE ROW LEVEL SECURITY;
     CREATE POLICY tenant_readers ON etl.rate_budget FOR SELECT TO PUBLIC USING (tenant = ANY ((SELECT etl.readable_tenants(current_user))::text[]));

@@ -20,6 +20,7 @@ export interface RateBudgetClaim {
   pausedUntilMs: number;
   cuts: number;
   cut?: { atMs: number; wMax: number };
+  sharedAtMs: number;
 }
 
 const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
@@ -27,7 +28,7 @@ const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 export class RateBudgetStore {
   constructor(private readonly knex: Knex) {}
 
-  async claim({ count, rate, guardMs, knownCuts }: { count: number; rate: number; guardMs: number; knownCuts?: number }): Promise<RateBudgetClaim> {
+  async claim({ count, rate, guardMs, knownCuts, claimer }: { count: number; rate: number; guardMs: number; knownCuts?: number; claimer: string }): Promise<RateBudgetClaim> {
     if (!(Number.isInteger(count) && count >= 1)) throw new RangeError(`count must be a whole number from 1, got ${count}`);
     if (!(rate > 0 && Number.isFinite(rate))) throw new RangeError(`rate must be positive, got ${rate}`);
     // A fixed rate is the tenant's setting: written by every claim. A learned one only by a process
@@ -36,18 +37,20 @@ export class RateBudgetStore {
     const spacing = (r: string) => `((1000 + CAST(:guardMs AS float8)) / ${r})`;
     const { rows } = await this.knex.raw(
       `WITH t AS (SELECT clock_timestamp() AS now)
-       INSERT INTO etl.rate_budget AS b (rate, next_start, updated_at)
-       SELECT CAST(:rate AS float8), t.now + :count * ${spacing('CAST(:rate AS float8)')} * interval '1 ms', t.now FROM t
+       INSERT INTO etl.rate_budget AS b (rate, next_start, claimer, shared_at, updated_at)
+       SELECT CAST(:rate AS float8), t.now + :count * ${spacing('CAST(:rate AS float8)')} * interval '1 ms', :claimer, t.now, t.now FROM t
        ON CONFLICT (tenant) DO UPDATE SET
          rate = ${rateInForce},
          next_start = greatest(b.next_start, EXCLUDED.updated_at, coalesce(b.paused_until, '-infinity'))
            + :count * ${spacing(rateInForce)} * interval '1 ms',
+         claimer = EXCLUDED.claimer,
+         shared_at = CASE WHEN b.claimer IS DISTINCT FROM EXCLUDED.claimer THEN EXCLUDED.updated_at ELSE b.shared_at END,
          updated_at = EXCLUDED.updated_at
        RETURNING ${ms('b.next_start')} AS next_ms, ${spacing('b.rate')} AS spacing_ms, ${ms('b.updated_at')} AS now_ms, b.rate,
-         ${ms('b.paused_until')} AS paused_ms, b.cuts, ${ms('b.cut_at')} AS cut_ms, b.w_max`,
-      { count, rate, guardMs, knownCuts: knownCuts ?? null },
+         ${ms('b.paused_until')} AS paused_ms, b.cuts, ${ms('b.cut_at')} AS cut_ms, b.w_max, ${ms('b.shared_at')} AS shared_ms`,
+      { count, rate, guardMs, knownCuts: knownCuts ?? null, claimer },
     );
-    const r = rows[0] as { next_ms: number; spacing_ms: number; now_ms: number; rate: number; paused_ms: number | null; cuts: number; cut_ms: number | null; w_max: number | null };
+    const r = rows[0] as { next_ms: number; spacing_ms: number; now_ms: number; rate: number; paused_ms: number | null; cuts: number; cut_ms: number | null; w_max: number | null; shared_ms: number | null };
     return {
       firstStartMs: r.next_ms - count * r.spacing_ms,
       spacingMs: r.spacing_ms,
@@ -57,7 +60,13 @@ export class RateBudgetStore {
       pausedUntilMs: r.paused_ms ?? -Infinity,
       cuts: r.cuts,
       cut: r.cut_ms === null || r.w_max === null ? undefined : { atMs: r.cut_ms, wMax: r.w_max },
+      sharedAtMs: r.shared_ms ?? -Infinity,
     };
+  }
+
+  /** A request left `lateMs` after its start instant: the tenant's starts not yet handed out move on by as much. */
+  async delay(lateMs: number): Promise<void> {
+    await this.knex.raw(`UPDATE etl.rate_budget SET next_start = next_start + CAST(:lateMs AS float8) * interval '1 ms', updated_at = clock_timestamp() WHERE tenant = etl.tenant()`, { lateMs });
   }
 
   /** No start of the tenant's before now + ms (a longer pause already set stays). */

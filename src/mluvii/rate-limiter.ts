@@ -58,16 +58,24 @@ export const GUARD_MS = 10;
 export const GUARD_STEP_MS = 10;
 export const MAX_GUARD_MS = 40;
 
+/** A request's start: when it left (moved later once known), and its instant in the shared schedule. */
+interface Start {
+  at: number;
+  slot?: number;
+  /** How much the shared schedule was delayed for this start's lateness so far. */
+  delayedMs?: number;
+}
+
 export class RateLimiter {
   private readonly clock: LimiterClock;
   private readonly concurrency: number;
   private readonly adaptive: AdaptiveRate | undefined;
-  private readonly waitingTasks: Array<(start: { at: number }) => void> = [];
+  private readonly waitingTasks: Array<(start: Start) => void> = [];
   private active = 0;
   /** Instant the next start is due (the absolute schedule). */
   private nextDue = -Infinity;
   /** Start instants within the last rolling window, oldest first (moved later when a request is known to have left later). */
-  private readonly starts: Array<{ at: number }> = [];
+  private readonly starts: Start[] = [];
   private spacingMs = 0;
   private windowCount = 1;
   private windowMs = 1000;
@@ -189,6 +197,8 @@ export class RateLimiter {
           if (!(ms > 0)) return;
           start.at = Math.max(start.at, start.at + ms);
           this.starts.sort((a, b) => a.at - b.at);
+          // It left later than its turn in the shared schedule: every process's next starts move on.
+          if (start.slot !== undefined) start.delayedMs = this.slots?.left(start.slot, start.at, start.delayedMs ?? 0);
         };
         try {
           p = task(leftAfter);
@@ -236,18 +246,24 @@ export class RateLimiter {
       const sharing = this.slots !== undefined && this.slots.active(now);
       let at: number;
       if (sharing) {
-        // The shared schedule spaces the starts across processes; only a hold is ours to add.
+        // The shared schedule spaces the starts across processes. Ours to add: a hold, and the
+        // rolling second of our own starts as they actually left (one that left late must not
+        // close on the start a second later: that one waits, or its start is dropped as late).
         const want = Math.min(this.waitingTasks.length, this.concurrency - this.active);
         const slot = this.slots!.next(now, want, { rate: this.rate, guardMs: this.guardMs, knownCuts: this.adaptive ? this.knownCuts : undefined });
         if (slot === undefined) return; // a claim is under way; it pumps when it answers
-        at = Math.max(slot, this.holdUntil);
+        at = Math.max(slot, this.holdUntil, this.windowFree(now));
       } else at = this.earliestStart(now);
       if (at > now) {
         this.arm(at, now);
         return;
       }
-      if (sharing) this.slots!.take();
-      const start = { at: now };
+      const start: Start = { at: now };
+      if (sharing) {
+        // Late already (a timer fired late): the schedule moves on at once, not when the answer comes.
+        start.slot = this.slots!.take();
+        start.delayedMs = this.slots!.left(start.slot, now, 0);
+      }
       this.starts.push(start);
       this.startCount += 1;
       this.adaptive?.sent(now);
@@ -271,11 +287,15 @@ export class RateLimiter {
 
   /** The earliest instant the next start is allowed: schedule, rolling window, hold. */
   private earliestStart(now: number): number {
-    while (this.starts.length > 0 && this.starts[0].at <= now - this.windowMs) this.starts.shift();
     // Idle or stalled for long: the owed schedule is forgiven down to MAX_LAG_MS.
     const due = Math.max(this.nextDue, now - MAX_LAG_MS);
-    const windowFree = this.starts.length >= this.windowCount ? this.starts[this.starts.length - this.windowCount].at + this.windowMs : -Infinity;
-    return Math.max(due, windowFree, this.holdUntil);
+    return Math.max(due, this.windowFree(now), this.holdUntil);
+  }
+
+  /** When the rolling window of our own starts has room for one more. */
+  private windowFree(now: number): number {
+    while (this.starts.length > 0 && this.starts[0].at <= now - this.windowMs) this.starts.shift();
+    return this.starts.length >= this.windowCount ? this.starts[this.starts.length - this.windowCount].at + this.windowMs : -Infinity;
   }
 
   private arm(at: number, now: number): void {

@@ -21,6 +21,8 @@ export interface BudgetClaimRequest {
    * not undo it); undefined: a fixed rate, always written.
    */
   knownCuts?: number;
+  /** Which process claims (a random name, the same for all its claims). */
+  claimer: string;
 }
 
 export interface BudgetClaim {
@@ -37,10 +39,14 @@ export interface BudgetClaim {
   /** MLUVII_RPS=auto: the latest cut (0 cuts: none yet). */
   cuts: number;
   cut?: { atMs: number; wMax: number };
+  /** The last time the claims switched from one process to another; -Infinity: one process only, ever. */
+  sharedAtMs: number;
 }
 
 export interface SharedBudget {
   claim(request: BudgetClaimRequest): Promise<BudgetClaim>;
+  /** A request left `ms` later than its start instant: the starts not yet handed out come that much later. */
+  delay(ms: number): Promise<void>;
   /** Every process starts nothing for `ms` from now. */
   pause(ms: number): Promise<void>;
   /**

@@ -124,16 +124,16 @@ describe('shared request budget', () => {
   it('keeps two tenants apart: one tenant using its budget or paused does not slow the other', async () => {
     const acme = new RateBudgetStore(pool('acme'));
     const globex = new RateBudgetStore(pool('globex'));
-    const taken = await acme.claim({ count: 20, rate: 10, guardMs: 0 });
+    const taken = await acme.claim({ count: 20, rate: 10, guardMs: 0, claimer: 'test' });
     expect(taken.firstStartMs - taken.nowMs).toBeLessThan(50);
-    const behind = await acme.claim({ count: 1, rate: 10, guardMs: 0 });
+    const behind = await acme.claim({ count: 1, rate: 10, guardMs: 0, claimer: 'test' });
     // Two seconds of acme's starts are handed out: its next waits for them.
     expect(behind.firstStartMs - behind.nowMs).toBeGreaterThan(1800);
     await acme.pause(60_000);
-    const other = await globex.claim({ count: 1, rate: 10, guardMs: 0 });
+    const other = await globex.claim({ count: 1, rate: 10, guardMs: 0, claimer: 'test' });
     expect(other.firstStartMs - other.nowMs).toBeLessThan(50);
     expect(other.pausedUntilMs).toBe(-Infinity);
-    const paused = await acme.claim({ count: 1, rate: 10, guardMs: 0 });
+    const paused = await acme.claim({ count: 1, rate: 10, guardMs: 0, claimer: 'test' });
     expect(paused.firstStartMs - paused.nowMs).toBeGreaterThan(59_000);
   });
 
@@ -141,7 +141,7 @@ describe('shared request budget', () => {
     const a = new RateBudgetStore(pool('acme'));
     const b = new RateBudgetStore(pool('acme'));
     const claims = [];
-    for (let i = 0; i < 6; i++) claims.push(await (i % 2 ? b : a).claim({ count: 3, rate: 20, guardMs: 10 }));
+    for (let i = 0; i < 6; i++) claims.push(await (i % 2 ? b : a).claim({ count: 3, rate: 20, guardMs: 10, claimer: i % 2 ? 'b' : 'a' }));
     const starts = claims.flatMap((c) => Array.from({ length: c.count }, (_, k) => c.firstStartMs + k * c.spacingMs));
     for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(50.5 - 1e-6);
     expect(claims[0].spacingMs).toBeCloseTo(50.5, 6);
