@@ -121,7 +121,7 @@ describe('shared request budget', () => {
     expect(second.rateLimitedCount).toBe(0);
   }, 30_000);
 
-  it('keeps two tenants apart: one tenant using its budget or paused does not slow the other', async () => {
+  it('keeps two tenants apart: one tenant using its budget, paused or delayed does not slow the other', async () => {
     const acme = new RateBudgetStore(pool('acme'));
     const globex = new RateBudgetStore(pool('globex'));
     const taken = await acme.claim({ count: 20, rate: 10, guardMs: 0, claimer: 'test' });
@@ -135,6 +135,12 @@ describe('shared request budget', () => {
     expect(other.pausedUntilMs).toBe(-Infinity);
     const paused = await acme.claim({ count: 1, rate: 10, guardMs: 0, claimer: 'test' });
     expect(paused.firstStartMs - paused.nowMs).toBeGreaterThan(59_000);
+    // A request of globex's that left late moves globex's later starts on, not acme's.
+    const before = await globex.claim({ count: 1, rate: 10, guardMs: 0, claimer: 'test' });
+    await globex.delay(700);
+    const after = await globex.claim({ count: 1, rate: 10, guardMs: 0, claimer: 'test' });
+    expect(after.firstStartMs - before.firstStartMs).toBeGreaterThanOrEqual(800 - 1e-6);
+    expect(after.firstStartMs - after.nowMs).toBeGreaterThan(500);
   });
 
   it('spaces the starts of every claim by the rate and the guard, whoever claims', async () => {
