@@ -126,11 +126,6 @@ export class RateLimiter {
     this.pump();
   }
 
-  /** Starts dropped because they came too late for the shared schedule (for tests and figures). */
-  get droppedStarts(): number {
-    return this.slots?.dropped ?? 0;
-  }
-
   /** Request starts per second now in force. */
   get rps(): number {
     return this.rate;
@@ -247,8 +242,8 @@ export class RateLimiter {
       let at: number;
       if (sharing) {
         // The shared schedule spaces the starts across processes. Ours to add: a hold, and the
-        // rolling second of our own starts as they actually left (one that left late must not
-        // close on the start a second later: that one waits, or its start is dropped as late).
+        // rolling second of our own starts as they actually left (one of ours that left late must
+        // not close on our start a second later: that one waits).
         const want = Math.min(this.waitingTasks.length, this.concurrency - this.active);
         const slot = this.slots!.next(now, want, { rate: this.rate, guardMs: this.guardMs, knownCuts: this.adaptive ? this.knownCuts : undefined });
         if (slot === undefined) return; // a claim is under way; it pumps when it answers

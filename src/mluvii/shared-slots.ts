@@ -57,7 +57,7 @@ export class SharedSlots {
   private claiming = false;
   private offUntil = -Infinity;
   private readonly claimer = randomUUID();
-  /** Another process claimed lately (as of the last claim): late starts are dropped. */
+  /** Another process claimed lately (as of the last claim): a request that left late delays the schedule. */
   private sharedLately = false;
   /** Starts dropped as stale, and requests that left late and delayed the schedule (for tests and figures). */
   dropped = 0;
@@ -71,7 +71,7 @@ export class SharedSlots {
   }
 
   /**
-   * The instant of the next start held, after dropping late ones; undefined when none is held (a
+   * The instant of the next start held, after dropping stale ones; undefined when none is held (a
    * claim for `want` more is then under way, and `wake` is called when it answers).
    */
   next(now: number, want: number, request: { rate: number; guardMs: number; knownCuts?: number }): number | undefined {
