@@ -92,12 +92,19 @@ export class AdaptiveRate {
   }
 
   /**
-   * A shared budget's answer: the tenant's rate in force, whether its schedule was busy, and a cut
-   * made by any process that this one has not followed yet (`at` on this controller's clock).
+   * A shared budget's answer: the tenant's rate in force, whether its schedule was busy, whether
+   * this process is alone on it, and a cut made by any process that this one has not followed yet
+   * (`at` on this controller's clock).
    */
-  follow(now: number, shared: { rps: number; busy: boolean; cut?: { at: number; wMax: number } }): void {
+  follow(now: number, shared: { rps: number; busy: boolean; alone: boolean; cut?: { at: number; wMax: number } }): void {
     // A cut long past (the tenant idle since) says little of the server now: its rate is kept, its curve not.
     if (shared.cut && shared.cut.at > this.lastCut && now - shared.cut.at < STALE_CUT_S * 1000) this.cutAt(shared.cut.at, shared.cut.wMax);
+    // Alone on the budget, the row's rate is this controller's own: it goes on as if unshared,
+    // judging by its own sends and answers, which are then all of the tenant's.
+    if (shared.alone) {
+      this.sharedBusy = undefined;
+      return;
+    }
     this.sharedBusy = shared.busy;
     this.set(shared.rps);
   }

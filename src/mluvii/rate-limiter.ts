@@ -276,7 +276,7 @@ export class RateLimiter {
     if (!this.adaptive) return;
     const newCut = c.cuts !== this.knownCuts ? c.cut : undefined;
     this.knownCuts = c.cuts;
-    this.adaptive.follow(this.clock.now(), { rps: c.rate, busy: c.busy, cut: newCut });
+    this.adaptive.follow(this.clock.now(), { rps: c.rate, busy: c.busy, alone: c.alone, cut: newCut });
     if (this.adaptive.rps !== this.rate) this.setRate(this.adaptive.rps);
   }
 

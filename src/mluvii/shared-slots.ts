@@ -50,6 +50,8 @@ export interface LocalClaim {
   cut?: { at: number; wMax: number };
   /** Other processes' starts (or ours) were due at or after now: the tenant uses the whole rate. */
   busy: boolean;
+  /** No other process claimed lately. */
+  alone: boolean;
 }
 
 export class SharedSlots {
@@ -123,6 +125,7 @@ export class SharedSlots {
             cuts: c.cuts,
             cut: c.cut && { at: local(c.cut.atMs), wMax: c.cut.wMax },
             busy: c.firstStartMs > c.nowMs,
+            alone: !this.sharedLately,
           });
         },
         (err: unknown) => {
