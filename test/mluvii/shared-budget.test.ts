@@ -153,6 +153,16 @@ describe('shared request budget', () => {
     expect(claims[0].spacingMs).toBeCloseTo(50.5, 6);
   });
 
+  it('paces alone, at its own rate, while the budget cannot be used (here: a tenant the warehouse does not know)', async () => {
+    const sim = await simulator({ rateLimitRps: 10 });
+    const c = client(sim, 10, 'nobody');
+    await requests(c, 12, 0);
+    expect(c.requestCount).toBe(12);
+    expect(limited(sim)).toBe(0);
+    expect(busiestSecond(sim)).toBeLessThanOrEqual(10);
+    expect((await db.knex.raw(`SELECT count(*)::int AS n FROM etl.rate_budget`)).rows[0].n).toBe(0);
+  }, 30_000);
+
   it('with MLUVII_RPS=auto learns one rate per tenant: a cut one process made is the rate of the others', async () => {
     const sim = await simulator({ throttle: { retryAfter: '0', times: 1 } });
     const first = client(sim, 'auto', 'acme');
