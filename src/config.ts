@@ -73,6 +73,12 @@ export interface Config {
   etlJobTimeoutMs: number;
   /** Jobs of each kind a `worker` runs at once (ETL_WORKER_CONCURRENCY; `worker --concurrency` wins). */
   etlWorkerConcurrency: number;
+  /**
+   * Jobs of one tenant of each kind that all workers together run at once (ETL_TENANT_JOBS);
+   * undefined: no bound. With it, the workers serve several tenants side by side instead of the
+   * one whose jobs were queued first: each tenant's requests are bounded by its own rate anyway.
+   */
+  etlTenantJobs: number | undefined;
   /** On SIGTERM a worker finishes its jobs within this, else hands them back to the queue (ETL_WORKER_GRACE). */
   etlWorkerGraceMs: number;
   /** The secret path segment of serve's webhook URL (MLUVII_WEBHOOK_SECRET); undefined: serve and `webhooks register` refuse to start. */
@@ -350,6 +356,7 @@ export function loadConfig(env: Env = process.env): Config {
     etlJobHeartbeatMs: boundedDuration(env, 'ETL_JOB_HEARTBEAT', '30s', { ms: 10_000, text: '10s' }, { ms: 3_600_000, text: '1h' }),
     etlJobTimeoutMs: boundedDuration(env, 'ETL_JOB_TIMEOUT', '6h', { ms: 60_000, text: '1m' }, { ms: 86_400_000, text: '24h' }),
     etlWorkerConcurrency: positiveNumber(env, 'ETL_WORKER_CONCURRENCY', 2, true),
+    etlTenantJobs: value(env, 'ETL_TENANT_JOBS') === undefined ? undefined : positiveNumber(env, 'ETL_TENANT_JOBS', 1, true),
     etlWorkerGraceMs: boundedDuration(env, 'ETL_WORKER_GRACE', '25s', { ms: 1_000, text: '1s' }, { ms: 3_600_000, text: '1h' }),
     webhookSecret: webhookSecret(env),
     webhookDebounceMs: webhookDebounce(env),

@@ -4,7 +4,7 @@ import type { Knex } from '../db/knex.js';
 import { tenantKnex } from '../db/tenant-knex.js';
 import type { Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
-import { clientFromConfig } from '../pipeline/client-from-config.js';
+import { clientFromConfig, shareTenantBudget } from '../pipeline/client-from-config.js';
 import type { Tenant } from '../tenants/tenant.js';
 
 /** How this worker's connections show in pg_stat_activity: which machine and process holds a transaction. */
@@ -14,7 +14,8 @@ export const workerApplicationName = (): string => `mluvii-etl worker ${hostname
  * A worker's connections, one set per tenant it works for, made in ONE place: the tenant's
  * warehouse pool (tenantKnex: every connection says its tenant, so every query of src/load reads
  * and writes that tenant's rows only) and the tenant's API client (clientFromConfig: its rate
- * limiter is shared by every job of the tenant this worker runs at once). A client is made again
+ * limiter is shared by every job of the tenant this worker runs at once, and draws from the
+ * tenant's budget in the warehouse that every worker shares). A client is made again
  * when the tenant's API settings changed since (`tenants add` again: another address, user,
  * secret or rate).
  */
@@ -22,7 +23,7 @@ export class TenantConnections {
   private readonly pools = new Map<string, Knex>();
   private readonly clients = new Map<string, { settings: string; client: MluviiClient }>();
 
-  /** `jobsAtOnce`: a unit holds a transaction and may read beside it, so two connections each. */
+  /** `jobsAtOnce`: a unit holds a transaction and may read beside it, so two connections each; the API clients claim their requests on it too. */
   constructor(
     private readonly logger: Logger,
     private readonly jobsAtOnce: number,
@@ -31,7 +32,7 @@ export class TenantConnections {
   knexFor(tenant: Tenant): Knex {
     let knex = this.pools.get(tenant.name);
     if (!knex) {
-      knex = tenantKnex(requireDatabaseUrl(tenant.config), tenant, { max: 2 * this.jobsAtOnce + 2, applicationName: workerApplicationName() });
+      knex = tenantKnex(requireDatabaseUrl(tenant.config), tenant, { max: 2 * this.jobsAtOnce + 3, applicationName: workerApplicationName() });
       this.pools.set(tenant.name, knex);
     }
     return knex;
@@ -42,7 +43,10 @@ export class TenantConnections {
     const settings = JSON.stringify([c.mluviiBaseUrl, c.mluviiTokenUrl, c.mluviiClientId, c.mluviiClientSecret, c.mluviiRps]);
     let entry = this.clients.get(tenant.name);
     if (!entry || entry.settings !== settings) {
-      entry = { settings, client: clientFromConfig(tenant.config, this.logger.child({ tenant: tenant.name })) };
+      const client = clientFromConfig(tenant.config, this.logger.child({ tenant: tenant.name }));
+      // The tenant's one request budget, shared with its other workers and commands.
+      shareTenantBudget(client, this.knexFor(tenant));
+      entry = { settings, client };
       this.clients.set(tenant.name, entry);
     }
     return entry.client;

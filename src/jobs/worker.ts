@@ -74,7 +74,9 @@ export async function runWorker(config: Config, logger: Logger, opts: { concurre
     // job looks for the next one at once rather than after its polling interval, so a queue of
     // short jobs (reprocess slices) is drained back to back; idle pollers look every 2 s (a
     // retried job is sent no NOTIFY).
-    const poll = { pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 };
+    // ETL_TENANT_JOBS: jobs carry their tenant as their group; pg-boss skips a tenant's jobs while
+    // that many of its kind are active on any worker, so other tenants' jobs are taken meanwhile.
+    const poll = { pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2, ...(config.etlTenantJobs === undefined ? {} : { groupConcurrency: config.etlTenantJobs }) };
     const queues: Array<[string, (job: Job<unknown>) => Promise<unknown>]> = [
       ...[QUEUES.window, QUEUES.campaigns, QUEUES.refetch, QUEUES.files, QUEUES.reprocess].map((q) => [q.name, (job: Job<unknown>) => runUnitJob(services, job)] as [string, (job: Job<unknown>) => Promise<unknown>]),
       [QUEUES.run.name, (job: Job<unknown>) => runScheduledNight(services, job)],

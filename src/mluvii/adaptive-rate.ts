@@ -17,6 +17,11 @@
  *   server's Retry-After.
  * - 429s within COOLDOWN_MS of a cut are answers to requests sent before it: they do not cut again.
  *
+ * Several processes sharing one tenant's budget learn one rate (`follow`): each adopts the
+ * tenant's rate and latest cut at every claim, so they all ride the same curve; what the server
+ * admitted is then reckoned from the tenant's rate (this process sends only a part of it), and
+ * growth is bounded by whether the tenant's schedule was busy rather than by this process's sends.
+ *
  * Pure and clock-injected: the unit tests drive it with a simulated server, no wall clock.
  */
 
@@ -41,6 +46,8 @@ export const COOLDOWN_MS = 2000;
  * then waits) comes every half minute or so instead of every K seconds.
  */
 export const PLATEAU = 0.97;
+/** A shared cut older than this is not followed (see follow). */
+export const STALE_CUT_S = 3 * RECOVERY_S;
 
 export class AdaptiveRate {
   private current: number;
@@ -55,6 +62,8 @@ export class AdaptiveRate {
   private readonly okTimes: number[] = [];
   private readonly sentTimes: number[] = [];
   throttles = 0;
+  /** With a shared budget: whether the tenant's schedule was in full use at the last claim (undefined: not shared). */
+  private sharedBusy: boolean | undefined;
 
   constructor(opts: AdaptiveRateOptions) {
     this.max = opts.maxRps;
@@ -77,6 +86,29 @@ export class AdaptiveRate {
     return Number((this.wMax ?? this.current).toFixed(2));
   }
 
+  /** What the server admitted at the last cut (CUBIC's w_max); undefined before any. */
+  get plateau(): number | undefined {
+    return this.wMax;
+  }
+
+  /**
+   * A shared budget's answer: the tenant's rate in force, whether its schedule was busy, whether
+   * this process is alone on it, and a cut made by any process that this one has not followed yet
+   * (`at` on this controller's clock).
+   */
+  follow(now: number, shared: { rps: number; busy: boolean; alone: boolean; cut?: { at: number; wMax: number } }): void {
+    // A cut long past (the tenant idle since) says little of the server now: its rate is kept, its curve not.
+    if (shared.cut && shared.cut.at > this.lastCut && now - shared.cut.at < STALE_CUT_S * 1000) this.cutAt(shared.cut.at, shared.cut.wMax);
+    // Alone on the budget, the row's rate is this controller's own: it goes on as if unshared,
+    // judging by its own sends and answers, which are then all of the tenant's.
+    if (shared.alone) {
+      this.sharedBusy = undefined;
+      return;
+    }
+    this.sharedBusy = shared.busy;
+    this.set(shared.rps);
+  }
+
   /** A request was sent at `now` (ms). */
   sent(now: number): void {
     record(this.sentTimes, now);
@@ -94,8 +126,9 @@ export class AdaptiveRate {
       const t = (now - this.lastCut) / 1000;
       next = this.wMax + this.c * (t - this.k) ** 3;
     }
-    // Growth is bounded by twice what was actually sent in the last second (AWS: 2 × measured rate).
-    const sentRate = inLastSecond(this.sentTimes, now);
+    // Growth is bounded by twice what was actually sent in the last second (AWS: 2 × measured rate);
+    // shared, by the tenant's: all of the rate when its schedule was busy, else none of it.
+    const sentRate = this.sharedBusy === undefined ? inLastSecond(this.sentTimes, now) : this.sharedBusy ? this.current : 0;
     if (next > this.current) next = Math.min(next, Math.max(this.current, 2 * sentRate));
     return this.set(next);
   }
@@ -105,15 +138,23 @@ export class AdaptiveRate {
     this.lastUpdate = now;
     if (now - this.lastCut < COOLDOWN_MS) return this.current;
     this.throttles += 1;
-    const admitted = inLastSecond(this.okTimes, now);
+    const ok = inLastSecond(this.okTimes, now);
+    // Shared: this process sent a part of the tenant's rate; the share of its sends that got
+    // through, applied to the tenant's rate, is what the server admitted of all of them.
+    const sent = inLastSecond(this.sentTimes, now);
+    const admitted = this.sharedBusy === undefined ? ok : sent > 0 ? (this.current * ok) / sent : 0;
     // What the server admitted, but never more than we were sending (a 429 may come from a
     // shared quota with another client) and never nothing (a 429 before any success).
     const w = Math.max(this.min, Math.min(this.current, admitted > 0 ? admitted : this.current * BETA) * PLATEAU);
+    this.cutAt(now, w);
+    return this.set(w * BETA);
+  }
+
+  private cutAt(now: number, w: number): void {
     this.wMax = w;
     this.c = (w * (1 - BETA)) / RECOVERY_S ** 3;
     this.k = Math.cbrt((w * (1 - BETA)) / this.c);
     this.lastCut = now;
-    return this.set(w * BETA);
   }
 
   private set(rate: number): number {

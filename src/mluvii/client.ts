@@ -14,6 +14,7 @@ import { TokenSource } from './auth.js';
 import { MluviiApiError } from './errors.js';
 import { FileDownloader, type DownloadBody, type DownloadOptions, type DownloadOutcome } from './file-download.js';
 import { RateLimiter, type LimiterClock } from './rate-limiter.js';
+import type { SharedBudget } from './shared-budget.js';
 import { AdaptiveRate, DEFAULT_MAX_RPS } from './adaptive-rate.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, wrappedArray } from '../util/json.js';
 import { OversizedBodyError, readBoundedJson } from './bounded-body.js';
@@ -169,6 +170,17 @@ export class MluviiClient {
   /** API attempts retried so far (429, 408, 5xx, network errors, timeouts). */
   get retryCount(): number {
     return this.transport.retryCount;
+  }
+
+  /**
+   * Draws every request start from the tenant's budget shared with every other process calling
+   * its API (rate-limiter.ts, shared-budget.ts), from now on. While the budget cannot be reached,
+   * the client paces alone at its own rate, and says so.
+   */
+  shareRateBudget(budget: SharedBudget): void {
+    this.limiter.share(budget, (err) =>
+      this.logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'the shared request budget could not be reached; pacing this process alone for a few seconds'),
+    );
   }
 
   /** With MLUVII_RPS=auto, the rate the client settled on (the server's limit as found); undefined with a fixed rate. */

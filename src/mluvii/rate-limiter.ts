@@ -11,10 +11,18 @@
  * MAX_LAG_MS of schedule owed (after an idle spell or a long stall, the schedule restarts from
  * now instead of bursting).
  *
+ * With a shared budget (shared-budget.ts: every process calling the tenant's API draws from
+ * it), the starts are the budget's instead: the schedule across all processes, claimed a few at
+ * a time (shared-slots.ts); a hold is passed on so every process waits, and with auto the rate is
+ * the tenant's one learned rate. Without one, or while it cannot be reached, the limiter paces
+ * alone as above.
+ *
  * The clock is injectable, so the guarantees are tested without wall-clock time.
  */
 
-import type { AdaptiveRate } from './adaptive-rate.js';
+import { COOLDOWN_MS, type AdaptiveRate } from './adaptive-rate.js';
+import type { SharedBudget } from './shared-budget.js';
+import { SharedSlots, type LocalClaim } from './shared-slots.js';
 
 /** What the limiter needs from time: an instant in ms and a one-shot timer. */
 export interface LimiterClock {
@@ -35,6 +43,10 @@ export interface RateLimiterOptions {
   clock?: LimiterClock;
   /** MLUVII_RPS=auto: sets the rate from the answers (`rps` is then ignored). */
   adaptive?: AdaptiveRate;
+  /** The tenant's budget shared with other processes (none: this process paces alone). */
+  shared?: SharedBudget;
+  /** The shared budget failed (it is asked again later; meanwhile this process paces alone). */
+  onSharedError?: (err: unknown) => void;
 }
 
 /** At most this much schedule is owed: catching up never bursts more than rps × MAX_LAG_MS / 1000 starts. */
@@ -46,16 +58,24 @@ export const GUARD_MS = 10;
 export const GUARD_STEP_MS = 10;
 export const MAX_GUARD_MS = 40;
 
+/** A request's start: when it left (moved later once known), and its instant in the shared schedule. */
+interface Start {
+  at: number;
+  slot?: number;
+  /** How much the shared schedule was delayed for this start's lateness so far. */
+  delayedMs?: number;
+}
+
 export class RateLimiter {
   private readonly clock: LimiterClock;
   private readonly concurrency: number;
   private readonly adaptive: AdaptiveRate | undefined;
-  private readonly waitingTasks: Array<(start: { at: number }) => void> = [];
+  private readonly waitingTasks: Array<(start: Start) => void> = [];
   private active = 0;
   /** Instant the next start is due (the absolute schedule). */
   private nextDue = -Infinity;
   /** Start instants within the last rolling window, oldest first (moved later when a request is known to have left later). */
-  private readonly starts: Array<{ at: number }> = [];
+  private readonly starts: Start[] = [];
   private spacingMs = 0;
   private windowCount = 1;
   private windowMs = 1000;
@@ -64,6 +84,15 @@ export class RateLimiter {
   private holdUntil = -Infinity;
   private timer: unknown;
   private timerAt = Infinity;
+  private shared: SharedBudget | undefined;
+  private slots: SharedSlots | undefined;
+  private onSharedError: (err: unknown) => void = () => undefined;
+  /**
+   * MLUVII_RPS=auto with a shared budget: the number of the tenant's latest cut this process
+   * follows; -1 until the first claim answered, so a process joining never writes its starting
+   * rate over the one the tenant learned.
+   */
+  private knownCuts = -1;
   /** Starts so far (for tests and figures). */
   startCount = 0;
 
@@ -74,6 +103,27 @@ export class RateLimiter {
     this.adaptive = opts.adaptive;
     this.setRate(opts.adaptive ? opts.adaptive.rps : opts.rps);
     this.nextDue = this.clock.now();
+    if (opts.shared) this.share(opts.shared, opts.onSharedError);
+  }
+
+  /**
+   * From now on, draws every start from `budget`, shared with the other processes of the tenant
+   * (a command's client gets it once its warehouse connection is open). `onError`: the budget
+   * failed, and this process paces alone for a while.
+   */
+  share(budget: SharedBudget, onError: (err: unknown) => void = () => undefined): void {
+    if (this.shared === budget) return;
+    this.shared = budget;
+    this.onSharedError = onError;
+    this.knownCuts = -1;
+    this.slots = new SharedSlots({
+      budget,
+      now: () => this.clock.now(),
+      onClaim: (c) => this.claimed(c),
+      onError: (err) => this.onSharedError(err),
+      wake: () => this.pump(),
+    });
+    this.pump();
   }
 
   /** Request starts per second now in force. */
@@ -113,8 +163,14 @@ export class RateLimiter {
       return;
     }
     const now = this.clock.now();
+    const cutsBefore = this.adaptive.throttles;
     const next = answer === 'ok' ? this.adaptive.succeeded(now) : this.adaptive.throttled(now);
     if (next !== this.rate) this.setRate(next);
+    // This process cut the learned rate: every process of the tenant follows (unless one cut already).
+    const wMax = this.adaptive.plateau;
+    if (this.shared && this.adaptive.throttles > cutsBefore && wMax !== undefined) {
+      this.shared.cut({ rate: next, wMax, cooldownMs: COOLDOWN_MS }).catch((err: unknown) => this.onSharedError(err));
+    }
   }
 
   /** With MLUVII_RPS=auto, the limit found so far (see AdaptiveRate.settledRps). */
@@ -136,6 +192,8 @@ export class RateLimiter {
           if (!(ms > 0)) return;
           start.at = Math.max(start.at, start.at + ms);
           this.starts.sort((a, b) => a.at - b.at);
+          // It left later than its turn in the shared schedule: every process's next starts move on.
+          if (start.slot !== undefined) start.delayedMs = this.slots?.left(start.slot, start.at, start.delayedMs ?? 0);
         };
         try {
           p = task(leftAfter);
@@ -161,6 +219,8 @@ export class RateLimiter {
     if (until <= this.holdUntil) return;
     this.holdUntil = until;
     this.nextDue = Math.max(this.nextDue, until);
+    // The server spoke to the tenant, not to this process: every process of the tenant waits.
+    this.shared?.pause(ms).catch((err: unknown) => this.onSharedError(err));
     this.pump();
   }
 
@@ -178,12 +238,27 @@ export class RateLimiter {
   private pump(): void {
     while (this.waitingTasks.length > 0 && this.active < this.concurrency) {
       const now = this.clock.now();
-      const at = this.earliestStart(now);
+      const sharing = this.slots !== undefined && this.slots.active(now);
+      let at: number;
+      if (sharing) {
+        // The shared schedule spaces the starts across processes. Ours to add: a hold, and the
+        // rolling second of our own starts as they actually left (one of ours that left late must
+        // not close on our start a second later: that one waits).
+        const want = Math.min(this.waitingTasks.length, this.concurrency - this.active);
+        const slot = this.slots!.next(now, want, { rate: this.rate, guardMs: this.guardMs, knownCuts: this.adaptive ? this.knownCuts : undefined });
+        if (slot === undefined) return; // a claim is under way; it pumps when it answers
+        at = Math.max(slot, this.holdUntil, this.windowFree(now));
+      } else at = this.earliestStart(now);
       if (at > now) {
         this.arm(at, now);
         return;
       }
-      const start = { at: now };
+      const start: Start = { at: now };
+      if (sharing) {
+        // Late already (a timer fired late): the schedule moves on at once, not when the answer comes.
+        start.slot = this.slots!.take();
+        start.delayedMs = this.slots!.left(start.slot, now, 0);
+      }
       this.starts.push(start);
       this.startCount += 1;
       this.adaptive?.sent(now);
@@ -192,13 +267,30 @@ export class RateLimiter {
     }
   }
 
+  /** A claim answered: the tenant's pause, and with auto its learned rate, hold here too. */
+  private claimed(c: LocalClaim): void {
+    if (c.pausedUntil > this.holdUntil) {
+      this.holdUntil = c.pausedUntil;
+      this.nextDue = Math.max(this.nextDue, c.pausedUntil);
+    }
+    if (!this.adaptive) return;
+    const newCut = c.cuts !== this.knownCuts ? c.cut : undefined;
+    this.knownCuts = c.cuts;
+    this.adaptive.follow(this.clock.now(), { rps: c.rate, busy: c.busy, alone: c.alone, cut: newCut });
+    if (this.adaptive.rps !== this.rate) this.setRate(this.adaptive.rps);
+  }
+
   /** The earliest instant the next start is allowed: schedule, rolling window, hold. */
   private earliestStart(now: number): number {
-    while (this.starts.length > 0 && this.starts[0].at <= now - this.windowMs) this.starts.shift();
     // Idle or stalled for long: the owed schedule is forgiven down to MAX_LAG_MS.
     const due = Math.max(this.nextDue, now - MAX_LAG_MS);
-    const windowFree = this.starts.length >= this.windowCount ? this.starts[this.starts.length - this.windowCount].at + this.windowMs : -Infinity;
-    return Math.max(due, windowFree, this.holdUntil);
+    return Math.max(due, this.windowFree(now), this.holdUntil);
+  }
+
+  /** When the rolling window of our own starts has room for one more. */
+  private windowFree(now: number): number {
+    while (this.starts.length > 0 && this.starts[0].at <= now - this.windowMs) this.starts.shift();
+    return this.starts.length >= this.windowCount ? this.starts[this.starts.length - this.windowCount].at + this.windowMs : -Infinity;
   }
 
   private arm(at: number, now: number): void {

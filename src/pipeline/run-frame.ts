@@ -9,6 +9,7 @@ import { rebuildAllReportingSummaries } from '../load/reporting-summaries.js';
 import { acquireWriterLock } from '../load/writer-lock.js';
 import { scrubSecrets, type Logger } from '../log.js';
 import type { MluviiClient } from '../mluvii/client.js';
+import { shareTenantBudget } from './client-from-config.js';
 import { tenantNameOf } from '../tenants/tenant.js';
 import { describeError } from './describe-error.js';
 
@@ -92,6 +93,8 @@ export async function inRunFrame(host: RunFrameHost, kind: RunKind, args: Record
   const tenant = tenantNameOf(config);
   // The environment's tenant is registered by its first command; a disabled one is refused here.
   await ensureTenantRow(knex, tenant, config.tenantRegistered ? 'registry' : 'environment');
+  // Its requests count against the tenant's one budget, beside every worker's (the tenant row first: the budget's key).
+  if (client) shareTenantBudget(client, knex);
   let lock: { lost: Promise<Error>; release(): Promise<void> };
   let filesPass: FilesPassLock | undefined;
   try {

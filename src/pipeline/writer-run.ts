@@ -56,7 +56,8 @@ export async function runAsWriter(
   const databaseUrl = requireDatabaseUrl(config);
   registerSecrets(config.mluviiClientSecret, databasePassword(databaseUrl));
   // Every query of the run is the tenant's: its connections say so when they open.
-  const knex = tenantKnex(databaseUrl, tenantNameOf(config), { max: 4 });
+  // One connection more than the run uses: the API client claims its requests from the tenant's budget on it.
+  const knex = tenantKnex(databaseUrl, tenantNameOf(config), { max: 5 });
   const secrets = [config.mluviiClientSecret, databaseUrl];
   // The first Ctrl-C (or a scheduler's SIGTERM) stops at the next check and rolls the window
   // back; a second one ends the process at once (the default handler is back by then).

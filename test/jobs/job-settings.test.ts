@@ -11,6 +11,8 @@ describe('worker settings (README "Configuration")', () => {
     expect(loadConfig({})).toMatchObject({ etlScheduleAt: '02:15', etlJobHeartbeatMs: 30_000, etlJobTimeoutMs: 6 * 3_600_000, etlWorkerConcurrency: 2, etlWorkerGraceMs: 25_000 });
     expect(jobTiming(loadConfig({}))).toEqual({ expireInSeconds: 21_600, heartbeatSeconds: 30 });
     // pg-boss looks for dead workers a few times per heartbeat.
+    expect(loadConfig({}).etlTenantJobs).toBeUndefined();
+    expect(loadConfig({ ETL_TENANT_JOBS: '2' }).etlTenantJobs).toBe(2);
     expect(superviseSeconds(loadConfig({}))).toBe(10);
     expect(superviseSeconds(loadConfig({ ETL_JOB_HEARTBEAT: '10s' }))).toBe(3);
     expect(nightlyCron('02:15')).toBe('15 2 * * *');
@@ -22,6 +24,7 @@ describe('worker settings (README "Configuration")', () => {
     expect(() => loadConfig({ ETL_JOB_TIMEOUT: '2d' })).toThrow('ETL_JOB_TIMEOUT must be between 1m and 24h, got "2d"');
     expect(() => loadConfig({ ETL_WORKER_GRACE: 'soon' })).toThrow('ETL_WORKER_GRACE must be a duration');
     expect(() => loadConfig({ ETL_WORKER_CONCURRENCY: '0' })).toThrow('ETL_WORKER_CONCURRENCY must be a positive whole number, got "0"');
+    expect(() => loadConfig({ ETL_TENANT_JOBS: '1.5' })).toThrow('ETL_TENANT_JOBS must be a positive whole number, got "1.5"');
     expect(() => loadConfig({ ETL_SCHEDULE_AT: '2:15am' })).toThrow('ETL_SCHEDULE_AT must be a time of day HH:MM (24-hour clock), got "2:15am"');
   });
 

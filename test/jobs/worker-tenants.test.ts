@@ -129,6 +129,8 @@ describe('workers for every tenant of the warehouse', () => {
     expect(erasures).toEqual([{ tenant: 'acme', why: 'anonymized', sessions: 1, run_id: runId, status: 'done' }]);
     expect((await db.knex('raw.sessions').where({ tenant: 'acme', session_id: ids[0] }).first('personal_data_removed_at')).personal_data_removed_at).not.toBeNull();
     expect((await db.knex('etl.privacy_sweep').select('tenant')).map((s) => s.tenant)).toEqual(['acme']);
+    // The coordinator's and the worker's requests were drawn from acme's one budget, at acme's rate.
+    expect(await db.knex('etl.rate_budget').select('tenant', 'rate')).toEqual([{ tenant: 'acme', rate: 2000 }]);
   }, 180_000);
 
   it('a window job that ends after now − ETL_SETTLE is refused where it runs: nothing listed, loaded or marked', async () => {

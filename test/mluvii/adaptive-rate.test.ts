@@ -128,3 +128,47 @@ describe('AdaptiveRate (MLUVII_RPS=auto), against a simulated rolling-second ser
     expect(a.rps).toBe(0.5);
   });
 });
+
+describe('AdaptiveRate sharing one tenant budget with other processes (follow)', () => {
+  it('takes the tenant\'s rate and reckons a 429 from it: this process sent only a part of what the server admitted', () => {
+    const a = new AdaptiveRate({ maxRps: 100 });
+    a.follow(0, { rps: 20, busy: true, alone: false });
+    expect(a.rps).toBe(20);
+    // Of this process's 10 sends in the last second, 5 got through: the tenant's 20 were admitted at half.
+    for (let i = 0; i < 10; i++) a.sent(100 + i * 50);
+    for (let i = 0; i < 5; i++) a.succeeded(150 + i * 50);
+    const before = a.rps;
+    const w = before * (5 / 10) * PLATEAU;
+    expect(a.throttled(700)).toBeCloseTo(w * BETA, 6);
+    expect(a.plateau).toBeCloseTo(w, 6);
+  });
+
+  it('follows a cut another process made, unless it is long past; grows only while the tenant\'s schedule is busy', () => {
+    const a = new AdaptiveRate({ maxRps: 100 });
+    a.follow(10_000, { rps: 9, busy: true, alone: false, cut: { at: 9_000, wMax: 10 } });
+    expect(a.plateau).toBe(10);
+    // One second after the cut, on CUBIC's curve from the shared plateau: below it, above the cut rate.
+    const next = a.succeeded(10_000);
+    expect(next).toBeGreaterThan(9);
+    expect(next).toBeLessThan(10);
+    const idle = new AdaptiveRate({ maxRps: 100 });
+    idle.follow(0, { rps: 8, busy: false, alone: false });
+    expect(idle.succeeded(1000)).toBe(8);
+    const stale = new AdaptiveRate({ maxRps: 100 });
+    stale.follow(1_000_000, { rps: 8, busy: true, alone: false, cut: { at: 0, wMax: 10 } });
+    expect(stale.plateau).toBeUndefined();
+  });
+
+  it('alone on the budget, goes on as if unshared: its own rate, its own sends and answers', () => {
+    const a = new AdaptiveRate({ maxRps: 100 });
+    a.follow(0, { rps: 30, busy: true, alone: true });
+    expect(a.rps).toBe(5);
+    for (let i = 0; i < 4; i++) a.sent(100 + i * 100);
+    for (let i = 0; i < 4; i++) a.succeeded(150 + i * 100);
+    const before = a.rps;
+    expect(before).toBeGreaterThan(4);
+    // What the server admitted is its own successes, as without a budget.
+    a.throttled(600);
+    expect(a.plateau).toBeCloseTo(4 * PLATEAU, 6);
+  });
+});
