@@ -40,9 +40,10 @@ export const QUEUES = {
   run: { name: 'mluvii-etl.run', policy: 'exclusive', retryLimit: 2, retryDelay: 60, notify: true },
   /**
    * "Session S of tenant T may have changed: load it", one job per accepted webhook call, written
-   * by `serve` (serve/webhook-queue.ts; what the job carries: SessionHint there). No worker takes
-   * these jobs yet: they wait, and pg-boss deletes them after a day (the nightly run loads the
-   * sessions anyway).
+   * by `serve` (serve/webhook-queue.ts; what the job carries: SessionHint there). Every worker
+   * takes them, in batches (jobs/session-hint-job.ts), and loads the sessions as a window loads its
+   * own, without marking any window done. A hint that keeps failing is given up after its retries
+   * and deleted after a day: the nightly run loads the session anyway.
    *
    * Debounce per session: the policy is `stately` (at most one job per state per singletonKey),
    * every job is keyed `${tenant}:${sessionId}` (sessionHintKey) and starts MLUVII_WEBHOOK_DEBOUNCE

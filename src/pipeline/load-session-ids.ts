@@ -39,6 +39,9 @@ async function fetchByIds(client: MluviiClient, ids: number[], logger: Logger): 
   );
 }
 
+/** What loading ids needs of a unit's context; `runId` null for a load no run ordered (a session hint from `serve`). */
+export type LoadIdsContext = Omit<UnitContext, 'runId'> & { runId: number | null };
+
 export interface LoadIdsOptions {
   /** Loaded with never_completed (M-DONE: run has stopped waiting for them to complete). */
   neverCompleted?: ReadonlySet<number>;
@@ -51,10 +54,10 @@ export interface LoadIdsOptions {
 /**
  * "Load these session ids": each is fetched by id (detail and routing history), and the ones the
  * API knows are loaded in ONE load unit (raw, facts, summaries of their days; their hours locked).
- * The re-fetch of incomplete sessions uses it; so would anything told that a session changed.
+ * The re-fetch of incomplete sessions uses it, and so does a session hint (session-hints.ts).
  * Returns the ids loaded and those the API did not know.
  */
-export async function loadSessionIds(ctx: UnitContext, ids: number[], opts: LoadIdsOptions = {}): Promise<{ loaded: number[]; missing: number[]; totals: BatchResult }> {
+export async function loadSessionIds(ctx: LoadIdsContext, ids: number[], opts: LoadIdsOptions = {}): Promise<{ loaded: number[]; missing: number[]; totals: BatchResult }> {
   const client = ctx.client();
   const fetched = await fetchByIds(client, ids, ctx.logger);
   const found = fetched.filter((f) => f.payload !== undefined);
