@@ -1,3 +1,4 @@
+import { recordHintLoad } from '../load/hint-loads.js';
 import { loadSessionIds, type LoadIdsContext } from './load-session-ids.js';
 
 /** What became of the sessions a batch of hints named. */
@@ -17,10 +18,14 @@ export interface HintedLoad {
  * (loadSessionIds). No window is marked done and no checkpoint moves: a hint says nothing about
  * the other sessions of its window, which the nightly load lists. A session still running stays
  * incomplete in the warehouse, as after a window; its later events (its operators' conclusions,
- * its recordings processed) send new hints, and those load it again.
+ * its recordings processed) send new hints, and those load it again. When the sessions were read
+ * is recorded for reporting.today_kpis (hints_loaded_through).
  */
 export async function loadHintedSessions(ctx: LoadIdsContext, ids: number[], now: () => Date = () => new Date()): Promise<HintedLoad> {
   const readAt = now();
   const { loaded, missing } = await loadSessionIds(ctx, [...new Set(ids)]);
+  // After the commit, in a statement of its own: every hint of the tenant writes this one row,
+  // and holding it through the load would make the tenant's batches wait for each other.
+  if (loaded.length) await recordHintLoad(ctx.knex, readAt);
   return { loaded, unknown: missing, readAt };
 }

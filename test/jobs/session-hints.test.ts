@@ -78,6 +78,18 @@ describe('session hints: webhook → serve → worker → warehouse', () => {
     expect((await durations(db.knex, ids)).map((r) => Number(r.session_id))).toEqual(ids);
     // No window is done or failed: the nightly run still lists every window.
     expect((await db.knex.raw('SELECT count(*)::int AS n FROM etl.windows')).rows[0].n).toBe(0);
+    // Today's figures, as of the simulator's clock: the day's summaries were refreshed by the hints' loads.
+    const figures = await db.knex.transaction(async (trx) => {
+      await trx.raw(`SET LOCAL mluvii.as_of = '${T1.toISOString()}'`);
+      const t = (await trx.raw(`SELECT day::text AS day, sessions, windows_loaded_through, hints_loaded_through FROM reporting.today_kpis WHERE tenant = 'default'`)).rows[0];
+      const d = (await trx.raw(`SELECT coalesce(sum(sessions), 0)::int AS n FROM reporting.daily_kpis WHERE tenant = 'default' AND day = ?::date`, [t.day])).rows[0];
+      const c = (await trx.raw(`SELECT count(*)::int AS n FROM core.sessions WHERE (created_at AT TIME ZONE 'Europe/Prague')::date = ?::date`, [t.day])).rows[0];
+      return { today: t, daily: d.n, core: c.n };
+    });
+    expect(figures.today.sessions).toBeGreaterThan(0);
+    expect([figures.today.sessions, figures.daily]).toEqual([figures.core, figures.core]);
+    expect(figures.today.windows_loaded_through).toBeNull();
+    expect(figures.today.hints_loaded_through).not.toBeNull();
     // A window load of the same sessions, at the same instant, into another warehouse: the same rows.
     const windowEnv = pipelineEnv(windowDb, sim, { ETL_SETTLE: '1m', MLUVII_RPS: '1000' });
     const from = new Date(T0.getTime() - 4 * 60 * MINUTE).toISOString();
