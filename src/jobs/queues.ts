@@ -47,7 +47,8 @@ export const QUEUES = {
    *
    * Debounce per session: the policy is `stately` (at most one job per state per singletonKey),
    * every job is keyed `${tenant}:${sessionId}` (sessionHintKey) and starts MLUVII_WEBHOOK_DEBOUNCE
-   * after it was sent. Events for a session whose job is still waiting join that job (the insert
+   * after it was sent (a follow-up event's job later, at a lower priority: hintTiming in
+   * serve/webhook-queue.ts). Events for a session whose job is still waiting join that job (the insert
    * is skipped: the event is kept, by the job already there), so ten events of one session within
    * the wait become one load, which runs after the last of them. An event that arrives while its
    * session is being loaded queues one more job, which waits for the running one (one active job

@@ -23,7 +23,8 @@ export interface HintedLoad {
  */
 export async function loadHintedSessions(ctx: LoadIdsContext, ids: number[], now: () => Date = () => new Date()): Promise<HintedLoad> {
   const readAt = now();
-  const { loaded, missing } = await loadSessionIds(ctx, [...new Set(ids)]);
+  // A session loaded again after it ended (its operator concluded, its recordings processed) costs one request: its routing is over.
+  const { loaded, missing } = await loadSessionIds(ctx, [...new Set(ids)], { reuseFinalRouting: true });
   // After the commit, in a statement of its own: every hint of the tenant writes this one row,
   // and holding it through the load would make the tenant's batches wait for each other.
   if (loaded.length) await recordHintLoad(ctx.knex, readAt);

@@ -27,6 +27,12 @@ async function simApi(sim: RunningSimulator, method: string, path: string, body?
   return { status: r.status, json: text ? JSON.parse(text) : undefined };
 }
 
+/** Registers `callbackUrl` in the simulator's webhook registry for the events `webhooks register` asks for. */
+export async function registerWebhook(sim: RunningSimulator, callbackUrl: string): Promise<void> {
+  const registered = await simApi(sim, 'POST', '/api/v1/Webhooks', { EventTypes: [...REGISTERED_EVENT_TYPES], CallbackUrl: callbackUrl });
+  if (registered.status !== 200) throw new Error(`the simulator refused the webhook registration: ${registered.status}`);
+}
+
 export async function startIntraday(db: Pick<TestDatabase, 'url' | 'knex'>, sim: RunningSimulator, opts: { secret: string; tenant?: string; debounceMs: number }): Promise<Intraday> {
   const tenant = opts.tenant ?? 'default';
   const logger = createLogger({ level: 'silent', pretty: false });
@@ -36,8 +42,7 @@ export async function startIntraday(db: Pick<TestDatabase, 'url' | 'knex'>, sim:
     { port: 0, host: '127.0.0.1' },
   );
   const callbackUrl = `${serve.url}/webhooks/mluvii/${tenant}/${opts.secret}`;
-  const registered = await simApi(sim, 'POST', '/api/v1/Webhooks', { EventTypes: [...REGISTERED_EVENT_TYPES], CallbackUrl: callbackUrl });
-  if (registered.status !== 200) throw new Error(`the simulator refused the webhook registration: ${registered.status}`);
+  await registerWebhook(sim, callbackUrl);
   return {
     serve,
     callbackUrl,
