@@ -15,7 +15,7 @@
  * Baseline, in the same run: a window load (backfill) of the same span of sessions, its API
  * requests per session (pages and routing histories).
  *
- *   node --import tsx bench/intraday.ts [--quick] [--seconds=300] [--workers=2] [--rps=60] [--debounce=30s]
+ *   node --import tsx bench/intraday.ts [--quick] [--seconds=300] [--workers=2] [--concurrency=2] [--rps=60] [--debounce=30s]
  *
  * --quick measures 60 s; the full run 300 s (5 minutes).
  */
@@ -33,6 +33,8 @@ import { benchDatabase, QUICK, ratio, report } from './lib.js';
 const option = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const SECONDS = Number(option('seconds') ?? (QUICK ? 60 : 300));
 const WORKERS = Number(option('workers') ?? 2);
+/** Hint batches each worker runs at once (`worker --concurrency`). */
+const CONCURRENCY = Number(option('concurrency') ?? 2);
 const RPS = Number(option('rps') ?? 60);
 const DEBOUNCE = option('debounce') ?? '30s';
 const ENDING_PER_S = 20;
@@ -91,7 +93,7 @@ let serve: { child: ChildProcess; port: number } | undefined;
 try {
   serve = await startServe({ MLUVII_ENV_FILE: 'none', DATABASE_URL: db.url, MLUVII_WEBHOOK_SECRET: SECRET, MLUVII_WEBHOOK_DEBOUNCE: DEBOUNCE, LOG_LEVEL: 'warn' });
   const workerEnv = pipelineEnv(db, sim, { MLUVII_RPS: String(RPS / WORKERS), MLUVII_CONCURRENCY: '16', LOG_LEVEL: 'warn' });
-  for (let i = 0; i < WORKERS; i++) processes.push(await startWorker(workerEnv, 1));
+  for (let i = 0; i < WORKERS; i++) processes.push(await startWorker(workerEnv, CONCURRENCY));
   await registerWebhook(sim, `http://127.0.0.1:${serve.port}/webhooks/mluvii/default/${SECRET}`);
   await sim.deliverWebhooksUpTo(new Date(SIM_START)); // plans the events of those days, before the clock runs
   const started = performance.now();
@@ -124,6 +126,10 @@ try {
     await new Promise((r) => setTimeout(r, 250));
   }
   const requests = sim.stats().arrivals.length;
+  // Loads of the span's sessions (hint jobs that loaded them): follow-ups still waiting when the run ends are not among them.
+  const spanLoads = Number(
+    (await db.knex.raw(`SELECT count(*)::int AS n FROM ${JOBS_SCHEMA}.job WHERE name = ? AND state = 'completed' AND output->>'outcome' = 'loaded' AND (output->>'sessionId')::bigint = ANY(?)`, [QUEUES.sessionHint.name, [...endedAt.keys()]])).rows[0].n,
+  );
   const byEndpoint = sim.stats().byEndpoint;
   const loaded = Number((await db.knex.raw('SELECT count(*)::int AS n FROM core.sessions')).rows[0].n);
 
@@ -158,10 +164,12 @@ try {
       sessions_ending_per_s: round(endedAt.size / SECONDS, 1),
       sessions_not_shown: missing,
       sessions_loaded: loaded,
+      loads_per_span_session: round(spanLoads / Math.max(1, latencies.length), 3),
       api_requests: requests,
       api_rate_limited: Object.values(byEndpoint).reduce((n, e) => n + (e['429'] ?? 0), 0),
       seconds: SECONDS,
       workers: WORKERS,
+      concurrency: CONCURRENCY,
       rps_limit: RPS,
       debounce: DEBOUNCE,
     },

@@ -95,8 +95,16 @@ export async function runWorker(config: Config, logger: Logger, opts: { concurre
     // serve's webhook hints: a poller takes up to HINT_BATCH of them at once (their sessions are
     // loaded in one transaction, their days' summaries refreshed once), and gives each job its own
     // outcome. Hints send no NOTIFY (they wait out the debounce anyway): pollers look every second.
+    // A poller that finished a batch looks for the next at once, as the units' pollers do.
     for (let i = 0; i < opts.concurrency; i++) {
-      await boss.work(QUEUES.sessionHint.name, { pollingIntervalSeconds: 1, batchSize: HINT_BATCH, perJobResults: true }, (jobs: Job<unknown>[]) => track(runSessionHintJobs(services, jobs)));
+      let poller: string | undefined;
+      poller = await boss.work(QUEUES.sessionHint.name, { pollingIntervalSeconds: 1, batchSize: HINT_BATCH, perJobResults: true }, async (jobs: Job<unknown>[]) => {
+        try {
+          return await track(runSessionHintJobs(services, jobs));
+        } finally {
+          if (poller) boss.notifyWorker(poller);
+        }
+      });
     }
     logger.info({ concurrency: opts.concurrency, queues: [...queues.map(([name]) => name), QUEUES.sessionHint.name] }, 'worker started: waiting for jobs');
     opts.print(`mluvii-etl worker: working the job queues (${opts.concurrency} at once); SIGTERM or Ctrl-C stops it`);
