@@ -15,7 +15,7 @@
  * Baseline, in the same run: a window load (backfill) of the same span of sessions, its API
  * requests per session (pages and routing histories).
  *
- *   node --import tsx bench/intraday.ts [--quick] [--seconds=300] [--workers=2] [--concurrency=2] [--rps=60] [--debounce=30s]
+ *   node --import tsx bench/intraday.ts [--quick] [--seconds=300] [--workers=2] [--concurrency=1] [--rps=60] [--debounce=30s]
  *
  * --quick measures 60 s; the full run 300 s (5 minutes).
  */
@@ -34,7 +34,7 @@ const option = (name: string): string | undefined => process.argv.find((a) => a.
 const SECONDS = Number(option('seconds') ?? (QUICK ? 60 : 300));
 const WORKERS = Number(option('workers') ?? 2);
 /** Hint batches each worker runs at once (`worker --concurrency`). */
-const CONCURRENCY = Number(option('concurrency') ?? 2);
+const CONCURRENCY = Number(option('concurrency') ?? 1);
 const RPS = Number(option('rps') ?? 60);
 const DEBOUNCE = option('debounce') ?? '30s';
 const ENDING_PER_S = 20;
