@@ -33,6 +33,12 @@ export async function registerWebhook(sim: RunningSimulator, callbackUrl: string
   if (registered.status !== 200) throw new Error(`the simulator refused the webhook registration: ${registered.status}`);
 }
 
+/** Deletes every webhook registration of the simulator: nothing is delivered any more, whatever its clock does. */
+export async function removeWebhooks(sim: RunningSimulator): Promise<void> {
+  const list = await simApi(sim, 'GET', '/api/v1/Webhooks');
+  for (const w of list.json as Array<{ id: number }>) await simApi(sim, 'DELETE', `/api/v1/Webhooks/${w.id}`);
+}
+
 export async function startIntraday(db: Pick<TestDatabase, 'url' | 'knex'>, sim: RunningSimulator, opts: { secret: string; tenant?: string; debounceMs: number }): Promise<Intraday> {
   const tenant = opts.tenant ?? 'default';
   const logger = createLogger({ level: 'silent', pretty: false });
