@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { QUICK, RESULTS_DIR, machine } from './lib.js';
 
-const BENCHES = ['transform', 'extraction', 'load', 'memory', 'views', 'files', 'list-memory', 'workers', 'serve', 'rate-budget'];
+const BENCHES = ['transform', 'extraction', 'load', 'memory', 'views', 'files', 'list-memory', 'workers', 'serve', 'rate-budget', 'intraday'];
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const started = Date.now();
 const results: Record<string, unknown> = {};

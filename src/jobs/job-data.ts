@@ -1,5 +1,6 @@
 import type { UnitKind, UnitOutcome, UnitRequest } from '../pipeline/unit-types.js';
 import { isRecord } from '../util/json.js';
+import type { SessionHint } from '../serve/webhook-queue.js';
 import { QUEUES, type RunJobData, type UnitJobData } from './queues.js';
 
 /**
@@ -44,6 +45,15 @@ export function readRunJobData(data: unknown): RunJobData {
   if (!isRecord(data) || !text(data.tenant)) throw new MalformedJobError('the run job names no tenant');
   if (data.until !== undefined && (!text(data.until) || Number.isNaN(Date.parse(data.until)))) throw new MalformedJobError('the run job\'s until is not an instant');
   return { tenant: data.tenant, ...(data.until === undefined ? {} : { until: data.until as string }) };
+}
+
+/** A session hint as `serve` wrote it (serve/webhook-queue.ts), or a MalformedJobError. */
+export function readSessionHintData(data: unknown): SessionHint {
+  if (!isRecord(data) || !text(data.tenant)) throw new MalformedJobError('the session hint names no tenant');
+  if (typeof data.sessionId !== 'number' || !Number.isSafeInteger(data.sessionId) || data.sessionId <= 0) throw new MalformedJobError('the session hint names no session (sessionId)');
+  const eventType = text(data.eventType) ? data.eventType : 'unknown';
+  const receivedAt = text(data.receivedAt) && !Number.isNaN(Date.parse(data.receivedAt)) ? data.receivedAt : '';
+  return { tenant: data.tenant, sessionId: data.sessionId, eventType, receivedAt };
 }
 
 /** A finished job's output as the unit's outcome; undefined when it is not one. */

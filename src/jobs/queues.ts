@@ -40,13 +40,15 @@ export const QUEUES = {
   run: { name: 'mluvii-etl.run', policy: 'exclusive', retryLimit: 2, retryDelay: 60, notify: true },
   /**
    * "Session S of tenant T may have changed: load it", one job per accepted webhook call, written
-   * by `serve` (serve/webhook-queue.ts; what the job carries: SessionHint there). No worker takes
-   * these jobs yet: they wait, and pg-boss deletes them after a day (the nightly run loads the
-   * sessions anyway).
+   * by `serve` (serve/webhook-queue.ts; what the job carries: SessionHint there). Every worker
+   * takes them, in batches (jobs/session-hint-job.ts), and loads the sessions as a window loads its
+   * own, without marking any window done. A hint that keeps failing is given up after its retries
+   * and deleted after a day: the nightly run loads the session anyway.
    *
    * Debounce per session: the policy is `stately` (at most one job per state per singletonKey),
    * every job is keyed `${tenant}:${sessionId}` (sessionHintKey) and starts MLUVII_WEBHOOK_DEBOUNCE
-   * after it was sent. Events for a session whose job is still waiting join that job (the insert
+   * after it was sent (a follow-up event's job later, at a lower priority: hintTiming in
+   * serve/webhook-queue.ts). Events for a session whose job is still waiting join that job (the insert
    * is skipped: the event is kept, by the job already there), so ten events of one session within
    * the wait become one load, which runs after the last of them. An event that arrives while its
    * session is being loaded queues one more job, which waits for the running one (one active job

@@ -10,6 +10,7 @@ import { startBoss } from './boss.js';
 import { runUnitJob, type WorkerServices } from './job-frame.js';
 import { QUEUES } from './queues.js';
 import { runScheduledNight } from './scheduled-run.js';
+import { HINT_BATCH, runSessionHintJobs } from './session-hint-job.js';
 import { registerSchedules } from './schedules.js';
 import { scheduledTenants } from './tenant-for-job.js';
 import { TenantConnections } from './tenant-connections.js';
@@ -93,8 +94,21 @@ export async function runWorker(config: Config, logger: Logger, opts: { concurre
         });
       }
     }
-    // QUEUES.sessionHint (serve's webhook hints) is not worked yet: its jobs wait, and expire after a day.
-    logger.info({ concurrency: opts.concurrency, queues: queues.map(([name]) => name) }, 'worker started: waiting for jobs');
+    // serve's webhook hints: a poller takes up to HINT_BATCH of them at once (their sessions are
+    // loaded in one transaction, their days' summaries refreshed once), and gives each job its own
+    // outcome. Hints send no NOTIFY (they wait out the debounce anyway): pollers look every second.
+    // A poller that finished a batch looks for the next at once, as the units' pollers do.
+    for (let i = 0; i < opts.concurrency; i++) {
+      let poller: string | undefined;
+      poller = await boss.work(QUEUES.sessionHint.name, { pollingIntervalSeconds: 1, batchSize: HINT_BATCH, perJobResults: true }, async (jobs: Job<unknown>[]) => {
+        try {
+          return await track(runSessionHintJobs(services, jobs));
+        } finally {
+          if (poller) boss.notifyWorker(poller);
+        }
+      });
+    }
+    logger.info({ concurrency: opts.concurrency, queues: [...queues.map(([name]) => name), QUEUES.sessionHint.name] }, 'worker started: waiting for jobs');
     opts.print(`mluvii-etl worker: working the job queues (${opts.concurrency} at once); SIGTERM or Ctrl-C stops it`);
     await stopped;
     logger.info({ signal: stopSignal, graceSeconds: config.etlWorkerGraceMs / 1000, running }, 'worker stopping: no new jobs; running ones get the grace period');

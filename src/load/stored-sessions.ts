@@ -45,6 +45,22 @@ export async function storedRawSessions(db: Db, ids: number[]): Promise<StoredRa
   return (r.rows as StoredRawRow[]).map((x) => ({ ...x, session_id: Number(x.session_id) }));
 }
 
+/**
+ * Of these sessions, the routing histories stored after the session had ended (its payload shows
+ * `ended`): routing is over by then, so the history is final and need not be fetched again. A
+ * history that was unavailable (`unavailableKey`) or stored with text replaced is not offered.
+ */
+export async function finalRoutingHistories(db: Db, ids: number[], unavailableKey: string): Promise<Map<number, unknown>> {
+  if (ids.length === 0) return new Map();
+  const r = await db.raw(
+    `SELECT session_id, routing_history FROM raw.sessions
+      WHERE tenant = etl.tenant() AND session_id = ANY(?::bigint[]) AND NOT text_sanitized
+        AND payload ->> 'ended' IS NOT NULL AND routing_history IS NOT NULL AND routing_history ->> ? IS NULL`,
+    [ids, unavailableKey],
+  );
+  return new Map((r.rows as Array<{ session_id: string | number; routing_history: unknown }>).map((x) => [Number(x.session_id), x.routing_history]));
+}
+
 /** Whether each of these sessions is complete now (core.sessions.is_complete), by id. */
 export async function completionOf(db: Db, ids: number[]): Promise<Map<number, boolean>> {
   const r = await db.raw(`SELECT session_id, is_complete FROM core.sessions WHERE tenant = etl.tenant() AND session_id = ANY(?::bigint[])`, [ids]);

@@ -1,8 +1,8 @@
-import { storedRawSessions } from '../load/stored-sessions.js';
+import { finalRoutingHistories, storedRawSessions } from '../load/stored-sessions.js';
 import type { Logger } from '../log.js';
 import { OversizedBodyError } from '../mluvii/bounded-body.js';
 import type { BodyMeta, MluviiClient } from '../mluvii/client.js';
-import { routingUnavailable } from '../transform/index.js';
+import { ROUTING_UNAVAILABLE_KEY, routingUnavailable } from '../transform/index.js';
 import { payloadCampaignId } from '../util/json.js';
 import { inLoadUnit, type LoadUnit } from './load-unit.js';
 import type { BatchResult, ExtractedSession } from './transform-and-load.js';
@@ -14,16 +14,20 @@ interface FetchedById extends ExtractedSession {
 }
 
 /**
- * Detail and routing history of each id, concurrently (the client's limiter bounds the rate). One
+ * Detail and routing history of each id, concurrently (the client's limiter bounds the rate); a
+ * routing history in `finalRouting` is not fetched again. One
  * too large to hold now (MLUVII_MAX_ITEM_BYTES) comes back without a payload, like one the API no
  * longer knows: its stored version stays.
  */
-async function fetchByIds(client: MluviiClient, ids: number[], logger: Logger): Promise<FetchedById[]> {
+async function fetchByIds(client: MluviiClient, ids: number[], logger: Logger, finalRouting: ReadonlyMap<number, unknown> = new Map()): Promise<FetchedById[]> {
   return Promise.all(
     ids.map(async (sessionId) => {
       const payloadMeta: BodyMeta = {};
       const routingMeta: BodyMeta = {};
-      const [payload, routingHistory] = await Promise.all([client.getSession(sessionId, payloadMeta), client.getRoutingHistory(sessionId, routingMeta)]).catch((err: unknown) => {
+      // A final routing history is taken as stored (from jsonb: no text to check); else fetched with the detail.
+      const routingRequest = finalRouting.has(sessionId) ? Promise.resolve(finalRouting.get(sessionId)) : client.getRoutingHistory(sessionId, routingMeta);
+      if (finalRouting.has(sessionId)) routingMeta.textChecked = true;
+      const [payload, routingHistory] = await Promise.all([client.getSession(sessionId, payloadMeta), routingRequest]).catch((err: unknown) => {
         if (!(err instanceof OversizedBodyError)) throw err;
         logger.warn({ sessionId, bytes: err.bytes }, 'a session is too large to fetch again; its stored version stays');
         return [undefined, undefined] as const;
@@ -39,11 +43,20 @@ async function fetchByIds(client: MluviiClient, ids: number[], logger: Logger): 
   );
 }
 
+/** What loading ids needs of a unit's context; `runId` null for a load no run ordered (a session hint from `serve`). */
+export type LoadIdsContext = Omit<UnitContext, 'runId'> & { runId: number | null };
+
 export interface LoadIdsOptions {
   /** Loaded with never_completed (M-DONE: run has stopped waiting for them to complete). */
   neverCompleted?: ReadonlySet<number>;
   /** Of the ids the API no longer knows (404) or sends too large to hold, those whose stored copy is loaded instead (kept as they are). */
   storedIfMissing?: ReadonlySet<number>;
+  /**
+   * Sessions whose stored routing history is final (stored after they ended) get only their detail
+   * fetched: one request instead of two for a session loaded again after it ended (a hint for its
+   * operator's conclusion or its processed recordings). Their routing cannot change any more.
+   */
+  reuseFinalRouting?: boolean;
   /** Runs in the same load unit after the sessions were loaded, with the ids it loaded. */
   afterLoad?: (unit: LoadUnit, loadedIds: number[]) => Promise<void>;
 }
@@ -51,12 +64,13 @@ export interface LoadIdsOptions {
 /**
  * "Load these session ids": each is fetched by id (detail and routing history), and the ones the
  * API knows are loaded in ONE load unit (raw, facts, summaries of their days; their hours locked).
- * The re-fetch of incomplete sessions uses it; so would anything told that a session changed.
+ * The re-fetch of incomplete sessions uses it, and so does a session hint (session-hints.ts).
  * Returns the ids loaded and those the API did not know.
  */
-export async function loadSessionIds(ctx: UnitContext, ids: number[], opts: LoadIdsOptions = {}): Promise<{ loaded: number[]; missing: number[]; totals: BatchResult }> {
+export async function loadSessionIds(ctx: LoadIdsContext, ids: number[], opts: LoadIdsOptions = {}): Promise<{ loaded: number[]; missing: number[]; totals: BatchResult }> {
   const client = ctx.client();
-  const fetched = await fetchByIds(client, ids, ctx.logger);
+  const finalRouting = opts.reuseFinalRouting ? await finalRoutingHistories(ctx.knex, ids, ROUTING_UNAVAILABLE_KEY) : undefined;
+  const fetched = await fetchByIds(client, ids, ctx.logger, finalRouting);
   const found = fetched.filter((f) => f.payload !== undefined);
   const missing = fetched.filter((f) => f.payload === undefined).map((f) => f.sessionId);
   const keep = missing.filter((id) => opts.storedIfMissing?.has(id));

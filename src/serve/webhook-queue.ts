@@ -25,6 +25,26 @@ export interface SessionHint {
 const MAX_BATCH = 500;
 
 /**
+ * Events that come after a session ended (its operators' conclusions, its recordings processed),
+ * mostly a few seconds to minutes after the end: the session is in the warehouse already (its
+ * SessionEnded loaded it), these only complete it.
+ */
+const FOLLOW_UP_EVENTS = new Set(['SessionOperatorConcluded', 'SessionRecordingPostProcessingCompleted']);
+/** A follow-up's job waits this many times the debounce, so that a session's follow-ups (and a second operator's) make one load. */
+export const FOLLOW_UP_WAIT_FACTOR = 6;
+
+/**
+ * When a hint's job starts, and which jobs a busy worker takes first. A session's first appearance
+ * (SessionEnded, or any other event) waits the debounce and goes first (priority 1); a follow-up
+ * waits FOLLOW_UP_WAIT_FACTOR times longer at priority 0: a load of a session costs API requests,
+ * and at the rate limit the new sessions of today must not queue behind completions of sessions
+ * already shown. (A job keeps the timing of the event that created it: events that join it wait with it.)
+ */
+export function hintTiming(eventType: string, debounceSeconds: number): { startAfter: number; priority: number } {
+  return FOLLOW_UP_EVENTS.has(eventType) ? { startAfter: debounceSeconds * FOLLOW_UP_WAIT_FACTOR, priority: 0 } : { startAfter: debounceSeconds, priority: 1 };
+}
+
+/**
  * Writes accepted events to the queue, grouped: while one insert is in flight, the events that
  * arrive wait and go together in the next one (one statement, one round trip), so a burst of
  * calls costs a few inserts, not one each; a quiet server writes each event at once. Each
@@ -57,7 +77,7 @@ export class WebhookQueueSink implements WebhookSink {
         // conflict that is skipped: the event is kept by that job.
         await this.boss.insert(
           QUEUES.sessionHint.name,
-          batch.map(({ hint }) => ({ data: hint, singletonKey: sessionHintKey(hint.tenant, hint.sessionId), startAfter: this.debounceSeconds })),
+          batch.map(({ hint }) => ({ data: hint, singletonKey: sessionHintKey(hint.tenant, hint.sessionId), ...hintTiming(hint.eventType, this.debounceSeconds) })),
         );
         for (const b of batch) b.done();
       } catch (err) {

@@ -128,6 +128,18 @@ describe('serve: mluvii webhook calls', () => {
     expect(await jobs()).toHaveLength(2);
   });
 
+  it('gives a follow-up (an operator concluded, recordings processed) a longer wait and a lower priority than a session\'s first appearance', async () => {
+    expect((await post(event('SessionOperatorConcluded', 4800))).status).toBe(200);
+    expect((await post(event('SessionRecordingPostProcessingCompleted', 4801))).status).toBe(200);
+    const timing = async (id: number) =>
+      (await db.knex.raw(`SELECT priority, extract(epoch FROM start_after - created_on)::float8 AS delay_s FROM ${JOBS_SCHEMA}.job WHERE name = ? AND singleton_key = ?`, [QUEUES.sessionHint.name, `${TENANT}:${id}`])).rows;
+    for (const id of [4800, 4801]) expect(await timing(id)).toEqual([{ priority: 0, delay_s: expect.closeTo(180, 0) }]);
+    expect(await timing(4711)).toEqual([{ priority: 1, delay_s: expect.closeTo(30, 0) }]);
+    // A SessionEnded of a session whose follow-up waits joins it (and waits with it).
+    expect((await post(event('SessionEnded', 4800))).status).toBe(200);
+    expect(await timing(4800)).toEqual([{ priority: 0, delay_s: expect.closeTo(180, 0) }]);
+  });
+
   it('queues one more job when an event arrives while its session is being loaded (nothing after a load started is missed)', async () => {
     const boss = new PgBoss({ connectionString: db.url, schema: JOBS_SCHEMA, supervise: false, schedule: false });
     boss.on('error', () => undefined);

@@ -90,6 +90,9 @@ async function checksums(knex: Knex, tableColumns: Record<string, string[]>): Pr
   return out;
 }
 
+/** The views of `before` in `after`: a view added since that release (today_kpis, of the intraday release) has nothing to compare with. */
+const sameViewsAs = (after: Record<string, string[]>, before: Record<string, string[]>) => Object.fromEntries(Object.keys(before).map((v) => [v, after[v]]));
+
 /** Every reporting view's rows as text, without the tenant column. */
 async function views(knex: Knex): Promise<Record<string, string[]>> {
   const names = (await knex.raw(`SELECT relname FROM pg_class WHERE relnamespace = 'reporting'::regnamespace AND relkind = 'v' ORDER BY 1`)).rows.map((r: { relname: string }) => r.relname);
@@ -160,12 +163,12 @@ describe('a warehouse of the release before tenants', () => {
     expect(oldRuns['etl.runs']).not.toEqual(runsBefore);
     const lastOldRun = Number(runsBefore.split(':')[0]);
     expect((await old.knex('etl.runs').where('run_id', '>', lastOldRun).select('kind', 'status'))).toEqual([{ kind: 'reprocess', status: 'succeeded' }]);
-    expect(await views(old.knex)).toEqual(before.views);
+    expect(sameViewsAs(await views(old.knex), before.views)).toEqual(before.views);
 
     // The reader of that release reads every view on, the same rows, and still nothing of core.
     const newReader = asReader();
     try {
-      expect(await views(newReader)).toEqual(readBefore);
+      expect(sameViewsAs(await views(newReader), readBefore)).toEqual(readBefore);
       await expect(newReader.raw(`SELECT 1 FROM core.sessions LIMIT 1`)).rejects.toMatchObject({ code: '42501' });
     } finally {
       await newReader.destroy();

@@ -1,0 +1,14 @@
+import type { Knex } from 'knex';
+
+/**
+ * Records that the connection's tenant's hinted sessions were read from the API at `readAt`
+ * (etl.hint_loads, shown as reporting.today_kpis.hints_loaded_through). Never moves back: a slow
+ * batch that read earlier and finishes later leaves a later instant as it is.
+ */
+export async function recordHintLoad(db: Knex | Knex.Transaction, readAt: Date): Promise<void> {
+  await db.raw(
+    `INSERT INTO etl.hint_loads (loaded_through) VALUES (?)
+     ON CONFLICT (tenant) DO UPDATE SET loaded_through = greatest(etl.hint_loads.loaded_through, excluded.loaded_through), updated_at = now()`,
+    [readAt.toISOString()],
+  );
+}
