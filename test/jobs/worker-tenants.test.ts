@@ -129,8 +129,9 @@ describe('workers for every tenant of the warehouse', () => {
     expect(erasures).toEqual([{ tenant: 'acme', why: 'anonymized', sessions: 1, run_id: runId, status: 'done' }]);
     expect((await db.knex('raw.sessions').where({ tenant: 'acme', session_id: ids[0] }).first('personal_data_removed_at')).personal_data_removed_at).not.toBeNull();
     expect((await db.knex('etl.privacy_sweep').select('tenant')).map((s) => s.tenant)).toEqual(['acme']);
-    // The coordinator's and the worker's requests were drawn from acme's one budget, at acme's rate.
-    expect(await db.knex('etl.rate_budget').select('tenant', 'rate')).toEqual([{ tenant: 'acme', rate: 2000 }]);
+    // The coordinator's and the worker's requests were drawn from acme's one budget, at acme's rate
+    // (default's row, if there is one yet, is the hint's load of session 4711: its own budget).
+    expect(await db.knex('etl.rate_budget').where({ tenant: 'acme' }).select('tenant', 'rate')).toEqual([{ tenant: 'acme', rate: 2000 }]);
   }, 180_000);
 
   it('a window job that ends after now − ETL_SETTLE is refused where it runs: nothing listed, loaded or marked', async () => {
@@ -153,6 +154,11 @@ describe('workers for every tenant of the warehouse', () => {
   it('takes the jobs serve queued in `session-hint` (one for a session the API does not know completes, saying so), and stops as always (exit 143)', async () => {
     const hint = await waitFor('the hint taken', async () => (await jobsOf(db.knex, QUEUES.sessionHint.name)).find((j) => j.state === 'completed'));
     expect([hint.singleton_key, hint.output]).toEqual(['default:4711', { sessionId: 4711, outcome: 'unknown', note: 'session 4711 is unknown to the mluvii API (404) or too large to hold: nothing loaded' }]);
+    // Its requests were drawn from default's budget, at default's rate: not acme's.
+    expect(await db.knex('etl.rate_budget').orderBy('tenant').select('tenant', 'rate')).toEqual([
+      { tenant: 'acme', rate: 2000 },
+      { tenant: 'default', rate: 1000 },
+    ]);
     worker.child.kill('SIGTERM');
     expect((await worker.exited).code).toBe(143);
   });
