@@ -2,9 +2,10 @@
  * Today's numbers within a minute: the simulator's contact center at about 20 sessions ending
  * per second (a weekday's busiest hour, scaled up), its webhooks delivered live to a real
  * `mluvii-etl serve` child process, and one or more real `mluvii-etl worker` processes loading
- * the hints at the tenant's API rate limit (the simulator answers 429 above it; with several
- * workers each gets its share). The simulator's clock runs at the real speed, so a session's end
- * in the simulator is an instant of the wall clock.
+ * the hints at the tenant's API rate limit (the simulator answers 429 above it; the workers
+ * draw from the tenant's one request budget in the warehouse, so each is given the whole limit).
+ * The simulator's clock runs at the real speed, so a session's end in the simulator is an instant
+ * of the wall clock.
  *
  * Measured, for every session that ends in the measured span:
  * - `intraday.p95_seconds`: from its end in the simulator to its row in
@@ -92,7 +93,7 @@ const processes: RunningProcess[] = [];
 let serve: { child: ChildProcess; port: number } | undefined;
 try {
   serve = await startServe({ MLUVII_ENV_FILE: 'none', DATABASE_URL: db.url, MLUVII_WEBHOOK_SECRET: SECRET, MLUVII_WEBHOOK_DEBOUNCE: DEBOUNCE, LOG_LEVEL: 'warn' });
-  const workerEnv = pipelineEnv(db, sim, { MLUVII_RPS: String(RPS / WORKERS), MLUVII_CONCURRENCY: '16', LOG_LEVEL: 'warn' });
+  const workerEnv = pipelineEnv(db, sim, { MLUVII_RPS: String(RPS), MLUVII_CONCURRENCY: '16', LOG_LEVEL: 'warn' });
   for (let i = 0; i < WORKERS; i++) processes.push(await startWorker(workerEnv, CONCURRENCY));
   await registerWebhook(sim, `http://127.0.0.1:${serve.port}/webhooks/mluvii/default/${SECRET}`);
   await sim.deliverWebhooksUpTo(new Date(SIM_START)); // plans the events of those days, before the clock runs
