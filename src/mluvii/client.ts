@@ -20,6 +20,7 @@ import { jsonDepthExceeds, MAX_JSON_DEPTH, wrappedArray } from '../util/json.js'
 import { OversizedBodyError, readBoundedJson } from './bounded-body.js';
 import { readListPage } from './list-page-reader.js';
 import { pageThrough, type ListedSession, type SessionBound } from './session-pages.js';
+import { listByIds } from './sessions-by-id.js';
 import { NOT_FOUND, Transport, type GetJsonOptions } from './transport.js';
 import type { RetrySettings } from './retry-policy.js';
 import { jsonTextMayNeedSanitizing } from '../transform/sanitize-text.js';
@@ -83,6 +84,8 @@ export class MluviiClient {
   private readonly maxPages: number;
   private readonly maxSessionsPerHour: number;
   private readonly limiter: RateLimiter;
+  /** Why the list's SessionId filter is not used (the API refused or ignored it once); undefined while it works. */
+  private sessionIdFilterUnusable: string | undefined;
 
   constructor(opts: MluviiClientOptions) {
     if (!(Number.isInteger(opts.pageSize) && opts.pageSize >= 1)) throw new RangeError(`pageSize must be a whole number from 1, got ${opts.pageSize}`);
@@ -219,6 +222,39 @@ export class MluviiClient {
       (offset) => ({ endpoint: `GET ${path}`, context: context(offset) }),
       { maxPages: this.maxPages, maxSessions: this.sessionBound(window) },
     );
+  }
+
+  /**
+   * Of `ids`, the sessions the list shows when filtered by them (`SessionId=…`, sessions-by-id.ts):
+   * a request for up to MLUVII_PAGE_SIZE sessions instead of one each. Items come as a window's
+   * do (checked text, oversized ones as their size). Ids it does not show are left out. undefined
+   * when the API refuses the filter (400, 403) or ignores it (lists other sessions): then it is
+   * not asked again by this client, and the caller fetches each detail.
+   */
+  async listSessionsByIds(ids: readonly number[]): Promise<Map<number, ListedSession> | undefined> {
+    if (this.sessionIdFilterUnusable !== undefined || ids.length === 0) return undefined;
+    const path = `${API}/Sessions`;
+    try {
+      const r = await listByIds(ids, this.pageSize, async (offset, limit) => {
+        const query = new URLSearchParams(ids.map((id): [string, string] => ['SessionId', String(id)]));
+        query.set('limit', String(limit));
+        query.set('offset', String(offset));
+        const items = await this.transport.getStreamed(path, query, `SessionId × ${ids.length}, offset ${offset}`, (body) => readListPage(body, this.maxItemBytes));
+        if (items === NOT_FOUND) throw new MluviiApiError(`GET ${path} (SessionId × ${ids.length}) answered HTTP 404`, { endpoint: `GET ${path}`, status: 404, attempts: 1, kind: 'http' });
+        return items;
+      });
+      if ('found' in r) return r.found;
+      this.giveUpSessionIdFilter(r.ignored);
+    } catch (err) {
+      if (!(err instanceof MluviiApiError) || ![400, 403, 404].includes(err.status ?? 0)) throw err;
+      this.giveUpSessionIdFilter(`the API refuses the SessionId filter: ${err.message}`);
+    }
+    return undefined;
+  }
+
+  private giveUpSessionIdFilter(why: string): void {
+    this.sessionIdFilterUnusable = why;
+    this.logger.warn({ reason: why }, 'sessions loaded by id are fetched one request each from now on: the list cannot be filtered by SessionId here');
   }
 
   /**

@@ -5,6 +5,7 @@ import type { BodyMeta, MluviiClient } from '../mluvii/client.js';
 import { ROUTING_UNAVAILABLE_KEY, routingUnavailable } from '../transform/index.js';
 import { payloadCampaignId } from '../util/json.js';
 import { inLoadUnit, type LoadUnit } from './load-unit.js';
+import { isThinListItem } from './session-details.js';
 import type { BatchResult, ExtractedSession } from './transform-and-load.js';
 import type { UnitContext } from './unit-types.js';
 
@@ -14,28 +15,42 @@ interface FetchedById extends ExtractedSession {
 }
 
 /**
- * Detail and routing history of each id, concurrently (the client's limiter bounds the rate); a
- * routing history in `finalRouting` is not fetched again. One
- * too large to hold now (MLUVII_MAX_ITEM_BYTES) comes back without a payload, like one the API no
- * longer knows: its stored version stays.
+ * Detail and routing history of each id, concurrently (the client's limiter bounds the rate). The
+ * details come from one list request for the whole batch where the API filters its list by
+ * SessionId (client.listSessionsByIds); a session the list leaves out, or shows thin
+ * (session-details.ts), gets its own detail request. A routing history in `finalRouting` is not
+ * fetched again. One too large to hold now (MLUVII_MAX_ITEM_BYTES) comes back without a payload,
+ * like one the API no longer knows: its stored version stays.
  */
 async function fetchByIds(client: MluviiClient, ids: number[], logger: Logger, finalRouting: ReadonlyMap<number, unknown> = new Map()): Promise<FetchedById[]> {
+  const listed = await client.listSessionsByIds(ids);
+  const tooLarge = (sessionId: number, bytes: number): FetchedById => {
+    logger.warn({ sessionId, bytes }, 'a session is too large to fetch again; its stored version stays');
+    return { sessionId, payload: undefined, routingHistory: routingUnavailable('HTTP 404'), textSanitized: false, textChecked: false };
+  };
   return Promise.all(
-    ids.map(async (sessionId) => {
+    ids.map(async (sessionId): Promise<FetchedById> => {
+      const item = listed?.get(sessionId);
+      if (item?.oversized) return tooLarge(sessionId, item.oversized.bytes);
       const payloadMeta: BodyMeta = {};
       const routingMeta: BodyMeta = {};
       // A final routing history is taken as stored (from jsonb: no text to check); else fetched with the detail.
       const routingRequest = finalRouting.has(sessionId) ? Promise.resolve(finalRouting.get(sessionId)) : client.getRoutingHistory(sessionId, routingMeta);
       if (finalRouting.has(sessionId)) routingMeta.textChecked = true;
-      const [payload, routingHistory] = await Promise.all([client.getSession(sessionId, payloadMeta), routingRequest]).catch((err: unknown) => {
+      const fromList = item !== undefined && !isThinListItem(item.payload);
+      if (fromList) payloadMeta.textChecked = item.textChecked === true;
+      let payload: unknown;
+      let routingHistory: unknown;
+      try {
+        [payload, routingHistory] = await Promise.all([fromList ? item.payload : client.getSession(sessionId, payloadMeta), routingRequest]);
+      } catch (err) {
         if (!(err instanceof OversizedBodyError)) throw err;
-        logger.warn({ sessionId, bytes: err.bytes }, 'a session is too large to fetch again; its stored version stays');
-        return [undefined, undefined] as const;
-      });
+        return tooLarge(sessionId, err.bytes);
+      }
       return {
         sessionId,
         payload,
-        routingHistory: (routingHistory === undefined ? routingUnavailable('HTTP 404') : routingHistory) as unknown,
+        routingHistory: routingHistory === undefined ? routingUnavailable('HTTP 404') : routingHistory,
         textSanitized: false,
         textChecked: payloadMeta.textChecked === true && (routingHistory === undefined || routingMeta.textChecked === true),
       };

@@ -82,6 +82,12 @@ export interface Misbehaviour {
    * dropped: the sessions of the day before now, not anonymized, are listed).
    */
   anonymizedFilter?: 400 | 403 | 'ignored';
+  /**
+   * How `GET /api/v1/Sessions` answers the `SessionId` filter (sessions asked for by id, a batch
+   * in one request): 400 (a validation dictionary, as an API that does not know the filter), 403,
+   * or `ignored` (the filter is dropped: the sessions of the day before now are listed).
+   */
+  sessionIdFilter?: 400 | 403 | 'ignored';
   /** An anonymized session also loses its operators' leave and conclusion times and its length. */
   anonymizationDropsTimes?: boolean;
 

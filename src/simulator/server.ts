@@ -77,6 +77,8 @@ export interface RunningSimulator {
   /** Simulated clock: lets tests make sessions conclude. */
   setNow(now: () => Date): void;
   stats(): SimulatorStats;
+  /** API requests that asked for these sessions by id since the last reset (a list of n ids by SessionId counts 1/n for each). */
+  requestsForSessions(ids: Iterable<number>): number;
   resetStats(): void;
   /** The ids of the well-formed sessions the list endpoint returns for [from, to) as of now(). */
   expectedSessionIds(from: Date, to: Date): number[];
@@ -196,6 +198,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       nowFn = now;
     },
     stats: () => stats.snapshot(),
+    requestsForSessions: (ids) => stats.requestsFor(ids),
     resetStats: () => stats.reset(),
     expectedSessionIds(from, to) {
       return ctx.sessions.listing(from.getTime(), to.getTime(), ctx.nowUs(), 0, undefined).map((e) => e.draft.id);

@@ -23,6 +23,8 @@ export async function dispatch(ctx: ServerContext, req: IncomingMessage, res: Se
   } else if (door === 'api') {
     const arrival = performance.timeOrigin + performance.now();
     ctx.stats.arrived(arrival);
+    const asked = endpoint === 'session' || endpoint === 'routingHistory' ? [Number(params.id)] : endpoint === 'sessions' ? url.searchParams.getAll('SessionId').map(Number) : [];
+    if (asked.length) ctx.stats.askedFor(asked);
     if (ctx.faults.limited(ctx.misbehaviour, res, endpoint, arrival)) return;
     if (ctx.faults.failed(ctx.misbehaviour, req, res, endpoint)) return;
     if (ctx.auth.rejected(req, res, endpoint, url.pathname + url.search)) return;

@@ -2,7 +2,8 @@
  * `GET /api/v1/Sessions`: `Created.Min/Max` + `limit`/`offset` paging over a bare JSON array
  * ordered by `created`, set filters, and the list's misbehaviours (malformed and duplicate items,
  * capped pages, an outage for a range, endless pages, an order that changes per call, a 400
- * that echoes the token). The `Anonymized` filter is list-anonymized.ts's.
+ * that echoes the token, a `SessionId` filter refused or ignored). The `Anonymized` filter is
+ * list-anonymized.ts's.
  */
 import { indexOfSessionId } from '../contact-center/hour-bucket.js';
 import { mixSeed, Rng } from '../random.js';
@@ -14,6 +15,7 @@ import { showListEntry, showSession } from './session-views.js';
 
 /** `endlessPages`: the n-th pass over a window shows its sessions again with ids n × this higher. */
 const ENDLESS_ID_STEP = 1e12;
+const DAY_MS = 86_400_000;
 
 export function listSessions(ctx: ServerContext, { req, res, url, now }: Call): void {
   const m = ctx.misbehaviour;
@@ -27,8 +29,16 @@ export function listSessions(ctx: ServerContext, { req, res, url, now }: Call): 
   }
   const parsed = parseListQuery(url);
   if ('errors' in parsed) return ctx.send(res, 'sessions', 400, parsed.errors);
-  const q = parsed.query;
+  let q = parsed.query;
   if (q.asksAnonymized) return listAnonymized(ctx, q, res, now);
+  if (q.ids.length && m.sessionIdFilter !== undefined) {
+    const answer = m.sessionIdFilter;
+    if (answer === 400) return ctx.send(res, 'sessions', 400, { SessionId: "The query parameter 'SessionId' is not supported." });
+    if (answer === 403) return ctx.send(res, 'sessions', 403, { message: 'The API user may not list sessions by id.' });
+    // Ignored: what the list shows without the filter, the day before now.
+    const nowMs = Math.floor(now / 1000);
+    q = { ...q, ids: [], from: q.from ?? nowMs - DAY_MS, to: q.to ?? nowMs };
+  }
   const { from, to, offset } = q;
   const broken = m.brokenRange;
   if (broken && from !== undefined && to !== undefined && from < broken.to.getTime() && to > broken.from.getTime()) {
