@@ -15,7 +15,8 @@ import { keepOneTenant } from './20261208100000_tenant_keys.js';
  *   (security_invoker, Postgres 15+), so the row-level security of part 1 shows a tenant's reader
  *   only its own tenant's rows whichever view it reads.
  *
- * Down puts back the definitions these replaced, from migrations/sql/history/.
+ * Down puts back the definitions these replaced, from migrations/sql/history/. A file a later
+ * migration changed is read as this one applied it, from migrations/sql/history/20261208100100/.
  */
 
 /** What this migration replaces and what it creates (same names), dependants first. */
@@ -77,9 +78,15 @@ const APPLIED_BY: Record<string, string> = {
   'reporting.session_files.sql': '20261207120000',
 };
 
+/** Files a later migration changed (20261209130000_interval_freshness): read as this migration applied them. */
+const CHANGED_SINCE = new Set(['reporting.interval_kpis.sql']);
+
+/** A file's text as this migration applied it. */
+const sqlAsApplied = (file: string): string => (CHANGED_SINCE.has(file) ? historySql('20261208100100', file) : migrationSql(file));
+
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(DROP);
-  for (const file of FILES) await knex.raw(migrationSql(file));
+  for (const file of FILES) await knex.raw(sqlAsApplied(file));
   // The summaries of every tenant, from core (derived rows: nothing is loaded again).
   await knex.raw('SELECT core.rebuild_reporting_summaries()');
 }

@@ -2,7 +2,10 @@
 -- in the queue (docs/metrics.md "Interval KPIs, short abandons and service-level variants").
 -- Reads the stored rows every load keeps in step (core.interval_kpis_summary). Only counts and
 -- sums are stored, so every ratio here is a ratio of sums, and 30- or 60-minute figures are sums
--- of these rows.
+-- of these rows. For an intraday screen, is_current marks the interval that holds "now"
+-- (core.report_now(), as in reporting.today_kpis) and loaded_through says how fresh the tenant's
+-- rows are (core.loaded_through). is_current compares interval_start with bounds computed from
+-- "now" alone, so `WHERE is_current` reaches the summary's (tenant, interval_start) index.
 -- security_invoker: the view reads with the rights of whoever queries it, so row-level security
 -- shows a tenant's reader role only its own tenant's rows (README "Tenants").
 CREATE VIEW reporting.interval_kpis WITH (security_invoker = true) AS
@@ -38,12 +41,15 @@ SELECT
   i.sum_handle_s,
   core.kpi_avg_s(i.sum_abandon_wait_s, i.count_abandon_wait_s)                       AS avg_abandon_wait_s,
   i.count_abandon_wait_s,
-  i.sum_abandon_wait_s
+  i.sum_abandon_wait_s,
+  lt.loaded_through,
+  (i.interval_start <= core.report_now() AND i.interval_start > core.report_now() - interval '15 minutes') AS is_current
 FROM core.interval_kpis_summary i
-JOIN etl.settings st ON st.tenant = i.tenant;
+JOIN etl.settings st ON st.tenant = i.tenant
+JOIN core.loaded_through lt ON lt.tenant = i.tenant;
 
 COMMENT ON VIEW reporting.interval_kpis IS
-  'Staffing KPIs per 15-minute interval (reporting time zone) × department × channel, by arrival: a session counts for the interval in which it entered the queue (its first routing request), whatever day it was created (docs/metrics.md "Interval KPIs", K-INTERVAL). Sessions never offered have no interval; intervals without arrivals have no row. Every ratio has its numerator and denominator in the same row: for 30- or 60-minute, daily or per-weekday figures add those up and divide (ratio of sums). Ratios have 4 decimals, durations are seconds with 3.';
+  'Staffing KPIs per 15-minute interval (reporting time zone) × department × channel, by arrival: a session counts for the interval in which it entered the queue (its first routing request), whatever day it was created (docs/metrics.md "Interval KPIs", K-INTERVAL). Sessions never offered have no interval; intervals without arrivals have no row. Every ratio has its numerator and denominator in the same row: for 30- or 60-minute, daily or per-weekday figures add those up and divide (ratio of sums). Ratios have 4 decimals, durations are seconds with 3. For an intraday screen: WHERE is_current gives the interval that holds now, by department and channel, and loaded_through says how fresh its figures are.';
 COMMENT ON COLUMN reporting.interval_kpis.tenant IS 'The mluvii tenant the row belongs to (`default`, MLUVII_TENANT, or a name registered with `tenants add`). A tenant''s reader role sees only its own tenant''s rows.';
 COMMENT ON COLUMN reporting.interval_kpis.interval_start IS 'Start of the 15-minute interval, an instant (shown in the reporting time zone to the reader role). On the night clocks go back, the repeated hour gives two distinct intervals with the same interval_time (K-INTERVAL).';
 COMMENT ON COLUMN reporting.interval_kpis.interval_end IS 'End of the interval (exclusive): interval_start + 15 minutes.';
@@ -76,3 +82,5 @@ COMMENT ON COLUMN reporting.interval_kpis.sum_handle_s IS 'Total handle-time sec
 COMMENT ON COLUMN reporting.interval_kpis.avg_abandon_wait_s IS 'Average seconds abandoned guests of the interval waited before giving up (K-ABANDON-WAIT): sum_abandon_wait_s / count_abandon_wait_s.';
 COMMENT ON COLUMN reporting.interval_kpis.count_abandon_wait_s IS 'Number of abandoned arrivals with a known abandon wait (denominator of avg_abandon_wait_s).';
 COMMENT ON COLUMN reporting.interval_kpis.sum_abandon_wait_s IS 'Total seconds abandoned arrivals waited (numerator of avg_abandon_wait_s).';
+COMMENT ON COLUMN reporting.interval_kpis.loaded_through IS 'How fresh the tenant''s rows are, the same on each of its rows: the later of the end of the latest window the ETL listed completely and the latest load of webhook hints, as loaded_through in today_kpis (NULL before the first load). Sessions that entered the queue or changed after it are not in the figures yet, so an interval that ends after it may still change.';
+COMMENT ON COLUMN reporting.interval_kpis.is_current IS 'True on the rows of the interval that holds now (interval_start ≤ now < interval_end), false on every other: now is the start of the current transaction, or mluvii.as_of when the session set it, as in today_kpis. An interval with no arrivals yet has no rows, so WHERE is_current may return none.';

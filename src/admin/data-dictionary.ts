@@ -75,7 +75,7 @@ export async function renderDataDictionary(knex: Knex): Promise<string> {
     '| question | view | column(s) | over several rows |',
     '|---|---|---|---|',
     '| How many contacts came in? | `daily_kpis`, `weekly_kpis`, `monthly_kpis` | `offered` (`sessions` also counts outbound and direct ones) | `sum(offered)` |',
-    '| How are we doing today, and how fresh is that? | `today_kpis` | `offered`, `service_level`, `current_interval_*`; `loaded_through` | one row per tenant; by department or channel: `daily_kpis`, `interval_kpis` of `day`, `current_interval_start` |',
+    '| How are we doing today, and how fresh is that? | `today_kpis` | `offered`, `service_level`, `current_interval_*`; `loaded_through` | one row per tenant; by department or channel: `daily_kpis` of `day`, `interval_kpis` `WHERE is_current` (with its `loaded_through`) |',
     '| How many contacts came in per 15 minutes, for staffing? | `interval_kpis` | `offered`, `sum_handle_s` (workload) | `sum(...)` grouped by `interval_time` or `date_trunc(\'hour\', interval_start)` |',
     '| What is the service level? | any `*_kpis` | `service_level` | `sum(answered_within_sl) / sum(service_level_denominator)` |',
     '| … not counting guests who hung up within seconds? | any `*_kpis` | `service_level_net` | `sum(answered_within_sl) / sum(service_level_net_denominator)` |',

@@ -3,6 +3,7 @@
  * (docs/reporting.md), a COMMENT on every view and column, no guest personal data,
  * docs/reporting.md in step with the comments, and a migration that goes down and up again.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { migrateLatest, migrationConfig } from '../../src/db/migrations.js';
@@ -13,6 +14,7 @@ import { insertSessions } from './core-rows.js';
 
 const REPORTING_MIGRATION = '20261124000300_reporting';
 const ANALYST_READY_MIGRATION = '20261130160000_reporting_from_sql_files';
+const INTERVAL_FRESHNESS_MIGRATION = '20261209130000_interval_freshness';
 
 /** docs/reporting.md and the brief of issue #6: these columns, under these names. */
 const CONTRACT: Record<string, string[]> = {
@@ -35,6 +37,8 @@ const CONTRACT: Record<string, string[]> = {
     'interval_start', 'department_id', 'channel', 'offered', 'answered', 'abandoned', 'short_abandoned', 'answered_within_sl',
     'service_level', 'service_level_net', 'service_level_offered', 'service_level_answered', 'abandon_rate',
     'sum_answer_s', 'count_answer_s', 'sum_handle_s', 'count_handle_s',
+    // issue 24, for an intraday screen (CHANGELOG.md)
+    'loaded_through', 'is_current',
   ],
   weekly_kpis: ['week_start', 'department_id', 'channel', 'offered', 'short_abandoned', 'service_level', 'service_level_net', 'p90_answer_s'],
   monthly_kpis: ['month_start', 'department_id', 'channel', 'offered', 'short_abandoned', 'service_level', 'service_level_net', 'p90_answer_s'],
@@ -132,6 +136,35 @@ describe('the reporting schema', () => {
 });
 
 describe('the reporting migration', () => {
+  it('of interval freshness adds loaded_through and is_current after interval_kpis\'s columns, and goes down and up keeping the view\'s grants', async () => {
+    const config = migrationConfig();
+    const role = `mluvii_grantee_${randomBytes(4).toString('hex')}`;
+    const columns = async () =>
+      (await db.knex.raw(`SELECT attname FROM pg_attribute WHERE attrelid = 'reporting.interval_kpis'::regclass AND attnum > 0 ORDER BY attnum`)).rows.map(
+        (r: { attname: string }) => r.attname as string,
+      );
+    const canRead = async () => (await db.knex.raw(`SELECT has_table_privilege(?, 'reporting.interval_kpis', 'SELECT') AS ok`, [role])).rows[0].ok;
+    await db.knex.raw(`CREATE ROLE "${role}" NOLOGIN`);
+    try {
+      // a grant made by hand, which no reader registry gives back
+      await db.knex.raw(`GRANT SELECT ON reporting.interval_kpis TO "${role}"`);
+      const now = await columns();
+      expect(now.slice(-2)).toEqual(['loaded_through', 'is_current']);
+      expect((await db.knex('public.knex_migrations').orderBy('id', 'desc').first('name')).name).toBe(INTERVAL_FRESHNESS_MIGRATION);
+
+      await db.knex.migrate.down(config);
+      expect(await columns()).toEqual(now.slice(0, -2));
+      expect(await canRead()).toBe(true);
+
+      await migrateLatest(db.knex);
+      expect(await columns()).toEqual(now);
+      expect(await canRead()).toBe(true);
+    } finally {
+      await db.knex.raw(`DROP OWNED BY "${role}"`);
+      await db.knex.raw(`DROP ROLE "${role}"`);
+    }
+  });
+
   it('of issue #16 rolls back alone to the previous views and columns, keeping the settings, and comes back', async () => {
     const config = migrationConfig();
     await syncReportingSettings(db.knex, { reportTz: 'UTC', serviceLevelSeconds: 30, shortAbandonSeconds: 2 });

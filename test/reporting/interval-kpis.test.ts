@@ -2,11 +2,13 @@
  * reporting.interval_kpis and the short-abandon and service-level variants of the daily views
  * (docs/metrics.md "Interval KPIs, short abandons and service-level variants": K-INTERVAL,
  * K-ABANDON-WAIT, K-SHORT-ABANDON, K-SL-NET, K-SL-OFFERED, K-SL-ANSWERED, K-ABANDON-RATE), read
- * as the reader role on a hand-built fixture whose answers are worked out below.
+ * as the reader role on a hand-built fixture whose answers are worked out below; and what an
+ * intraday screen reads of it (is_current, loaded_through), with "now" pinned by mluvii.as_of.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Knex } from '../../src/db/knex.js';
 import { syncReportingSettings } from '../../src/admin/reporting-settings.js';
+import { recordHintLoad } from '../../src/load/hint-loads.js';
 import { refreshReportingSummaries } from '../../src/load/reporting-summaries.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertSessions, type SessionSpec } from './core-rows.js';
@@ -76,7 +78,8 @@ async function intervals(where: string): Promise<Row[]> {
     `SELECT *, interval_start::text AS start_text, interval_day::text AS day_text, interval_time::text AS time_text
        FROM reporting.interval_kpis WHERE ${where} ORDER BY interval_start, department_id`,
   );
-  return rows.map(({ interval_start, interval_end, interval_day, interval_time, start_text, day_text, time_text, tenant, ...r }: Row) => ({
+  // loaded_through and is_current depend on the loads and on "now": the intraday tests below pin both.
+  return rows.map(({ interval_start, interval_end, interval_day, interval_time, start_text, day_text, time_text, tenant, loaded_through, is_current, ...r }: Row) => ({
     ...(expect(tenant).toBe('default'), r),
     interval_start: start_text,
     interval_day: day_text,
@@ -174,6 +177,74 @@ describe('reporting.interval_kpis (K-INTERVAL)', () => {
       SELECT (SELECT sum(offered) FROM reporting.interval_kpis)::int AS in_intervals,
              (SELECT count(*) FROM reporting.session_durations WHERE queue_entered_at IS NOT NULL AND is_offered)::int AS offered`);
     expect(rows[0]).toEqual({ in_intervals: SESSIONS.length - 1, offered: SESSIONS.length - 1 }); // all but s9
+  });
+});
+
+/** The reader's rows of interval_kpis, with today_kpis, in one transaction whose "now" is `asOf`. */
+async function atInstant(asOf: string, where = 'true'): Promise<{ current: string[]; others: number; nulls: number; today: Row }> {
+  return reader.transaction(async (trx) => {
+    await trx.raw(`SELECT set_config('mluvii.as_of', ?, true)`, [asOf]);
+    const { rows } = await trx.raw(
+      `SELECT interval_start, department_id, is_current FROM reporting.interval_kpis WHERE ${where} ORDER BY interval_start, department_id`,
+    );
+    const today = (await trx.raw(`SELECT current_interval_start, loaded_through FROM reporting.today_kpis`)).rows[0] as Row;
+    return {
+      current: rows.filter((r: Row) => r.is_current === true).map((r: Row) => `${(r.interval_start as Date).toISOString()} dept ${r.department_id}`),
+      others: rows.filter((r: Row) => r.is_current === false).length,
+      nulls: rows.filter((r: Row) => r.is_current === null).length,
+      today,
+    };
+  });
+}
+
+describe('reporting.interval_kpis for an intraday screen (is_current, loaded_through)', () => {
+  const ROWS = 8; // dept 1: 09:45, 10:00, 10:15; dept 2: 00:00 on the 5th; dept 3: 2 in March, 2 in October
+
+  it('marks exactly the rows of the interval that holds "now" in REPORT_TZ, by instant', async () => {
+    // 10:07 CEST on 4 May: the 10:00 interval; 10:15:00.000 is the next one (interval_end is exclusive)
+    expect(await atInstant('2026-05-04T08:07:00Z')).toMatchObject({ current: ['2026-05-04T08:00:00.000Z dept 1'], others: ROWS - 1, nulls: 0 });
+    expect(await atInstant('2026-05-04T08:14:59.999Z')).toMatchObject({ current: ['2026-05-04T08:00:00.000Z dept 1'] });
+    expect(await atInstant('2026-05-04T08:15:00Z')).toMatchObject({ current: ['2026-05-04T08:15:00.000Z dept 1'] });
+    // 10:45: an interval with no arrivals has no row, so nothing is current
+    expect(await atInstant('2026-05-04T08:45:00Z')).toMatchObject({ current: [], others: ROWS, nulls: 0 });
+  });
+
+  it('follows the local clock across DST: the skipped hour, and the repeated hour\'s two intervals with one interval_time', async () => {
+    // 29 March: 01:59:59.999 CET is the 01:45 interval; the next instant is 03:00 CEST, the 03:00 interval
+    expect((await atInstant('2026-03-29T00:59:59.999Z', 'department_id = 3')).current).toEqual(['2026-03-29T00:45:00.000Z dept 3']);
+    expect((await atInstant('2026-03-29T01:00:00Z', 'department_id = 3')).current).toEqual(['2026-03-29T01:00:00.000Z dept 3']);
+    // 25 October: 02:20 CEST and 02:20 CET are both 02:15 on the clock, yet only the interval of the instant is current
+    expect((await atInstant('2026-10-25T00:20:00Z', 'department_id = 3')).current).toEqual(['2026-10-25T00:15:00.000Z dept 3']);
+    expect((await atInstant('2026-10-25T01:29:59.999Z', 'department_id = 3')).current).toEqual(['2026-10-25T01:15:00.000Z dept 3']);
+  });
+
+  it('agrees with today_kpis.current_interval_start', async () => {
+    for (const asOf of ['2026-05-04T08:07:00Z', '2026-03-29T01:05:00Z', '2026-10-25T01:20:00Z', '2026-05-04T22:00:30Z']) {
+      const { current, today } = await atInstant(asOf);
+      expect({ asOf, current }).toEqual({ asOf, current: [expect.stringMatching(`^${(today.current_interval_start as Date).toISOString()} `)] });
+    }
+  });
+
+  it('takes "now" from the transaction when mluvii.as_of is not set', async () => {
+    await reader.raw('RESET mluvii.as_of');
+    const { rows } = await reader.raw(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE is_current = (interval_start <= now() AND now() < interval_end))::int AS agree FROM reporting.interval_kpis`,
+    );
+    expect(rows).toEqual([{ n: ROWS, agree: ROWS }]);
+  });
+
+  it('says how fresh the rows are, on every row, as today_kpis.loaded_through does', async () => {
+    const freshness = async () => {
+      const { rows } = await reader.raw(`SELECT DISTINCT loaded_through FROM reporting.interval_kpis`);
+      const today = (await reader.raw(`SELECT loaded_through FROM reporting.today_kpis`)).rows[0].loaded_through as Date | null;
+      return { interval_kpis: rows.map((r: Row) => (r.loaded_through as Date | null)?.toISOString() ?? null), today_kpis: today?.toISOString() ?? null };
+    };
+    expect(await freshness()).toEqual({ interval_kpis: [null], today_kpis: null }); // nothing loaded yet
+    await db.knex('etl.windows').insert({ window_start: '2026-05-03T22:00:00Z', window_end: '2026-05-04T08:00:00Z', status: 'done' });
+    await db.knex('etl.windows').insert({ window_start: '2026-05-04T08:00:00Z', window_end: '2026-05-04T09:00:00Z', status: 'failed' });
+    expect(await freshness()).toEqual({ interval_kpis: ['2026-05-04T08:00:00.000Z'], today_kpis: '2026-05-04T08:00:00.000Z' });
+    await recordHintLoad(db.knex, new Date('2026-05-04T08:09:30Z'));
+    expect(await freshness()).toEqual({ interval_kpis: ['2026-05-04T08:09:30.000Z'], today_kpis: '2026-05-04T08:09:30.000Z' });
   });
 });
 

@@ -101,7 +101,11 @@ async function views(knex: Knex): Promise<Record<string, string[]>> {
     const rows = (await knex.raw(`SELECT * FROM reporting.${v}`)).rows as Array<Record<string, unknown>>;
     // The data-protection release, applied by the same migrate, shows a file's name only while its
     // copy is stored (CHANGELOG): session_files is compared without it and its new deleted_reason.
-    const kept = v === 'session_files' ? ({ tenant: _t, name: _n, deleted_reason: _d, ...r }: Record<string, unknown>) => r : ({ tenant: _t, ...r }: Record<string, unknown>) => r;
+    // The intraday release adds loaded_through and is_current to interval_kpis: compared without them.
+    const kept =
+      v === 'session_files' ? ({ tenant: _t, name: _n, deleted_reason: _d, ...r }: Record<string, unknown>) => r
+      : v === 'interval_kpis' ? ({ tenant: _t, loaded_through: _l, is_current: _c, ...r }: Record<string, unknown>) => r
+      : ({ tenant: _t, ...r }: Record<string, unknown>) => r;
     out[v] = rows.map((row) => JSON.stringify(kept(row))).sort();
   }
   return out;

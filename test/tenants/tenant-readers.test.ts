@@ -118,6 +118,36 @@ describe('a reader role per tenant', () => {
     expect((await b.raw(`SELECT * FROM reporting.session_durations WHERE tenant = 'default' OR session_id = ?`, [id])).rows.map((r: { tenant: string }) => r.tenant)).toEqual(['acme']);
   });
 
+  it("sees its tenant's freshness and current interval in interval_kpis, and not the other's", async () => {
+    // acme's hints were read later than its windows: its loaded_through differs from default's
+    await db.knex('etl.hint_loads').insert({ tenant: 'acme', loaded_through: '2026-05-05T12:03:00Z' });
+    const owner = (await db.knex.raw(`SELECT tenant, loaded_through FROM reporting.today_kpis ORDER BY tenant`)).rows as Array<{ tenant: string; loaded_through: Date }>;
+    expect(owner.map((r) => [r.tenant, r.loaded_through?.toISOString()])).toEqual([['acme', '2026-05-05T12:03:00.000Z'], ['default', expect.any(String)]]);
+    const loaded = Object.fromEntries(owner.map((r) => [r.tenant, r.loaded_through.toISOString()]));
+    expect(loaded.default).not.toBe(loaded.acme);
+    // "now": 7 minutes into the latest interval default has rows of
+    const latest = (await db.knex.raw(`SELECT max(interval_start) AS s FROM reporting.interval_kpis WHERE tenant = 'default'`)).rows[0].s as Date;
+    const asOf = new Date(latest.getTime() + 7 * 60_000).toISOString();
+    for (const [role, tenant] of [[ROLE_A, 'default'], [ROLE_B, 'acme']]) {
+      const seen = await as(role).transaction(async (trx) => {
+        await trx.raw(`SELECT set_config('mluvii.as_of', ?, true)`, [asOf]);
+        const { rows } = await trx.raw(
+          `SELECT tenant, loaded_through, count(*)::int AS n, count(*) FILTER (WHERE is_current)::int AS current,
+                  count(*) FILTER (WHERE is_current AND interval_start = ?)::int AS current_at_latest,
+                  count(*) FILTER (WHERE interval_start = ?)::int AS at_latest
+             FROM reporting.interval_kpis GROUP BY tenant, loaded_through`,
+          [latest.toISOString(), latest.toISOString()],
+        );
+        return rows as Array<{ tenant: string; loaded_through: Date; n: number; current: number; current_at_latest: number; at_latest: number }>;
+      });
+      expect(seen).toHaveLength(1);
+      expect({ role, tenant: seen[0].tenant, loaded_through: seen[0].loaded_through.toISOString() }).toEqual({ role, tenant, loaded_through: loaded[tenant] });
+      // every row of that interval is current, and no other
+      expect({ role, current: seen[0].current, current_at_latest: seen[0].current_at_latest }).toEqual({ role, current: seen[0].at_latest, current_at_latest: seen[0].at_latest });
+      if (tenant === 'default') expect(seen[0].at_latest).toBeGreaterThan(0);
+    }
+  });
+
   it('every reporting view, and every core view behind one, runs as its caller (security_invoker)', async () => {
     const { rows } = await db.knex.raw(`
       SELECT n.nspname || '.' || c.relname AS view FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
