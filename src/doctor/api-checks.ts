@@ -1,11 +1,13 @@
 /**
  * What `doctor` asks the API, a few dozen requests at most: the token, yesterday's list (count,
- * `limit`, stable order), list item vs detail, routing histories, campaigns, /Users, the server's
+ * `limit`, stable order), list item vs detail, routing histories, campaigns, the SessionId filter,
+ * /Users, the server's
  * clock and its rate limiting.
  */
-import { wrappedArray } from '../util/json.js';
+import { payloadId, wrappedArray } from '../util/json.js';
 import { fail, ok, warn, type Check } from './check.js';
 import type { Probe } from './probe.js';
+import { sessionIdFilterCheck } from './session-id-check.js';
 
 const API = '/api/v1';
 /** Pages read to count yesterday's sessions before saying "at least". */
@@ -160,6 +162,7 @@ export async function apiChecks({ probe, yesterday, pageSize, rps }: ApiCheckInp
     const head = `${campaignIds.length} seen; readable: ${modes.length ? modes.join(', ') : 'none'}`;
     checks.push(bad.length ? warn('campaigns', `${head}; unreadable: ${bad.join(', ')}`, 'sessions of an unreadable campaign get ring_s NULL and the flag unknown_campaign_mode (M-RING); a later run tries again') : ok('campaigns', head));
   }
+  checks.push(await sessionIdFilterCheck(probe, firstItems.map((x) => payloadId(x)).filter((id): id is number => id !== undefined), yesterday.label));
   return [...checks, ...(await tailChecks(probe, rps, { ...window, limit: '1', offset: '0' }))];
 }
 

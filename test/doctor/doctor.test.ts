@@ -58,14 +58,14 @@ describe('doctor', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const l = lines(r.stdout);
-    for (const name of ['token', 'list', 'limit', 'order', 'detail', 'routing', 'users', 'clock', 'rate limit', 'database', 'migrated', 'privileges']) {
+    for (const name of ['token', 'list', 'limit', 'order', 'detail', 'routing', 'users', 'clock', 'rate limit', 'session ids', 'database', 'migrated', 'privileges']) {
       expect(l[name]).toMatch(/^ok /);
     }
     expect(l.token).toMatch(/expires_in 3600 s/);
     expect(l.list).toMatch(/ 2026-11-25: \d+ sessions/);
     expect(l['reader role']).toMatch(new RegExp(`^warn .*${reader} does not exist`));
     expect(r.stdout).toMatch(/\d+ ok, \d+ warning\(s\), 0 failure\(s\)/);
-    expect(apiRequests()).toBeLessThanOrEqual(40);
+    expect(apiRequests()).toBeLessThanOrEqual(41);
     expect((await count()).rows).toEqual(before); // read-only
   }, 120_000);
 
@@ -91,11 +91,26 @@ describe('doctor', () => {
       expect(l.routing).toMatch(/^warn .*3 of 3 sessions answered 404 .*routing_unavailable/);
       expect(l.order).toMatch(/^warn .*two reads of the first page gave (different ids|the same ids in a different order)/);
       expect(l.limit).toMatch(/^warn .*caps pages at 50 items/);
-      expect(apiRequests()).toBeLessThanOrEqual(40);
+      expect(apiRequests()).toBeLessThanOrEqual(41);
     } finally {
       sim.setMisbehaviour({});
     }
   }, 180_000);
+
+  it.each([
+    [400, /^warn .*answered HTTP 400 for the SessionId filter — session hints .* one detail request per session/],
+    [403, /^warn .*answered HTTP 403 for the SessionId filter — session hints/],
+    ['ignored', /^warn .*asked for session \d+ by the SessionId filter, the list answered session\(s\) \d+, \d+: the API ignores the filter — session hints/],
+  ] as const)('a SessionId filter the API answers with %s: a warning naming the cost, and exit 0', async (answer, line) => {
+    sim.setMisbehaviour({ sessionIdFilter: answer });
+    try {
+      const r = await runCli(['doctor', '--day', DAY], env);
+      expect(r.code).toBe(0);
+      expect(lines(r.stdout)['session ids']).toMatch(line);
+    } finally {
+      sim.setMisbehaviour({});
+    }
+  }, 120_000);
 
   it('the simulator\'s rate limit shows its warning: 429s, with the rate-limit headers; the budget counts every attempt', async () => {
     sim.setMisbehaviour({ rateLimitRps: 3 });
@@ -107,7 +122,7 @@ describe('doctor', () => {
       expect(l['rate limit']).toMatch(/^warn .*\d+ of \d+ requests answered 429; rate-limit headers: retry-after/);
       // The burst measures the limit and says what to set (MLUVII_RPS=50 here asks for too much).
       expect(l.measured).toMatch(/^warn +measured +a burst of 12 requests: 3 admitted, 9 answered 429 — the limit is about 3 requests\/s — set MLUVII_RPS=3 \(MLUVII_RPS=50 now\)$/);
-      expect(apiRequests()).toBeLessThanOrEqual(40); // the budget counts every attempt, 429s included
+      expect(apiRequests()).toBeLessThanOrEqual(41); // the budget counts every attempt, 429s included
     } finally {
       sim.setMisbehaviour({});
     }
