@@ -1,8 +1,7 @@
 /**
  * What `doctor` asks the API, a few dozen requests at most: the token, yesterday's list (count,
  * `limit`, stable order), list item vs detail, routing histories, campaigns, the SessionId filter,
- * /Users, the server's
- * clock and its rate limiting.
+ * /Users, the server's clock and its rate limiting.
  */
 import { payloadId, wrappedArray } from '../util/json.js';
 import { fail, ok, warn, type Check } from './check.js';
