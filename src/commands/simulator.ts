@@ -22,7 +22,7 @@ const MISBEHAVIOUR_SWITCHES: Record<Exclude<keyof Misbehaviour, 'brokenRange'>, 
   duplicateRate: true, oversizedRate: true, oversizedBytes: true, oversizedRoutingRate: true, endlessPages: true, unstableOrder: true, throttle: true, tokenHangs: true,
   echoTokenOn400: true, htmlPage: true, deepNesting: true, strayCreated: true,
   webhookDropRate: true, webhookDuplicateRate: true, webhookReorderRate: true,
-  personalMarkers: true, anonymizedFilter: true, anonymizationDropsTimes: true, sessionIdFilter: true,
+  personalMarkers: true, anonymizedFilter: true, anonymizationDropsTimes: true, sessionIdFilter: true, maxQueryChars: true,
 };
 /** Every switch of the simulated files (files.ts). */
 const FILE_SWITCHES: Record<keyof SimulatedFiles, true> = {

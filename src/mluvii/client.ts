@@ -73,6 +73,28 @@ export const DEFAULT_RETRY_AFTER_MAX_MS = 600_000;
 
 const API = '/api/v1';
 const HOUR_MS = 3_600_000;
+/**
+ * The longest query a list by SessionId sends: IIS refuses query strings over 2,048 bytes by
+ * default (404.15), and a refusal would turn the filter off for good; ids past it go in another request.
+ */
+const MAX_ID_QUERY_CHARS = 1_800;
+
+/** `ids` in groups whose `SessionId=…&` parameters stay within MAX_ID_QUERY_CHARS. */
+function* idsPerQuery(ids: readonly number[]): Generator<number[]> {
+  let chunk: number[] = [];
+  let chars = 0;
+  for (const id of ids) {
+    const param = `SessionId=${id}&`.length;
+    if (chunk.length && chars + param > MAX_ID_QUERY_CHARS) {
+      yield chunk;
+      chunk = [];
+      chars = 0;
+    }
+    chunk.push(id);
+    chars += param;
+  }
+  if (chunk.length) yield chunk;
+}
 
 export class MluviiClient {
   private readonly tokens: TokenSource;
@@ -234,22 +256,29 @@ export class MluviiClient {
   async listSessionsByIds(ids: readonly number[]): Promise<Map<number, ListedSession> | undefined> {
     if (this.sessionIdFilterUnusable !== undefined || ids.length === 0) return undefined;
     const path = `${API}/Sessions`;
+    const found = new Map<number, ListedSession>();
     try {
-      const r = await listByIds(ids, this.pageSize, async (offset, limit) => {
-        const query = new URLSearchParams(ids.map((id): [string, string] => ['SessionId', String(id)]));
-        query.set('limit', String(limit));
-        query.set('offset', String(offset));
-        const items = await this.transport.getStreamed(path, query, `SessionId × ${ids.length}, offset ${offset}`, (body) => readListPage(body, this.maxItemBytes));
-        if (items === NOT_FOUND) throw new MluviiApiError(`GET ${path} (SessionId × ${ids.length}) answered HTTP 404`, { endpoint: `GET ${path}`, status: 404, attempts: 1, kind: 'http' });
-        return items;
-      });
-      if ('found' in r) return r.found;
-      this.giveUpSessionIdFilter(r.ignored);
+      for (const chunk of idsPerQuery(ids)) {
+        const r = await listByIds(chunk, this.pageSize, async (offset, limit) => {
+          const query = new URLSearchParams(chunk.map((id): [string, string] => ['SessionId', String(id)]));
+          query.set('limit', String(limit));
+          query.set('offset', String(offset));
+          const items = await this.transport.getStreamed(path, query, `SessionId × ${chunk.length}, offset ${offset}`, (body) => readListPage(body, this.maxItemBytes));
+          if (items === NOT_FOUND) throw new MluviiApiError(`GET ${path} (SessionId × ${chunk.length}) answered HTTP 404`, { endpoint: `GET ${path}`, status: 404, attempts: 1, kind: 'http' });
+          return items;
+        });
+        if (!('found' in r)) {
+          this.giveUpSessionIdFilter(r.ignored);
+          return undefined;
+        }
+        for (const [id, item] of r.found) found.set(id, item);
+      }
     } catch (err) {
-      if (!(err instanceof MluviiApiError) || ![400, 403, 404].includes(err.status ?? 0)) throw err;
+      if (!(err instanceof MluviiApiError) || ![400, 403, 404, 414].includes(err.status ?? 0)) throw err;
       this.giveUpSessionIdFilter(`the API refuses the SessionId filter: ${err.message}`);
+      return undefined;
     }
-    return undefined;
+    return found;
   }
 
   private giveUpSessionIdFilter(why: string): void {

@@ -14,6 +14,8 @@ export interface Misbehaviour {
   /** Share of requests delayed by `slowMs` before they are answered. */
   slowRate?: number;
   slowMs?: number;
+  /** A request whose query string is longer than this is answered 404 (IIS's 404.15, its default limit being 2,048). */
+  maxQueryChars?: number;
   /** The list endpoint never returns more than this many items, whatever `limit` asks for. */
   pageSizeCap?: number;
   /** Per good session, the chance that a malformed item (no id, unparseable created, not an object) is listed next to it. */

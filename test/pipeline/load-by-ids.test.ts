@@ -24,16 +24,19 @@ const T = busyHourBefore();
 let sim: RunningSimulator;
 let db: TestDatabase;
 let knex: Knex;
-/** Sessions created in the hour before T and ended by then: what a batch of SessionEnded hints names. */
+/** Sessions created in the 4 hours before T and ended by then: what a batch of SessionEnded hints names. */
 let ended: number[];
+/** 200 of them: a batch of the nightly re-fetch of incomplete sessions (MLUVII_PAGE_SIZE). */
+let many: number[];
 
 beforeAll(async () => {
   sim = await startSimulator({ now: clockAt(T), seed: 47, sessionsPerDay: 1500 });
   db = await freshDatabase();
   ended = sim
-    .expectedSessionIds(new Date(T.getTime() - HOUR), T)
-    .filter((id) => sim.sessionDetail(id)?.session.ended)
-    .slice(0, 40);
+    .expectedSessionIds(new Date(T.getTime() - 4 * HOUR), T)
+    .filter((id) => sim.sessionDetail(id)?.session.ended);
+  many = ended.slice(0, 200);
+  ended = ended.slice(0, 40);
   knex = tenantKnex(db.url, tenantOf(testConfig(pipelineEnv(db, sim))));
 });
 
@@ -108,6 +111,21 @@ describe('loading sessions by id', () => {
     await loadSessionIds(ctx, ended);
     expect(asked()).toEqual({ lists: Math.ceil(40 / 7), refused: 0, details: 0, notFound: 0, routings: 40 });
     expect(await differences(knex, expectedFacts(sim, ended))).toEqual([]);
+  });
+
+  it('asks for a long batch in several list requests, each query short enough for a server that refuses long ones (IIS: 2,048)', async () => {
+    expect(many.length).toBe(200);
+    sim.setMisbehaviour({ maxQueryChars: 2048 });
+    const { ctx, warnings } = context();
+    await loadSessionIds(ctx, many);
+    const perQuery = Math.floor(1800 / `SessionId=${Math.max(...many)}&`.length);
+    const { lists, details, notFound, refused } = asked();
+    expect({ details, notFound, refused }).toEqual({ details: 0, notFound: 0, refused: 0 });
+    expect(lists).toBeGreaterThanOrEqual(Math.ceil(200 / Math.floor(1800 / `SessionId=${Math.min(...many)}&`.length)));
+    expect(lists).toBeLessThanOrEqual(Math.ceil(200 / perQuery));
+    expect(lists).toBeGreaterThan(1);
+    expect(warnings).toEqual([]);
+    expect(await differences(knex, expectedFacts(sim, many))).toEqual([]);
   });
 
   it.each<[string, Misbehaviour['sessionIdFilter'], { lists: number; refused: number }]>([

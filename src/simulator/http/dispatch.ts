@@ -27,6 +27,8 @@ export async function dispatch(ctx: ServerContext, req: IncomingMessage, res: Se
     if (asked.length) ctx.stats.askedFor(asked);
     if (ctx.faults.limited(ctx.misbehaviour, res, endpoint, arrival)) return;
     if (ctx.faults.failed(ctx.misbehaviour, req, res, endpoint)) return;
+    const maxQuery = ctx.misbehaviour.maxQueryChars;
+    if (maxQuery !== undefined && url.search.length - 1 > maxQuery) return ctx.send(res, endpoint, 404, 'The request filtering module is configured to deny a request where the query string is too long.', { 'content-type': 'text/plain' });
     if (ctx.auth.rejected(req, res, endpoint, url.pathname + url.search)) return;
     if (ctx.faults.slow(ctx.misbehaviour)) {
       await ctx.sleep(ctx.misbehaviour.slowMs ?? 1000);
