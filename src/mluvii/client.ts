@@ -20,7 +20,7 @@ import { jsonDepthExceeds, MAX_JSON_DEPTH, wrappedArray } from '../util/json.js'
 import { OversizedBodyError, readBoundedJson } from './bounded-body.js';
 import { readListPage } from './list-page-reader.js';
 import { pageThrough, type ListedSession, type SessionBound } from './session-pages.js';
-import { listByIds } from './sessions-by-id.js';
+import { idsPerQuery, listByIds } from './sessions-by-id.js';
 import { NOT_FOUND, Transport, type GetJsonOptions } from './transport.js';
 import type { RetrySettings } from './retry-policy.js';
 import { jsonTextMayNeedSanitizing } from '../transform/sanitize-text.js';
@@ -73,28 +73,6 @@ export const DEFAULT_RETRY_AFTER_MAX_MS = 600_000;
 
 const API = '/api/v1';
 const HOUR_MS = 3_600_000;
-/**
- * The longest query a list by SessionId sends: IIS refuses query strings over 2,048 bytes by
- * default (404.15), and a refusal would turn the filter off for good; ids past it go in another request.
- */
-const MAX_ID_QUERY_CHARS = 1_800;
-
-/** `ids` in groups whose `SessionId=…&` parameters stay within MAX_ID_QUERY_CHARS. */
-function* idsPerQuery(ids: readonly number[]): Generator<number[]> {
-  let chunk: number[] = [];
-  let chars = 0;
-  for (const id of ids) {
-    const param = `SessionId=${id}&`.length;
-    if (chunk.length && chars + param > MAX_ID_QUERY_CHARS) {
-      yield chunk;
-      chunk = [];
-      chars = 0;
-    }
-    chunk.push(id);
-    chars += param;
-  }
-  if (chunk.length) yield chunk;
-}
 
 export class MluviiClient {
   private readonly tokens: TokenSource;

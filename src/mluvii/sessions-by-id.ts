@@ -40,3 +40,26 @@ export async function listByIds(ids: readonly number[], pageSize: number, fetchP
   }
   return { found };
 }
+
+/**
+ * The longest query a list by SessionId sends: IIS refuses query strings over 2,048 bytes by
+ * default (404.15), and a refusal would turn the filter off for good; ids past it go in another request.
+ */
+const MAX_ID_QUERY_CHARS = 1_800;
+
+/** `ids` in groups whose `SessionId=…&` parameters stay within MAX_ID_QUERY_CHARS. */
+export function* idsPerQuery(ids: readonly number[]): Generator<number[]> {
+  let chunk: number[] = [];
+  let chars = 0;
+  for (const id of ids) {
+    const param = `SessionId=${id}&`.length;
+    if (chunk.length && chars + param > MAX_ID_QUERY_CHARS) {
+      yield chunk;
+      chunk = [];
+      chars = 0;
+    }
+    chunk.push(id);
+    chars += param;
+  }
+  if (chunk.length) yield chunk;
+}
