@@ -2,6 +2,7 @@ import { Option } from 'commander';
 import { requireDatabaseUrl } from '../config.js';
 import { createKnex } from '../db/knex.js';
 import { collectTenantsStatus, renderTenantsStatus, tenantsCheckLine } from '../pipeline/tenants-status.js';
+import { JOBS_SCHEMA, QUEUES } from '../jobs/queues.js';
 import { checkLine, renderStatus } from '../pipeline/status-text.js';
 import { loadTenants, resolveTenant } from '../tenants/registered-tenants.js';
 import type { CliCommand, CommandHandler } from './command.js';
@@ -24,7 +25,7 @@ const showStatus: CommandHandler = async ({ config, opts, print, now }) => {
       await knex.destroy();
     }
   }
-  const status = await collectTenantsStatus(config, tenants, now());
+  const status = await collectTenantsStatus(config, tenants, now(), { schema: JOBS_SCHEMA, queue: QUEUES.sessionHint.name });
   if (status.tenants.length === 1) {
     const [report] = status.tenants;
     if (opts.json) print(JSON.stringify(report, null, 2));

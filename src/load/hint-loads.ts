@@ -12,3 +12,10 @@ export async function recordHintLoad(db: Knex | Knex.Transaction, readAt: Date):
     [readAt.toISOString()],
   );
 }
+
+/** When the connection's tenant's hinted sessions were last read from the API; null before the first hint load. */
+export async function hintsLoadedThrough(db: Knex): Promise<Date | null> {
+  const r = await db.raw('SELECT loaded_through FROM etl.hint_loads WHERE tenant = etl.tenant()');
+  const row = (r.rows as Array<{ loaded_through: Date }>)[0];
+  return row ? new Date(row.loaded_through) : null;
+}

@@ -72,6 +72,32 @@ export async function queueDepth(knex: Knex, schema: string, queues: readonly st
   });
 }
 
+/** A tenant's session hints in pg-boss's job table: waiting ones (and those overdue), and those given up since `failedSince`. */
+export interface HintQueueFigures {
+  waiting: number;
+  /** Waiting jobs whose start was due before `overdueBefore`: no worker took them. */
+  overdue: number;
+  /** When the longest-waiting of those became due. */
+  oldestOverdue: Date | null;
+  failed: number;
+}
+
+/** undefined when pg-boss's schema is not there (no `migrate` since the queues came, or no jobs ever). */
+export async function hintQueueFigures(knex: Knex, schema: string, queue: string, tenant: string, at: { overdueBefore: Date; failedSince: Date }): Promise<HintQueueFigures | undefined> {
+  return orMissing(async () => {
+    const r = await knex.raw(
+      `SELECT count(*) FILTER (WHERE state IN ('created', 'retry', 'active'))::int AS waiting,
+              count(*) FILTER (WHERE state IN ('created', 'retry') AND start_after < ?)::int AS overdue,
+              min(start_after) FILTER (WHERE state IN ('created', 'retry') AND start_after < ?) AS oldest_overdue,
+              count(*) FILTER (WHERE state = 'failed' AND coalesce(completed_on, created_on) >= ?)::int AS failed
+         FROM ??.job WHERE name = ? AND data->>'tenant' = ?`,
+      [at.overdueBefore.toISOString(), at.overdueBefore.toISOString(), at.failedSince.toISOString(), schema, queue, tenant],
+    );
+    const row = r.rows[0] as { waiting: number; overdue: number; oldest_overdue: Date | null; failed: number };
+    return { waiting: Number(row.waiting), overdue: Number(row.overdue), oldestOverdue: row.oldest_overdue ? new Date(row.oldest_overdue) : null, failed: Number(row.failed) };
+  });
+}
+
 /** Per tenant, when its newest loaded session was created (tenants with none are left out). */
 export async function newestSessionCreated(knex: Knex): Promise<Array<{ tenant: string; newest: Date }> | undefined> {
   return orMissing(async () => {

@@ -6,6 +6,8 @@ import type { FileCounts, FileReason } from '../load/file-figures.js';
 import { isFilesPassRunning } from '../load/files-pass.js';
 import { fileFigures, incompleteSessionCounts, migrationState, operatorNameCounts, qualityFlagsSince, rejectsByReason } from '../load/status-figures.js';
 import { isWriterLockHeld } from '../load/writer-lock.js';
+import { hintsLoadedThrough } from '../load/hint-loads.js';
+import { hintQueueFigures } from '../load/serve-figures.js';
 import { DAY_MS, dayjs } from '../util/dates.js';
 import { mergeRanges, subtractRanges, type TimeWindow } from '../util/time-range.js';
 import { tenantNameOf } from '../tenants/tenant.js';
@@ -21,6 +23,14 @@ import { localDayStart } from './windows.js';
 
 /** No successful run/backfill for this long fails `status --check`. */
 export const STALE_AFTER_HOURS = 36;
+/** A session hint still waiting this long after it was due fails `status --check`: no worker takes the hints. */
+export const HINT_OVERDUE_MINUTES = 10;
+
+/** Where the session hints wait (pg-boss's schema and queue: src/jobs/queues.ts), for the intraday line. */
+export interface HintQueue {
+  schema: string;
+  queue: string;
+}
 const RUN_KINDS: RunKind[] = ['run', 'backfill', 'reprocess', 'files'];
 
 /** A range in REPORT_TZ: local wall-clock bounds for people, ISO instants for machines. */
@@ -68,6 +78,12 @@ export interface StatusReport {
   settledRate?: { rps: number; runId: number; kind: string };
   /** Data protection: the sweep of sessions anonymized at mluvii, retention, erasures (docs/privacy.md). */
   privacy?: PrivacyStatus;
+  /**
+   * Today's numbers from `serve`'s webhook hints: when hinted sessions were last read from the API,
+   * hints waiting (those overdue: due over HINT_OVERDUE_MINUTES ago), hints given up in the last
+   * 24 hours (the nightly run loads their sessions). Absent when no queue was given or pg-boss's schema is not there.
+   */
+  intraday?: { hintsLoadedThrough: string | null; waiting: number; overdue: number; oldestOverdue: string | null; givenUpLast24h: number };
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
@@ -119,7 +135,7 @@ function runSummary(r: RunRecord, held: { writer: boolean; files: boolean }): Ru
  * Everything `status` shows about the tenant of `knex` (a tenant's connection, src/db/tenant-knex.ts,
  * with that tenant's settings), read-only, as data (`status --json` prints exactly this).
  */
-export async function collectStatus(knex: Knex, config: Config, now: Date): Promise<StatusReport> {
+export async function collectStatus(knex: Knex, config: Config, now: Date, hintQueue?: HintQueue): Promise<StatusReport> {
   const tz = config.reportTz;
   const base = { database: redactUrl(config.databaseUrl ?? ''), tenant: tenantNameOf(config), reportTz: tz };
   const state = await migrationState(knex);
@@ -187,6 +203,12 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
         `what was created after the mark is missing and \`run\` skips it; clear the marks with \`npx mluvii-etl checkpoints clear --from ${first.fromInstant} --to ${last.toInstant}\``,
     );
   }
+  const intraday = hintQueue && (await intradayStatus(knex, hintQueue, base.tenant, now));
+  if (intraday?.overdue) {
+    problems.push(
+      `${intraday.overdue} session hint(s) from \`serve\` were due more than ${HINT_OVERDUE_MINUTES} min ago and still wait (the oldest since ${intraday.oldestOverdue}): is a \`mluvii-etl worker\` running for this warehouse?`,
+    );
+  }
   const privacy = await collectPrivacyStatus(knex, config);
   problems.push(...(privacy?.problems ?? []));
   const success = await lastSuccessfulLoad(knex);
@@ -213,7 +235,14 @@ export async function collectStatus(knex: Knex, config: Config, now: Date): Prom
     files: await fileFigures(knex),
     settledRate: await settledRate(knex),
     privacy,
+    ...(intraday ? { intraday } : {}),
   };
+}
+
+async function intradayStatus(knex: Knex, q: HintQueue, tenant: string, now: Date): Promise<StatusReport['intraday']> {
+  const figures = await hintQueueFigures(knex, q.schema, q.queue, tenant, { overdueBefore: new Date(now.getTime() - HINT_OVERDUE_MINUTES * 60_000), failedSince: new Date(now.getTime() - DAY_MS) });
+  if (!figures) return undefined;
+  return { hintsLoadedThrough: iso(await hintsLoadedThrough(knex)), waiting: figures.waiting, overdue: figures.overdue, oldestOverdue: iso(figures.oldestOverdue), givenUpLast24h: figures.failed };
 }
 
 

@@ -1,5 +1,5 @@
 import type { RunKind } from '../load/etl-runs.js';
-import { DATE_ONLY } from '../util/dates.js';
+import { DATE_ONLY, dayjs } from '../util/dates.js';
 import { table } from '../util/text-table.js';
 import { formatBytes } from './progress.js';
 import { privacyAlarm, renderPrivacyStatus } from './privacy-status.js';
@@ -70,6 +70,7 @@ export function renderStatus(s: StatusReport): string[] {
   const flags = Object.entries(s.qualityFlagsLast7Days);
   out.push(`Quality flags, sessions created in the last 7 days (${s.sessionsLast7Days} sessions): ${flags.length ? flags.map(([f, n]) => `${f} ${n}`).join(', ') : 'none'}`);
   out.push(`Incomplete sessions (re-fetched by each run): ${s.incomplete.count}${s.incomplete.oldestCreated ? `, oldest created ${s.incomplete.oldestCreated}` : ''}; given up (never_completed): ${s.incomplete.givenUp}`);
+  if (s.intraday) out.push(intradayLine(s.intraday, s.reportTz));
   out.push(
     `Operator names: ${s.operatorNames.source ? `from ${s.operatorNames.source} (run ${s.operatorNames.fromRun})` : 'no run has recorded a source yet'}; ${s.operatorNames.operators} operators known, ${s.operatorNames.withName} with a name`,
   );
@@ -115,4 +116,11 @@ export function checkLine(s: StatusReport): string {
 /** 812 bytes; 3.4 MiB (3565158 bytes): the exact figure beside the readable one, for on-call to compare. */
 function bytesWithExact(n: number): string {
   return n < 1024 ? `${n} bytes` : `${formatBytes(n)} (${n} bytes)`;
+}
+
+/** Today's numbers from `serve`'s webhook hints, in one line. */
+function intradayLine(i: NonNullable<StatusReport['intraday']>, tz: string): string {
+  const last = i.hintsLoadedThrough ? `hinted sessions last read from the API ${dayjs(i.hintsLoadedThrough).tz(tz).format('YYYY-MM-DD HH:mm:ss')}` : 'no hinted session loaded yet (`serve` not in use, or no call yet)';
+  const overdue = i.overdue ? ` — ${i.overdue} OVERDUE (due since ${i.oldestOverdue}): is a worker running?` : '';
+  return `Intraday (webhook hints from serve): ${last}; ${i.waiting} hint(s) waiting${overdue}; given up in the last 24 h: ${i.givenUpLast24h} (the nightly run loads their sessions)`;
 }

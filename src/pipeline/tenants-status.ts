@@ -2,7 +2,7 @@ import { requireDatabaseUrl, type Config } from '../config.js';
 import { tenantKnex } from '../db/tenant-knex.js';
 import { readReportingSettings } from '../admin/reporting-settings.js';
 import type { Tenant } from '../tenants/tenant.js';
-import { collectStatus, type StatusReport } from './status-report.js';
+import { collectStatus, type HintQueue, type StatusReport } from './status-report.js';
 import { checkLine, renderStatus } from './status-text.js';
 
 /**
@@ -17,7 +17,7 @@ export interface TenantsStatus {
 }
 
 /** The report of each tenant, in their order. */
-export async function collectTenantsStatus(base: Config, tenants: Tenant[], now: Date): Promise<TenantsStatus> {
+export async function collectTenantsStatus(base: Config, tenants: Tenant[], now: Date, hintQueue?: HintQueue): Promise<TenantsStatus> {
   const databaseUrl = requireDatabaseUrl(base);
   const reports: TenantsStatus['tenants'] = [];
   for (const t of tenants) {
@@ -25,7 +25,7 @@ export async function collectTenantsStatus(base: Config, tenants: Tenant[], now:
     try {
       // Days in the tenant's REPORT_TZ as the warehouse holds it: another process's tenant has settings of its own.
       const reportTz = t.config.tenantRegistered || t.config === base ? t.config.reportTz : await storedZone(knex, t.config.reportTz);
-      const report = await collectStatus(knex, { ...t.config, reportTz }, now);
+      const report = await collectStatus(knex, { ...t.config, reportTz }, now, hintQueue);
       reports.push({ ...report, enabled: t.enabled !== false, registered: t.registered === true });
     } finally {
       await knex.destroy();
