@@ -65,7 +65,7 @@ describe('doctor', () => {
     expect(l.list).toMatch(/ 2026-11-25: \d+ sessions/);
     expect(l['reader role']).toMatch(new RegExp(`^warn .*${reader} does not exist`));
     expect(r.stdout).toMatch(/\d+ ok, \d+ warning\(s\), 0 failure\(s\)/);
-    expect(apiRequests()).toBeLessThanOrEqual(41);
+    expect(apiRequests()).toBeLessThanOrEqual(44);
     expect((await count()).rows).toEqual(before); // read-only
   }, 120_000);
 
@@ -91,7 +91,7 @@ describe('doctor', () => {
       expect(l.routing).toMatch(/^warn .*3 of 3 sessions answered 404 .*routing_unavailable/);
       expect(l.order).toMatch(/^warn .*two reads of the first page gave (different ids|the same ids in a different order)/);
       expect(l.limit).toMatch(/^warn .*caps pages at 50 items/);
-      expect(apiRequests()).toBeLessThanOrEqual(41);
+      expect(apiRequests()).toBeLessThanOrEqual(44);
     } finally {
       sim.setMisbehaviour({});
     }
@@ -121,8 +121,13 @@ describe('doctor', () => {
       const l = lines(r.stdout);
       expect(l['rate limit']).toMatch(/^warn .*\d+ of \d+ requests answered 429; rate-limit headers: retry-after/);
       // The burst measures the limit and says what to set (MLUVII_RPS=50 here asks for too much).
-      expect(l.measured).toMatch(/^warn +measured +a burst of 12 requests: 3 admitted, 9 answered 429 — the limit is about 3 requests\/s — set MLUVII_RPS=3 \(MLUVII_RPS=50 now\)$/);
-      expect(apiRequests()).toBeLessThanOrEqual(41); // the budget counts every attempt, 429s included
+      // The burst gets what the budget has left: on a slow machine the checks before it retry more 429s.
+      const burst = /^warn +measured +a burst of (\d+) requests: 3 admitted, (\d+) answered 429 — the limit is about 3 requests\/s — set MLUVII_RPS=3 \(MLUVII_RPS=50 now\)$/.exec(l.measured);
+      expect(burst).not.toBeNull();
+      const [sent, refused] = [Number(burst![1]), Number(burst![2])];
+      expect(sent).toBeGreaterThanOrEqual(8);
+      expect(refused).toBe(sent - 3);
+      expect(apiRequests()).toBeLessThanOrEqual(44); // the budget counts every attempt, 429s included
     } finally {
       sim.setMisbehaviour({});
     }
