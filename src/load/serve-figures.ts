@@ -90,7 +90,7 @@ export async function hintQueueFigures(knex: Knex, schema: string, queue: string
               count(*) FILTER (WHERE state IN ('created', 'retry') AND start_after < ?)::int AS overdue,
               min(start_after) FILTER (WHERE state IN ('created', 'retry') AND start_after < ?) AS oldest_overdue,
               count(*) FILTER (WHERE state = 'failed' AND coalesce(completed_on, created_on) >= ?)::int AS failed
-         FROM ??.job WHERE name = ? AND data->>'tenant' = ?`,
+         FROM ??.job WHERE name = ? AND state IN ('created', 'retry', 'active', 'failed') AND data->>'tenant' = ?`,
       [at.overdueBefore.toISOString(), at.overdueBefore.toISOString(), at.failedSince.toISOString(), schema, queue, tenant],
     );
     const row = r.rows[0] as { waiting: number; overdue: number; oldest_overdue: Date | null; failed: number };
