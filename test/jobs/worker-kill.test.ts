@@ -34,8 +34,10 @@ describe('a worker killed with SIGKILL', () => {
     const reference = await coreChecksums(clean.knex);
     expect(reference.sessions.rows).toBeGreaterThan(150);
 
-    // Every answer is slow, so a window takes seconds: the kill lands inside one, whatever the machine.
-    sim.setMisbehaviour({ slowRate: 1, slowMs: 60 });
+    // Every answer is slow, so a window takes seconds: the kill lands inside one, whatever the
+    // machine (at 60 ms a window took about a second, and on a busy machine the one seen active
+    // could finish between the look and the kill).
+    sim.setMisbehaviour({ slowRate: 1, slowMs: 250 });
     const env = pipelineEnv(killed, sim, SETTINGS);
     const first = await startWorker(env);
     processes.push(first);
